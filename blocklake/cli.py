@@ -1,0 +1,126 @@
+"""The ``blocklake`` command line: set up, generate the demo district, ingest, run the pipeline.
+
+Heavy modules (Airflow, the generator) are imported inside the command that needs them, so
+``blocklake --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from blocklake.errors import BlocklakeError
+from blocklake.settings import get_settings
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.command(args)
+    except BlocklakeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="blocklake", description="Blocklake — 政务数据共享湖仓")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    setup = commands.add_parser("setup", help="install DuckDB extensions from their PyPI packages")
+    setup.set_defaults(command=_setup)
+
+    generate = commands.add_parser("generate", help="write the synthetic district's source systems")
+    generate.add_argument("--scale", choices=["tiny", "demo", "district", "city"], default=None)
+    generate.add_argument("--seed", type=int, default=None)
+    generate.add_argument("--out", type=Path, default=None, help="default: $BLOCKLAKE_HOME/sources")
+    generate.add_argument("--postgres-dsn", help="also load the PostgreSQL departments here")
+    generate.add_argument("--mysql-dsn", help="also load the MySQL departments here")
+    generate.set_defaults(command=_generate)
+
+    registry = commands.add_parser("registry", help="validate the source registry and list its tables")
+    registry.set_defaults(command=_registry)
+
+    ingest = commands.add_parser("ingest", help="load tables into the lake (without Airflow)")
+    ingest.add_argument("department", nargs="?", help="department code (default: all)")
+    ingest.add_argument("table", nargs="?", help="table name (default: all of the department)")
+    ingest.set_defaults(command=_ingest)
+
+    run = commands.add_parser("run", help="generate if needed, then run every ingest DAG through Airflow")
+    run.add_argument("--scale", choices=["tiny", "demo", "district", "city"], default=None)
+    run.add_argument("--regenerate", action="store_true", help="generate the sources even if present")
+    run.set_defaults(command=_run)
+    return parser
+
+
+def _setup(args: argparse.Namespace) -> int:
+    from blocklake import extensions
+
+    done = extensions.install_all()
+    print(f"DuckDB extensions installed: {', '.join(done) or 'all already present'}")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from ingestion.synthetic import GenerateConfig, generate
+
+    settings = get_settings()
+    config = GenerateConfig(
+        out_dir=args.out or settings.sources_path, scale=args.scale or settings.scale,
+        seed=args.seed if args.seed is not None else settings.seed,
+        postgres_dsn=args.postgres_dsn, mysql_dsn=args.mysql_dsn,
+    )
+    report = generate(config, progress=lambda message: print(f"  {message}", flush=True))
+    print(f"generated {len(report.tables)} tables, {report.total_rows:,} records in {report.seconds:.1f}s "
+          f"under {config.out_dir}")
+    return 0
+
+
+def _registry(args: argparse.Namespace) -> int:
+    from ingestion.registry import load_registry
+
+    registry = load_registry(get_settings().registry_dir)
+    for dept in registry.departments.values():
+        print(f"{dept.code:<10} {dept.name}  ({dept.schedule})")
+        for table in dept.tables:
+            print(f"    {table.name:<24} {table.title:<12} {table.load.mode:<11} {table.directory.share_type}")
+    print(f"{len(registry.departments)} departments, {registry.table_count} tables")
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from ingestion.registry import load_registry
+    from ingestion.runner import load_table
+
+    settings = get_settings()
+    registry = load_registry(settings.registry_dir)
+    codes = [args.department] if args.department else list(registry.departments)
+    failures = 0
+    for code in codes:
+        dept = registry.department(code)
+        for table in [dept.table(args.table)] if args.table else dept.tables:
+            try:
+                record = load_table(code, table.name, settings=settings, registry=registry)
+                print(f"{code}.{table.name}: {record.rows_inserted:,} rows in {record.duration_s:.1f}s")
+            except BlocklakeError as exc:
+                failures += 1
+                print(f"{code}.{table.name}: FAILED — {exc}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from blocklake.pipeline import run_pipeline
+
+    return run_pipeline(scale=args.scale, regenerate=args.regenerate)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""Open the DuckLake lake: one function that every writer, reader and test goes through.
+
+The lake is attached as ``lake``; the catalog (SQLite or PostgreSQL) and data path (a folder or an
+``s3://`` bucket on MinIO) come from :mod:`blocklake.settings`, so the same code serves a laptop
+and a cluster.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from blocklake import extensions
+from blocklake.errors import LakeError
+from blocklake.settings import Settings, get_settings
+
+LAKE = "lake"
+SCHEMAS = ("raw", "meta")
+
+
+def connect(settings: Settings | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the lake attached as ``lake`` and its schemas present."""
+    settings = settings or get_settings()
+    con = duckdb.connect(config=_duckdb_config(settings))
+    try:
+        _load_extensions(con, settings)
+        if settings.lake_on_s3:
+            _create_s3_secret(con, settings)
+        _attach(con, settings, read_only=read_only)
+        if not read_only:
+            for schema in SCHEMAS:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {LAKE}.{schema}")
+    except duckdb.Error as exc:
+        con.close()
+        raise LakeError(
+            f"cannot open the lake (catalog {_redact(settings.lake_catalog_uri)}, data {settings.lake_data_uri}): "
+            f"{exc}. Check BLOCKLAKE_LAKE_CATALOG / BLOCKLAKE_LAKE_DATA_PATH and the S3 settings."
+        ) from exc
+    return con
+
+
+def _duckdb_config(settings: Settings) -> dict[str, str | bool | int]:
+    config: dict[str, str | bool | int] = {
+        # Never reach for the internet: extensions come from PyPI packages (blocklake.extensions).
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "memory_limit": settings.memory_limit,
+        "temp_directory": str(settings.home / "tmp" / "duckdb"),
+    }
+    if settings.threads:
+        config["threads"] = settings.threads
+    return config
+
+
+def _load_extensions(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    needed = ["ducklake"]
+    catalog_kind = settings.lake_catalog_uri.split(":", 1)[0]
+    if catalog_kind in ("sqlite", "postgres"):
+        needed.append(catalog_kind)
+    if settings.lake_on_s3:
+        needed.append("httpfs")
+    extensions.load(con, *needed)
+
+
+def _create_s3_secret(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    if not settings.s3_endpoint:
+        raise LakeError("the lake data path is on s3:// but BLOCKLAKE_S3_ENDPOINT is empty; set it to host:port")
+    con.execute(
+        "CREATE OR REPLACE SECRET lake_s3 (TYPE s3, KEY_ID ?, SECRET ?, REGION ?, ENDPOINT ?, "
+        "URL_STYLE 'path', USE_SSL ?)",
+        [settings.s3_access_key, settings.s3_secret_key, settings.s3_region, settings.s3_endpoint,
+         settings.s3_use_ssl],
+    )
+
+
+def _attach(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: bool) -> None:
+    catalog = settings.lake_catalog_uri
+    if catalog.startswith("sqlite:"):
+        Path(catalog.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
+    if not settings.lake_on_s3:
+        Path(settings.lake_data_uri).mkdir(parents=True, exist_ok=True)
+    (settings.home / "tmp" / "duckdb").mkdir(parents=True, exist_ok=True)
+    options = f"DATA_PATH '{_quote(settings.lake_data_uri)}'"
+    if read_only:
+        options += ", READ_ONLY"
+    con.execute(f"ATTACH 'ducklake:{_quote(catalog)}' AS {LAKE} ({options})")
+
+
+def _quote(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _redact(dsn: str) -> str:
+    """Hide a password in a libpq DSN before it reaches a message or a log."""
+    return " ".join("password=***" if part.startswith("password=") else part for part in dsn.split(" "))
+
+
+def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()[0])

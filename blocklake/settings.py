@@ -1,0 +1,83 @@
+"""All Blocklake settings in one place: ``BLOCKLAKE_*`` environment variables over defaults.
+
+The embedded default needs no settings at all: a local lake under ``var/lake`` with a SQLite
+catalog and the synthetic district's sources under ``var/sources``. Production points the lake
+catalog at PostgreSQL and its data at a MinIO bucket::
+
+    BLOCKLAKE_LAKE_CATALOG=postgres:dbname=lake host=127.0.0.1
+    BLOCKLAKE_LAKE_DATA_PATH=s3://blocklake/lake/
+    BLOCKLAKE_S3_ENDPOINT=127.0.0.1:9000
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from blocklake.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+Scale = Literal["tiny", "demo", "district", "city"]
+
+
+class Settings(BaseSettings):
+    """Typed settings, validated when loaded; see the module docstring for examples."""
+
+    model_config = SettingsConfigDict(env_prefix="BLOCKLAKE_", extra="ignore")
+
+    home: Path = Field(PROJECT_ROOT / "var", description="Root folder of all runtime state.")
+    lake_catalog: str = Field("", description="DuckLake catalog: 'sqlite:<path>' or 'postgres:<libpq dsn>'.")
+    lake_data_path: str = Field("", description="Where DuckLake writes Parquet: a folder or s3://bucket/prefix/.")
+    s3_endpoint: str = Field("", description="host:port of the MinIO/S3 endpoint, empty for local disk.")
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_region: str = "us-east-1"
+    s3_use_ssl: bool = False
+    sources_dir: Path | None = Field(None, description="Where the embedded source systems live.")
+    registry_dir: Path = Field(PROJECT_ROOT / "ingestion" / "registry", description="Source registry YAML.")
+    scale: Scale = "demo"
+    seed: int = 440305
+    batch_rows: int = Field(122_880, ge=1_024, description="Rows per Arrow record batch when extracting.")
+    memory_limit: str = Field("4GB", description="DuckDB memory_limit for lake writers.")
+    threads: int = Field(0, ge=0, description="DuckDB threads; 0 lets DuckDB decide.")
+    connect_retries: int = Field(3, ge=0)
+    connect_backoff_s: float = Field(1.0, ge=0)
+
+    @field_validator("lake_catalog")
+    @classmethod
+    def _known_catalog(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:", "postgres:", "duckdb:")):
+            raise ValueError("must start with 'sqlite:', 'postgres:' or 'duckdb:'")
+        return value
+
+    @property
+    def lake_catalog_uri(self) -> str:
+        return self.lake_catalog or f"sqlite:{self.home / 'lake' / 'catalog.sqlite'}"
+
+    @property
+    def lake_data_uri(self) -> str:
+        return self.lake_data_path or f"{self.home / 'lake' / 'data'}/"
+
+    @property
+    def lake_on_s3(self) -> bool:
+        return self.lake_data_uri.startswith("s3://")
+
+    @property
+    def sources_path(self) -> Path:
+        return self.sources_dir or self.home / "sources"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; ``get_settings.cache_clear()`` re-reads the environment."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"BLOCKLAKE_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid setting: {problems}") from None

@@ -1,0 +1,1 @@
+"""Ingestion: the source registry, extractors per source kind, and the lake writer."""

@@ -1,0 +1,162 @@
+"""Write one extraction into its ``lake.raw`` table as one DuckLake transaction.
+
+- full: the table becomes exactly the extract; keys that vanished are recorded as deletions.
+- incremental: rows at or after ``since`` replace the rows with the same key (late rows inside the
+  overlap window arrive again and are de-duplicated, never doubled).
+Either the data, the ledger rows and the rejects all commit together, or nothing does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+
+from blocklake.errors import SourceDataError
+from ingestion import loads, schema
+from ingestion.extractors import Extraction
+from ingestion.extractors.base import quote_ident
+from ingestion.loads import LoadRecord
+from ingestion.registry import TableSpec
+
+log = logging.getLogger(__name__)
+_PROGRESS_EVERY_ROWS = 1_000_000
+
+
+class CountingStream:
+    """Passes record batches through, counting rows and bytes and logging progress on long loads."""
+
+    def __init__(self, reader: pa.RecordBatchReader, label: str):
+        self.schema = reader.schema
+        self.rows = 0
+        self.bytes = 0
+        self._label = label
+        self._reader = reader
+
+    def reader(self) -> pa.RecordBatchReader:
+        return pa.RecordBatchReader.from_batches(self.schema, self._batches())
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        next_report = _PROGRESS_EVERY_ROWS
+        for batch in self._reader:
+            self.rows += batch.num_rows
+            self.bytes += batch.nbytes
+            if self.rows >= next_report:
+                log.info("%s: %s rows extracted", self._label, f"{self.rows:,}")
+                next_report += _PROGRESS_EVERY_ROWS
+            yield batch
+
+
+def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRecord) -> LoadRecord:
+    """Run the whole load in one transaction; on any error roll back and re-raise."""
+    spec = extraction.request.table
+    target = f"lake.raw.{quote_ident(record.raw_table)}"
+    stream = CountingStream(extraction.reader(), f"{record.department}.{record.table_name}")
+    incoming = schema.duckdb_types(con, stream.schema)
+    record.schema_fingerprint = schema.fingerprint(incoming)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        existing = schema.table_types(con, target)
+        if existing is None:
+            schema.create_table(con, target, incoming)
+        else:
+            record.schema_changes = schema.reconcile(con, target, existing, incoming)
+        con.register("incoming", stream.reader())
+        if spec.load.mode == "full":
+            _replace(con, target, spec, record, had_rows=existing is not None)
+        else:
+            _upsert(con, target, spec, record, _cursor_type(spec, incoming))
+        record.rows_extracted, record.bytes = stream.rows, stream.bytes
+        rejects = extraction.finish()
+        record.rows_rejected = len(rejects)
+        _check_outcome(con, target, spec, record, existing is not None)
+        record.outcome, record.finished_at = "succeeded", datetime.now(UTC)
+        loads.write_record(con, record)
+        loads.write_rejects(con, record, rejects)
+        loads.commit_message(con, record)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("incoming")
+    return record
+
+
+def _lineage(record: LoadRecord) -> str:
+    return (f"'{record.load_id}' AS _batch_id, TIMESTAMPTZ '{record.started_at.isoformat()}' AS _extracted_at, "
+            f"'{record.source.replace(chr(39), '')}' AS _source")
+
+
+def _replace(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, record: LoadRecord,
+             *, had_rows: bool) -> None:
+    keys = ", ".join(quote_ident(k) for k in spec.primary_key)
+    detect = had_rows and spec.load.detect_deletions
+    if detect:
+        # Inside the transaction AT (VERSION => ...) sees our own writes, so keep the old keys first.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE previous_keys AS SELECT DISTINCT {keys} FROM {target}")
+    con.execute(f"DELETE FROM {target}")
+    con.execute(f"INSERT INTO {target} BY NAME SELECT *, {_lineage(record)} FROM incoming")
+    record.rows_inserted = _count(con, target)
+    if detect:
+        vanished = f"SELECT {keys} FROM previous_keys EXCEPT SELECT {keys} FROM {target}"
+        con.execute(
+            "INSERT INTO lake.meta.deleted_keys "
+            f"SELECT ?, ?, to_json(struct_pack({keys}))::VARCHAR, now() FROM ({vanished})",
+            [record.load_id, record.raw_table],
+        )
+        record.rows_deleted = con.execute(
+            "SELECT count(*) FROM lake.meta.deleted_keys WHERE load_id = ?", [record.load_id]
+        ).fetchone()[0]
+        con.execute("DROP TABLE previous_keys")
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, record: LoadRecord,
+            cursor_type: str) -> None:
+    keys = [quote_ident(k) for k in spec.primary_key]
+    cursor = quote_ident(spec.load.cursor or "")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE incoming_rows AS SELECT * FROM incoming "
+        f"QUALIFY row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY {cursor} DESC NULLS LAST) = 1"
+    )
+    match = " AND ".join(f"s.{k} = t.{k}" for k in keys)
+    con.execute(f"DELETE FROM {target} t WHERE EXISTS (SELECT 1 FROM incoming_rows s WHERE {match})")
+    con.execute(f"INSERT INTO {target} BY NAME SELECT *, {_lineage(record)} FROM incoming_rows")
+    record.rows_inserted = _count(con, "incoming_rows")
+    # Late rows may all sit below the old watermark: it only ever moves forward.
+    record.watermark = con.execute(
+        f"SELECT greatest(max({cursor}), max(TRY_CAST(? AS {cursor_type})))::VARCHAR FROM incoming_rows",
+        [record.watermark],
+    ).fetchone()[0]
+    con.execute("DROP TABLE incoming_rows")
+
+
+def _cursor_type(spec: TableSpec, incoming: dict[str, str]) -> str:
+    cursor = spec.load.cursor or ""
+    if cursor not in incoming:
+        raise SourceDataError(f"the incremental cursor column '{cursor}' is not in the extract of {spec.name}; "
+                              f"its columns are {sorted(incoming)}")
+    return incoming[cursor]
+
+
+def _check_outcome(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, record: LoadRecord,
+                   had_table: bool) -> None:
+    """Refuse loads that would quietly lose data: an empty full extract or a flood of bad rows."""
+    seen = record.rows_extracted + record.rows_rejected
+    if record.rows_rejected and record.rows_rejected > spec.load.max_reject_ratio * seen:
+        raise SourceDataError(
+            f"{record.rows_rejected} of {seen} rows of {record.department}.{record.table_name} could not be read "
+            f"(limit {spec.load.max_reject_ratio:.0%}); the load stopped and the lake keeps its last good version"
+        )
+    if spec.load.mode == "full" and had_table and record.rows_extracted == 0 and not spec.load.allow_empty:
+        raise SourceDataError(
+            f"the extract of {record.department}.{record.table_name} is empty; refusing to empty {target}. "
+            "If the source really is empty now, set 'load: {allow_empty: true}' for this table"
+        )
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])

@@ -1,0 +1,88 @@
+"""Load one registry table into the lake: resolve, extract, write, record. The unit of work of a DAG task."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+
+import duckdb
+
+from blocklake import lake
+from blocklake.settings import Settings, get_settings
+from ingestion import lake_writer, loads, schema
+from ingestion.connections import resolve
+from ingestion.extractors import ExtractRequest, open_extraction
+from ingestion.extractors.base import quote_ident
+from ingestion.loads import LoadRecord
+from ingestion.registry import Registry, TableSpec, load_registry, raw_table_name
+
+log = logging.getLogger(__name__)
+
+
+def load_table(department: str, table: str, *, settings: Settings | None = None,
+               registry: Registry | None = None) -> LoadRecord:
+    """Extract ``department.table`` into ``lake.raw`` and return the load's record.
+
+    Failures are recorded in ``lake.meta.loads`` with their message and re-raised; the lake keeps
+    the last good version of the table.
+    """
+    settings = settings or get_settings()
+    registry = registry or load_registry(settings.registry_dir)
+    dept = registry.department(department)
+    spec = dept.table(table)
+    source = dept.source(spec.source)
+    record = LoadRecord(
+        load_id=uuid.uuid4().hex, department=dept.code, table_name=spec.name,
+        raw_table=raw_table_name(dept, spec), mode=spec.load.mode, source=source.kind,
+        started_at=datetime.now(UTC),
+    )
+    con = lake.connect(settings)
+    try:
+        loads.ensure_ledger(con)
+        location = resolve(dept, source, settings)
+        record.source = f"{location.label}/{spec.object}"
+        since = _since(con, spec, record)
+        request = ExtractRequest(dept.code, source, spec, location, settings, since)
+        with open_extraction(request) as extraction:
+            lake_writer.write(con, extraction, record)
+        log.info("%s.%s: %s rows in %.1fs (%s deleted, %s rejected)", dept.code, spec.name,
+                 f"{record.rows_inserted:,}", record.duration_s, record.rows_deleted, record.rows_rejected)
+        return record
+    except BaseException as exc:
+        _record_failure(con, record, exc)
+        raise
+    finally:
+        con.close()
+
+
+def _since(con: duckdb.DuckDBPyConnection, spec: TableSpec, record: LoadRecord) -> object | None:
+    """Incremental lower bound: the last watermark minus the overlap window (None = read everything)."""
+    if spec.load.mode != "incremental":
+        return None
+    record.watermark = loads.last_watermark(con, record.raw_table)
+    types = schema.table_types(con, f"lake.raw.{quote_ident(record.raw_table)}")
+    if record.watermark is None or types is None:
+        return None
+    cursor_type = types[spec.load.cursor or ""]
+    overlap = spec.load.overlap
+    expression = f"CAST(? AS {cursor_type})"
+    if overlap and cursor_type.startswith(("TIMESTAMP", "DATE")):
+        expression = f"CAST({expression} - INTERVAL '{int(overlap.total_seconds())} seconds' AS {cursor_type})"
+    since = con.execute(f"SELECT {expression}", [record.watermark]).fetchone()[0]
+    record.since = str(since)
+    return since
+
+
+def _record_failure(con: duckdb.DuckDBPyConnection, record: LoadRecord, exc: BaseException) -> None:
+    record.outcome = "failed"
+    record.schema_changes = []  # they were rolled back with the load
+    record.error = f"{type(exc).__name__}: {exc}"[:4000]
+    record.finished_at = datetime.now(UTC)
+    try:
+        loads.ensure_ledger(con)
+        con.execute("BEGIN TRANSACTION")
+        loads.write_record(con, record)
+        con.execute("COMMIT")
+    except duckdb.Error:
+        log.exception("could not record the failed load %s", record.load_id)
