@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +77,36 @@ def sqlite_execute(path: Path, sql: str, rows: list[tuple[Any, ...]] | None = No
             con.execute(sql)
         else:
             con.executemany(sql, rows)
+
+
+@dataclass(frozen=True)
+class S3Server:
+    endpoint: str  # host:port
+    access_key: str = "blocklake-test"
+    secret_key: str = "blocklake-test-secret"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3-compatible HTTP server on loopback (moto in server mode), as MinIO stands in production."""
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("the moto S3 server did not start within 30 s")
+    yield S3Server(endpoint=f"127.0.0.1:{port}")
+    process.terminate()
+    process.wait(timeout=10)
