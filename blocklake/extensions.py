@@ -34,7 +34,9 @@ def extension_file(name: str) -> Path:
     package = PACKAGED_EXTENSIONS[name]
     spec = importlib.util.find_spec(package.replace("-", "_"))
     if spec is None or spec.origin is None:
-        raise MissingDependencyError(f"DuckDB extension '{name}' is missing: pip install '{package}=={duckdb.__version__}'")
+        raise MissingDependencyError(
+            f"DuckDB extension '{name}' is missing: pip install '{package}=={duckdb.__version__}'"
+        )
     folder = Path(spec.origin).parent / "extensions" / f"v{duckdb.__version__}"
     found = sorted(folder.glob("*.duckdb_extension"))
     if not found:

@@ -64,7 +64,8 @@ class ExcelExtraction(Extraction):
             if self._is_footer(cells):
                 break
             if any(cells[width:]):
-                self.rejects.append(Reject(str(self.path), number, "TOO MANY COLUMNS", "\t".join(c or "" for c in cells)))
+                raw = "\t".join(cell or "" for cell in cells)
+                self.rejects.append(Reject(str(self.path), number, "TOO MANY COLUMNS", raw))
                 continue
             buffer.append([*(cells + [None] * width)[:width], self.path.name])
             self.data_rows += 1

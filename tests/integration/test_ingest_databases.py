@@ -17,7 +17,7 @@ from tests.conftest import MYSQL_DSN, POSTGRES_DSN, declare, query
 ROWS = 20_000
 
 
-def _require(what: str, connect) -> None:  # noqa: ANN001
+def _require(what: str, connect) -> None:
     try:
         connect().close()
     except Exception as exc:  # the message must say what to start, never skip silently

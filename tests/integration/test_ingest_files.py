@@ -29,7 +29,8 @@ def test_utf8_csv_loads_and_keeps_malformed_rows_with_file_and_line(settings: Se
     declare_csv(settings, tmp_path)
     record = load_table("filedept", "residents")
     assert (record.rows_inserted, record.rows_rejected) == (100, 2)
-    assert query(settings, "SELECT 住址 FROM lake.raw.filedept__residents WHERE 编号 = '7'") == [("南山区南头街道7号,201室",)]
+    address = query(settings, "SELECT 住址 FROM lake.raw.filedept__residents WHERE 编号 = '7'")
+    assert address == [("南山区南头街道7号,201室",)]  # the quoted comma survived
     rejects = query(settings, "SELECT file, line, raw_line FROM lake.meta.rejects ORDER BY line")
     assert [(Path(f).name, line, raw) for f, line, raw in rejects] == [
         ("residents.csv", 102, "101,缺列"), ("residents.csv", 103, "102,多列,地址,2025/1/1,多余")]
@@ -45,7 +46,7 @@ def test_gbk_csv_is_decoded(settings: Settings, tmp_path: Path) -> None:
 def test_wrong_encoding_is_a_clear_error_and_changes_nothing(settings: Settings, tmp_path: Path) -> None:
     (tmp_path / "residents.csv").write_bytes((HEADER + GOOD_ROWS).encode("gbk"))
     declare_csv(settings, tmp_path, encoding="utf-8")
-    with pytest.raises(SourceDataError, match="is not utf-8.*set 'encoding: gbk'"):
+    with pytest.raises(SourceDataError, match=r"is not utf-8.*set 'encoding: gbk'"):
         load_table("filedept", "residents")
     assert query(settings, "SELECT outcome, error LIKE '%encoding: gbk%' FROM lake.meta.loads") == [("failed", True)]
     assert query(settings, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'") == [(0,)]
@@ -60,7 +61,7 @@ def test_wrong_encoding_is_a_clear_error_and_changes_nothing(settings: Settings,
     ids=["empty", "truncated"],
 )
 def test_empty_or_truncated_file_fails_and_keeps_the_last_good_version(
-        settings: Settings, tmp_path: Path, damage, message: str) -> None:  # noqa: ANN001
+        settings: Settings, tmp_path: Path, damage, message: str) -> None:
     path = tmp_path / "residents.csv"
     path.write_text(HEADER + GOOD_ROWS, encoding="utf-8")
     declare_csv(settings, tmp_path)

@@ -36,7 +36,7 @@ def test_full_load_writes_rows_lineage_and_ledger(settings: Settings, people_db:
     record = load_table("demo", "people")
     assert record.outcome == "succeeded" and record.rows_inserted == 1000 and record.bytes > 0
     rows = query(settings, "SELECT count(*), count(DISTINCT _batch_id), min(_source) FROM lake.raw.demo__people")
-    assert rows == [(1000, 1, f"sqlite:people.sqlite/people")]
+    assert rows == [(1000, 1, "sqlite:people.sqlite/people")]
     ledger = query(settings, "SELECT outcome, rows_inserted, schema_fingerprint FROM lake.meta.loads")
     assert ledger == [("succeeded", 1000, record.schema_fingerprint)]
     tagged = query(settings, "SELECT commit_extra_info FROM lake.snapshots() WHERE commit_message = 'load demo.people'")
@@ -117,6 +117,6 @@ def test_an_empty_full_extract_does_not_empty_the_lake(settings: Settings, peopl
     declare_people(settings)
     load_table("demo", "people")
     sqlite_execute(people_db, "DELETE FROM people")
-    with pytest.raises(SourceDataError, match="extract of demo.people is empty"):
+    with pytest.raises(SourceDataError, match=r"extract of demo\.people is empty"):
         load_table("demo", "people")
     assert query(settings, "SELECT count(*) FROM lake.raw.demo__people") == [(1000,)]
