@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--scale", choices=["tiny", "demo", "district", "city"], default=None)
     run.add_argument("--regenerate", action="store_true", help="generate the sources even if present")
     run.set_defaults(command=_run)
+
+    ui = commands.add_parser("ui", help="start Airflow (scheduler, API server and UI) with Blocklake's DAGs")
+    ui.add_argument("--port", type=int, default=8080)
+    ui.set_defaults(command=_ui)
     return parser
 
 
@@ -120,6 +124,12 @@ def _run(args: argparse.Namespace) -> int:
     from blocklake.pipeline import run_pipeline
 
     return run_pipeline(scale=args.scale, regenerate=args.regenerate)
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from blocklake.ui import serve
+
+    return serve(port=args.port)
 
 
 if __name__ == "__main__":

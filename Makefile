@@ -1,0 +1,51 @@
+# Blocklake — two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SCALE ?= demo
+SERVE ?= 1
+export BLOCKLAKE_SCALE := $(SCALE)
+
+.PHONY: install run test test-full ui bench lint services constraints clean
+
+## install: virtual environment, pinned packages (constraints.txt), DuckDB extensions from PyPI
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/blocklake setup
+	@touch $@
+
+## run: generate the demo district (SCALE=tiny|demo|district|city) and run every ingest DAG
+run: install
+	$(BIN)/blocklake run --scale $(SCALE)
+
+## test: lint, then unit, integration (PostgreSQL, MariaDB, S3, Airflow) and browser tests
+test: install services
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## ui: Airflow (scheduler, API server, UI) with Blocklake's DAGs; prints the URL and login
+ui: install
+	$(BIN)/blocklake ui
+
+## bench: benchmarks, written as JSON under bench/results/
+bench: install services
+	$(BIN)/python -m bench.ingest
+
+## services: make sure PostgreSQL, MariaDB and Chromium are there (installs and starts them as root)
+services:
+	@scripts/ensure-services.sh
+
+lint:
+	$(BIN)/ruff check .
+
+## constraints: re-freeze the tried package set after changing dependencies
+constraints:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf var/ .pytest_cache
