@@ -23,6 +23,7 @@ def connect(settings: Settings | None = None, *, read_only: bool = False) -> duc
     """A DuckDB connection with the lake attached as ``lake`` and its schemas present."""
     settings = settings or get_settings()
     con = duckdb.connect(config=_duckdb_config(settings))
+    con.execute("SET enable_progress_bar = false")  # we log our own progress; the bar would pollute task logs
     try:
         _load_extensions(con, settings)
         if settings.lake_on_s3:
