@@ -29,7 +29,8 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subpro
 def lake_query(home: Path, sql: str) -> list[tuple]:
     con = duckdb.connect()
     con.execute("LOAD ducklake; LOAD sqlite")
-    con.execute(f"ATTACH 'ducklake:sqlite:{home}/lake/catalog.sqlite' AS lake (DATA_PATH '{home}/lake/data/', READ_ONLY)")
+    lake = home / "lake"
+    con.execute(f"ATTACH 'ducklake:sqlite:{lake}/catalog.sqlite' AS lake (DATA_PATH '{lake}/data/', READ_ONLY)")
     try:
         return con.execute(sql).fetchall()
     finally:
@@ -37,7 +38,7 @@ def lake_query(home: Path, sql: str) -> list[tuple]:
 
 
 def test_run_succeeds_and_prints_the_summary(pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
-    home, result = pipeline_run
+    _, result = pipeline_run
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     registry = load_registry()
     assert f"{len(registry.departments)} departments, {registry.table_count} tables" in result.stdout
