@@ -63,7 +63,11 @@ def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRe
         if existing is None:
             schema.create_table(con, target, incoming)
         else:
-            record.schema_changes = schema.reconcile(con, target, existing, incoming)
+            changes = schema.reconcile(con, target, existing, incoming)
+            if loads.last_fingerprint(con, record.raw_table) == record.schema_fingerprint:
+                # A column that vanished earlier is still absent: already recorded, not news.
+                changes = [change for change in changes if change.change != "dropped"]
+            record.schema_changes = changes
         con.register("incoming", stream.reader())
         if spec.load.mode == "full":
             _replace(con, target, spec, record, had_rows=existing is not None)

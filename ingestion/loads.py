@@ -113,6 +113,15 @@ def last_watermark(con: duckdb.DuckDBPyConnection, raw_table: str) -> str | None
     return row[0] if row else None
 
 
+def last_fingerprint(con: duckdb.DuckDBPyConnection, raw_table: str) -> str | None:
+    row = con.execute(
+        "SELECT schema_fingerprint FROM lake.meta.loads WHERE raw_table = ? AND outcome = 'succeeded' "
+        "ORDER BY finished_at DESC LIMIT 1",
+        [raw_table],
+    ).fetchone()
+    return row[0] if row else None
+
+
 def commit_message(con: duckdb.DuckDBPyConnection, record: LoadRecord) -> None:
     """Tag the DuckLake snapshot with the load, so a snapshot can be traced back to its load."""
     con.execute(

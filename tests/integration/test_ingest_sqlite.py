@@ -120,3 +120,13 @@ def test_an_empty_full_extract_does_not_empty_the_lake(settings: Settings, peopl
     with pytest.raises(SourceDataError, match=r"extract of demo\.people is empty"):
         load_table("demo", "people")
     assert query(settings, "SELECT count(*) FROM lake.raw.demo__people") == [(1000,)]
+
+
+def test_a_vanished_column_is_kept_and_recorded_once(settings: Settings, people_db: Path) -> None:
+    declare_people(settings)
+    load_table("demo", "people")
+    sqlite_execute(people_db, "ALTER TABLE people DROP COLUMN age")
+    assert [(c.change, c.column) for c in load_table("demo", "people").schema_changes] == [("dropped", "age")]
+    assert load_table("demo", "people").schema_changes == []
+    assert query(settings, "SELECT count(*), count(age) FROM lake.raw.demo__people") == [(1000, 0)]
+    assert query(settings, "SELECT change, column_name FROM lake.meta.schema_changes") == [("dropped", "age")]
