@@ -10,6 +10,7 @@ File sources resolve to ``<sources>/<path>`` unless ``BLOCKLAKE_CONN_<ID>`` name
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -85,7 +86,7 @@ def _mysql_dsn(parts, database: str | None) -> str:
 
 def _airflow_connection_uri(conn_id: str) -> str | None:
     """Inside an Airflow task, ask Airflow; elsewhere Airflow is not imported at all."""
-    if "AIRFLOW_CTX_DAG_ID" not in os.environ:
+    if "airflow.sdk.execution_time.task_runner" not in sys.modules:
         return None
     from airflow.exceptions import AirflowNotFoundException
     from airflow.sdk import Connection

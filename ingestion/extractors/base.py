@@ -88,6 +88,7 @@ def private_duckdb(settings: Settings, *extension_names: str) -> duckdb.DuckDBPy
     if settings.threads:
         config["threads"] = settings.threads
     con = duckdb.connect(config=config)
+    con.execute("SET enable_progress_bar = false")
     extensions.load(con, *extension_names)
     return con
 
