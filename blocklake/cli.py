@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("table", nargs="?", help="table name (default: all of the department)")
     ingest.set_defaults(command=_ingest)
 
+    sql = commands.add_parser("sql", help="run a read-only SQL query against the lake (attached as `lake`)")
+    sql.add_argument("query")
+    sql.add_argument("--max-rows", type=int, default=50)
+    sql.set_defaults(command=_sql)
+
     run = commands.add_parser("run", help="generate if needed, then run every ingest DAG through Airflow")
     run.add_argument("--scale", choices=["tiny", "demo", "district", "city"], default=None)
     run.add_argument("--regenerate", action="store_true", help="generate the sources even if present")
@@ -118,6 +123,22 @@ def _ingest(args: argparse.Namespace) -> int:
                 failures += 1
                 print(f"{code}.{table.name}: FAILED — {exc}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from blocklake import lake
+
+    con = lake.connect(get_settings(), read_only=True)
+    try:
+        con.sql(args.query).show(max_rows=args.max_rows, max_width=200)
+    except duckdb.Error as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,6 +72,8 @@ def prepare_airflow(settings: Settings) -> str:
 def run_ingest_dags() -> list[str]:
     """Run every ingest DAG once with dag.test(); returns the ids of DAG runs that did not succeed."""
     os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+    # Airflow's own dependencies warn about their deprecations; they are not ours to act on.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(airflow_env.DAGS_FOLDER))
@@ -129,6 +132,5 @@ def _print_summary(settings: Settings, summary: RunSummary) -> None:
     print(f"  lake catalog : {catalog}")
     print(f"  lake data    : {data}")
     print("  load ledger  : SELECT * FROM lake.meta.loads ORDER BY started_at DESC")
-    print(f"  query it     : duckdb -c \"LOAD ducklake; ATTACH 'ducklake:{catalog}' AS lake "
-          f"(DATA_PATH '{data}', READ_ONLY); SHOW ALL TABLES\"")
+    print("  query it     : .venv/bin/blocklake sql \"SELECT raw_table, rows_inserted FROM lake.meta.loads\"")
     print("  Airflow UI   : make ui")
