@@ -1,0 +1,24 @@
+"""The source departments of the synthetic district, in generation order."""
+
+from __future__ import annotations
+
+from ingestion.synthetic.departments import (
+    civil,
+    education,
+    grid,
+    health,
+    hotline,
+    hrss,
+    market,
+    natres,
+    police,
+    tax,
+    urban,
+    water,
+)
+from ingestion.synthetic.schema import Department
+
+DEPARTMENTS: tuple[Department, ...] = tuple(
+    module.DEPARTMENT
+    for module in (natres, grid, police, market, tax, hrss, civil, health, education, hotline, urban, water)
+)

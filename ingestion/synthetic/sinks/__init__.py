@@ -1,0 +1,1 @@
+"""Where generated tables land: one sink per department and target, all driven by the table specs."""
