@@ -105,18 +105,18 @@ def write_rejects(con: duckdb.DuckDBPyConnection, record: LoadRecord, rejects: l
 
 
 def last_watermark(con: duckdb.DuckDBPyConnection, raw_table: str) -> str | None:
-    row = con.execute(
-        "SELECT watermark FROM lake.meta.loads WHERE raw_table = ? AND outcome = 'succeeded' "
-        "AND watermark IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
-        [raw_table],
-    ).fetchone()
-    return row[0] if row else None
+    return _last_succeeded(con, raw_table, "watermark")
 
 
 def last_fingerprint(con: duckdb.DuckDBPyConnection, raw_table: str) -> str | None:
+    return _last_succeeded(con, raw_table, "schema_fingerprint")
+
+
+def _last_succeeded(con: duckdb.DuckDBPyConnection, raw_table: str, column: str) -> str | None:
+    """``column`` of the table's latest successful load that set it."""
     row = con.execute(
-        "SELECT schema_fingerprint FROM lake.meta.loads WHERE raw_table = ? AND outcome = 'succeeded' "
-        "ORDER BY finished_at DESC LIMIT 1",
+        f"SELECT {column} FROM lake.meta.loads WHERE raw_table = ? AND outcome = 'succeeded' "
+        f"AND {column} IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
         [raw_table],
     ).fetchone()
     return row[0] if row else None
