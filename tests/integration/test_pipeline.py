@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,8 +43,8 @@ def test_run_succeeds_and_prints_the_summary(pipeline_run: tuple[Path, subproces
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     registry = load_registry()
     assert f"{len(registry.departments)} departments, {registry.table_count} tables" in result.stdout
-    for code in registry.departments:
-        assert f"ingest_{code}" in result.stdout and "success" in result.stdout
+    progress = re.findall(r"^\[\s*\d+/\d+\] (ingest_\w+)\s+success\s+[\d.]+s$", result.stdout, re.MULTILINE)
+    assert sorted(progress) == sorted(f"ingest_{code}" for code in registry.departments)
 
 
 def test_every_registry_table_landed_in_the_lake(pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
