@@ -1,24 +1,44 @@
-"""The production layout: DuckLake data in an S3 bucket (MinIO in production, moto on loopback here)."""
+"""The production layout: DuckLake data in an S3 bucket (MinIO in production, moto on loopback here),
+with the catalog in SQLite or in PostgreSQL."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from minio import Minio
 
+from blocklake.airflow_env import uses_single_writer
 from blocklake.settings import get_settings
 from ingestion.runner import load_table
-from tests.conftest import S3Server, declare, query, sqlite_execute
+from tests.conftest import POSTGRES_DSN, S3Server, declare, query, sqlite_execute
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def catalog(request: pytest.FixtureRequest, home: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:{home}/lake/catalog.sqlite"
+        return
+    database = f"blocklake_lake_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as con:
+        con.execute(f"CREATE DATABASE {database}")
+    yield f"postgres:dbname={database} host=127.0.0.1 port=5432 user=postgres"
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as con:
+        con.execute(f"DROP DATABASE {database} WITH (FORCE)")
 
 
 def test_a_load_writes_parquet_into_the_bucket_and_reads_back(
-        home: Path, tmp_path: Path, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+        home: Path, tmp_path: Path, catalog: str, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
     client = Minio(s3_server.endpoint, access_key=s3_server.access_key, secret_key=s3_server.secret_key,
                    secure=False)
-    client.make_bucket("blocklake-lake")
-    for name, value in {"LAKE_DATA_PATH": "s3://blocklake-lake/lake/", "S3_ENDPOINT": s3_server.endpoint,
-                        "S3_ACCESS_KEY": s3_server.access_key, "S3_SECRET_KEY": s3_server.secret_key}.items():
+    bucket = f"lake-{uuid.uuid4().hex[:8]}"
+    client.make_bucket(bucket)
+    for name, value in {"LAKE_CATALOG": catalog, "LAKE_DATA_PATH": f"s3://{bucket}/lake/",
+                        "S3_ENDPOINT": s3_server.endpoint, "S3_ACCESS_KEY": s3_server.access_key,
+                        "S3_SECRET_KEY": s3_server.secret_key}.items():
         monkeypatch.setenv(f"BLOCKLAKE_{name}", value)
     get_settings.cache_clear()
     settings = get_settings()  # 200 rows: above DuckLake's inlining limit (10), so Parquet goes to the bucket
@@ -32,7 +52,9 @@ def test_a_load_writes_parquet_into_the_bucket_and_reads_back(
 
     assert load_table("grid", "grid_cell").rows_inserted == 200
 
-    objects = [o.object_name for o in client.list_objects("blocklake-lake", prefix="lake/", recursive=True)]
+    objects = [o.object_name for o in client.list_objects(bucket, prefix="lake/", recursive=True)]
     assert any(name.startswith("lake/raw/grid__grid_cell/") and name.endswith(".parquet") for name in objects)
     assert query(settings, "SELECT count(*), min(wgmc) FROM lake.raw.grid__grid_cell") == [(200, "南头城社区第01网格")]
     assert not (home / "lake" / "data").exists()
+    # Only a SQLite catalog needs Airflow to serialise the writers.
+    assert uses_single_writer(settings) == catalog.startswith("sqlite:")
