@@ -90,9 +90,12 @@ def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRe
     return record
 
 
-def _lineage(record: LoadRecord) -> str:
-    return (f"'{record.load_id}' AS _batch_id, TIMESTAMPTZ '{record.started_at.isoformat()}' AS _extracted_at, "
-            f"'{record.source.replace(chr(39), '')}' AS _source")
+def _insert_with_lineage(con: duckdb.DuckDBPyConnection, target: str, relation: str, record: LoadRecord) -> None:
+    con.execute(
+        f"INSERT INTO {target} BY NAME "
+        f"SELECT *, ? AS _batch_id, ?::TIMESTAMPTZ AS _extracted_at, ? AS _source FROM {relation}",
+        [record.load_id, record.started_at, record.source],
+    )
 
 
 def _replace(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, record: LoadRecord,
@@ -103,7 +106,7 @@ def _replace(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, recor
         # Inside the transaction AT (VERSION => ...) sees our own writes, so keep the old keys first.
         con.execute(f"CREATE OR REPLACE TEMP TABLE previous_keys AS SELECT DISTINCT {keys} FROM {target}")
     con.execute(f"DELETE FROM {target}")
-    con.execute(f"INSERT INTO {target} BY NAME SELECT *, {_lineage(record)} FROM incoming")
+    _insert_with_lineage(con, target, "incoming", record)
     record.rows_inserted = _count(con, target)
     if detect:
         vanished = f"SELECT {keys} FROM previous_keys EXCEPT SELECT {keys} FROM {target}"
@@ -128,7 +131,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, record
     )
     match = " AND ".join(f"s.{k} = t.{k}" for k in keys)
     con.execute(f"DELETE FROM {target} t WHERE EXISTS (SELECT 1 FROM incoming_rows s WHERE {match})")
-    con.execute(f"INSERT INTO {target} BY NAME SELECT *, {_lineage(record)} FROM incoming_rows")
+    _insert_with_lineage(con, target, "incoming_rows", record)
     record.rows_inserted = _count(con, "incoming_rows")
     # Late rows may all sit below the old watermark: it only ever moves forward.
     record.watermark = con.execute(
