@@ -10,7 +10,9 @@ import pyarrow.compute as pc
 
 from ingestion.synthetic.schema import Column, TableSpec
 
-_TYPES = {"int": "INTEGER", "bigint": "INTEGER", "decimal": "NUMERIC"}  # everything else is TEXT
+# SQLite stores dates as text either way; declaring DATE/TIMESTAMP lets DuckDB's scanner type them as the
+# PostgreSQL and MySQL systems do, so the lake sees the same schema whichever system a department runs.
+_TYPES = {"int": "INTEGER", "bigint": "INTEGER", "decimal": "NUMERIC", "date": "DATE", "timestamp": "TIMESTAMP"}
 
 
 class SqliteSink:
