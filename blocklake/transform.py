@@ -1,0 +1,71 @@
+"""Run dbt (dbt-duckdb) against the lake as a subprocess: the transform stage of the pipeline.
+
+dbt runs in its own process so a model's memory and a dbt crash stay out of the Airflow worker, and
+so its CLI output is what the task log shows. The profile reads the lake's location from variables
+exported here, derived from Blocklake's settings — one source of truth for where the lake is.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from blocklake.errors import BlocklakeError
+from blocklake.settings import PROJECT_ROOT, Settings, get_settings
+
+DBT_PROJECT = PROJECT_ROOT / "dbt_project"
+
+
+class TransformError(BlocklakeError):
+    """``dbt`` ended with a failure; the message carries the tail of its output."""
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    command: list[str]
+    output: str
+
+
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    work = (settings.home / "dbt").resolve()
+    (work / "tmp").mkdir(parents=True, exist_ok=True)
+    catalog = settings.lake_catalog_uri
+    if catalog.startswith("sqlite:"):
+        catalog = f"sqlite:{Path(catalog.removeprefix('sqlite:')).resolve()}"
+    data_path = settings.lake_data_uri if settings.lake_on_s3 else f"{Path(settings.lake_data_uri).resolve()}/"
+    return {
+        "DBT_PROFILES_DIR": str(DBT_PROJECT),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_USE_COLORS": "false",
+        "BLOCKLAKE_DBT_LAKE_CATALOG": catalog,
+        "BLOCKLAKE_DBT_LAKE_DATA_PATH": data_path,
+        "BLOCKLAKE_DBT_TEMP_DIR": str(work / "tmp"),
+        # A SQLite catalog takes one writer at a time; a PostgreSQL catalog lets models build in parallel.
+        "BLOCKLAKE_DBT_THREADS": "1" if catalog.startswith("sqlite:") else "4",
+    }
+
+
+def run_dbt(arguments: Sequence[str], *, settings: Settings | None = None, stream: bool = True) -> DbtResult:
+    """Run ``dbt <arguments>``; raise :class:`TransformError` with the tail of the output on failure."""
+    settings = settings or get_settings()
+    command = [str(Path(sys.executable).with_name("dbt")), *arguments]
+    env = {**os.environ, **dbt_environment(settings)}
+    process = subprocess.Popen(command, cwd=DBT_PROJECT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        if stream:
+            print(line, end="", flush=True)
+    output = "".join(lines)
+    if process.wait() != 0:
+        raise TransformError(f"`dbt {' '.join(arguments)}` failed:\n{''.join(lines[-40:])}")
+    return DbtResult(command=command, output=output)
