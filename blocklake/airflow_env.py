@@ -34,6 +34,8 @@ def environment(settings: Settings | None = None) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
+        # Airflow's default (32) keeps 32 idle task workers; SQLite-catalog loads run one at a time anyway.
+        "AIRFLOW__CORE__PARALLELISM": "4",
         "BLOCKLAKE_HOME": str(settings.home.resolve()),
     }
     return {key: os.environ.get(key, value) for key, value in defaults.items()}

@@ -1,4 +1,5 @@
-"""Build Airflow DAGs from the source registry: one ``ingest_<department>`` DAG per department.
+"""Build Airflow DAGs from the source registry: one ``ingest_<department>`` DAG per department, and
+``build_block_base``, which runs dbt whenever any department delivers.
 
 Imported by the thin files in ``dags/`` at parse time, so it imports only the registry (YAML and
 pydantic) and Airflow's SDK; DuckDB and the extractors load inside the task when it runs.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import DAG, Asset, task
+from airflow.sdk import DAG, Asset, AssetAny, task
 
 from blocklake.airflow_env import LAKE_WRITER_POOL, uses_single_writer
 from blocklake.settings import get_settings
@@ -67,12 +68,43 @@ def ingest_dag(department: Department, *, pool: str | None) -> DAG:
     return dag
 
 
-def build_ingest_dags(registry: Registry | None = None) -> dict[str, DAG]:
-    """Every department's DAG keyed by dag_id, ready for ``globals().update(...)`` in a DAG file."""
+@task
+def dbt_build() -> dict[str, int]:
+    """``dbt build``: seeds, models and their tests in dependency order; a failed test skips its dependants."""
+    from blocklake.transform import run_dbt
+
+    return run_dbt(["build"]).counts()
+
+
+LAYER_ASSETS = tuple(
+    Asset(name=f"{layer}", uri=f"ducklake://lake/{layer}", group="block_base")
+    for layer in ("staging", "intermediate", "base", "marts")
+)
+
+
+def block_base_dag(registry: Registry, *, pool: str | None) -> DAG:
+    raw_assets = [raw_asset(dept, table) for dept in registry.departments.values() for table in dept.tables]
+    with DAG(
+        dag_id="build_block_base",
+        description="块数据底板：dbt build（staging → intermediate → base → marts）",
+        schedule=AssetAny(*raw_assets),  # runs when any department delivers
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args={**DEFAULT_ARGS, "retries": 0},  # a failed dbt build needs a person, not a retry
+        tags=["transform", "dbt"],
+    ) as dag:
+        dbt_build.override(outlets=list(LAYER_ASSETS), **({"pool": pool} if pool else {}))()
+    return dag
+
+
+def build_dags(registry: Registry | None = None) -> dict[str, DAG]:
+    """Every DAG keyed by dag_id, ready for ``globals().update(...)`` in a DAG file."""
     settings = get_settings()
     registry = registry or load_registry(settings.registry_dir)
     pool = LAKE_WRITER_POOL if uses_single_writer(settings) else None
-    dags = (ingest_dag(dept, pool=pool) for dept in registry.departments.values())
+    dags = [ingest_dag(dept, pool=pool) for dept in registry.departments.values()]
+    dags.append(block_base_dag(registry, pool=pool))
     return {dag.dag_id: dag for dag in dags}
 
 

@@ -7,9 +7,12 @@ exported here, derived from Blocklake's settings — one source of truth for whe
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,7 @@ from blocklake.errors import BlocklakeError
 from blocklake.settings import PROJECT_ROOT, Settings, get_settings
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
+log = logging.getLogger(__name__)
 
 
 class TransformError(BlocklakeError):
@@ -28,6 +32,12 @@ class TransformError(BlocklakeError):
 class DbtResult:
     command: list[str]
     output: str
+    target_path: Path
+
+    def counts(self) -> dict[str, int]:
+        """Node results by status (pass, success, error, fail, skipped, warn) from run_results.json."""
+        results = json.loads((self.target_path / "run_results.json").read_text(encoding="utf-8"))["results"]
+        return dict(Counter(str(result["status"]) for result in results))
 
 
 def dbt_environment(settings: Settings) -> dict[str, str]:
@@ -52,8 +62,11 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     }
 
 
-def run_dbt(arguments: Sequence[str], *, settings: Settings | None = None, stream: bool = True) -> DbtResult:
-    """Run ``dbt <arguments>``; raise :class:`TransformError` with the tail of the output on failure."""
+def run_dbt(arguments: Sequence[str], *, settings: Settings | None = None) -> DbtResult:
+    """Run ``dbt <arguments>``; raise :class:`TransformError` with the tail of the output on failure.
+
+    Each output line is logged as it comes (in an Airflow task: the task log), so a long build shows progress.
+    """
     settings = settings or get_settings()
     command = [str(Path(sys.executable).with_name("dbt")), *arguments]
     env = {**os.environ, **dbt_environment(settings)}
@@ -63,9 +76,8 @@ def run_dbt(arguments: Sequence[str], *, settings: Settings | None = None, strea
     assert process.stdout is not None
     for line in process.stdout:
         lines.append(line)
-        if stream:
-            print(line, end="", flush=True)
+        log.info("dbt: %s", line.rstrip())
     output = "".join(lines)
     if process.wait() != 0:
         raise TransformError(f"`dbt {' '.join(arguments)}` failed:\n{''.join(lines[-40:])}")
-    return DbtResult(command=command, output=output)
+    return DbtResult(command=command, output=output, target_path=Path(env["DBT_TARGET_PATH"]))

@@ -49,7 +49,8 @@ def parsed(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_every_department_has_a_dag_and_no_import_errors(parsed: dict) -> None:
     registry = load_registry()
     assert parsed["errors"] == {}
-    assert sorted(parsed["dags"]) == sorted(f"ingest_{code}" for code in registry.departments)
+    expected = [f"ingest_{code}" for code in registry.departments] + ["build_block_base"]
+    assert sorted(parsed["dags"]) == sorted(expected)
 
 
 def test_each_table_load_is_a_task_emitting_its_raw_asset_in_the_writer_pool(parsed: dict) -> None:
@@ -59,6 +60,17 @@ def test_each_table_load_is_a_task_emitting_its_raw_asset_in_the_writer_pool(par
         assert dag["outlets"] == sorted(f"ducklake://lake/raw/{code}__{t.name}" for t in dept.tables)
         assert dag["pools"] == ["lake_writer"]  # the embedded lake has a SQLite catalog
         assert dag["schedule"] == dept.schedule
+
+
+def test_the_base_layer_build_runs_when_any_department_delivers(parsed: dict) -> None:
+    dag = parsed["dags"]["build_block_base"]
+    assert dag["tasks"] == ["dbt_build"]
+    assert dag["schedule"].startswith("AssetAny(")
+    for code, dept in load_registry().departments.items():
+        for table in dept.tables:
+            assert f"ducklake://lake/raw/{code}__{table.name}" in dag["schedule"]
+    layers = ("staging", "intermediate", "base", "marts")
+    assert dag["outlets"] == sorted(f"ducklake://lake/{layer}" for layer in layers)
 
 
 def test_dag_files_import_nothing_heavy_at_parse_time(parsed: dict) -> None:
