@@ -3,8 +3,8 @@
 {#- Full-width (全角) digits, letters and common punctuation to their ASCII forms. -#}
 {% macro halfwidth(expr) -%}
     translate({{ expr }},
-        '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ－／＃（）　',
-        '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-/#() ')
+        '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ－／＃（）．：，　',
+        '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-/#().:, ')
 {%- endmacro %}
 
 {#- Trimmed text with inner runs of spaces collapsed; empty becomes NULL. -#}
@@ -12,9 +12,10 @@
     nullif(trim(regexp_replace({{ halfwidth(expr) }}, '\s+', ' ', 'g')), '')
 {%- endmacro %}
 
-{#- A person's name: no spaces at all (departments type "张 三"), the middle dot kept. -#}
+{#- A person's name: no spaces at all (departments type "张 三"); the separator of transliterated names
+    (买买提·艾力) written as "." or "•" becomes the middle dot. -#}
 {% macro clean_name(expr) -%}
-    nullif(regexp_replace({{ halfwidth(expr) }}, '\s+', '', 'g'), '')
+    nullif(regexp_replace(regexp_replace({{ halfwidth(expr) }}, '\s+', '', 'g'), '[.•・]', '·', 'g'), '')
 {%- endmacro %}
 
 {#- Resident ID (GB 11643) as written, normalised: no spaces, half-width, upper-case X. -#}
@@ -35,14 +36,16 @@
 
 {#- Mainland mobile number: digits only, +86 removed; NULL when it is not 1[3-9] plus 9 digits. -#}
 {% macro normalize_phone(expr) -%}
-    nullif(regexp_extract(regexp_replace({{ halfwidth(expr) }}, '[^0-9]', '', 'g'), '^(?:86)?(1[3-9][0-9]{9})$', 1), '')
+    nullif(regexp_extract(regexp_replace({{ halfwidth(expr) }}, '[^0-9]', '', 'g'), '^(?:0{0,2}86)?(1[3-9][0-9]{9})$', 1), '')
 {%- endmacro %}
 
 {#- A date written any of the ways departments write it: 2025-03-06, 2025/3/6, 20250306, 2025.03.06,
-    2025年3月6日, or only a month (2025.3, 2025-03, 202503 → the first of the month). -#}
+    2025年3月6日, a timestamp, or only a month (2025.3, 2025-03, 2025/3, 2025年3月, 202503 → the first of
+    the month). -#}
 {% macro parse_date(expr) -%}
     cast(coalesce(
         try_strptime({{ clean_text(expr) }}, '%Y-%m-%d %H:%M:%S'),
+        try_strptime({{ clean_text(expr) }}, '%Y-%m-%dT%H:%M:%S'),
         try_strptime({{ clean_text(expr) }}, '%Y-%m-%d'),
         try_strptime({{ clean_text(expr) }}, '%Y/%m/%d'),
         try_strptime({{ clean_text(expr) }}, '%Y%m%d'),
@@ -50,6 +53,8 @@
         try_strptime({{ clean_text(expr) }}, '%Y年%m月%d日'),
         try_strptime({{ clean_text(expr) }}, '%Y.%m'),
         try_strptime({{ clean_text(expr) }}, '%Y-%m'),
+        try_strptime({{ clean_text(expr) }}, '%Y/%m'),
+        try_strptime({{ clean_text(expr) }}, '%Y年%m月'),
         try_strptime({{ clean_text(expr) }}, '%Y%m')
     ) as date)
 {%- endmacro %}
