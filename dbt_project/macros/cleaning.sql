@@ -28,9 +28,7 @@
     coalesce(
         regexp_full_match({{ expr }}, '[1-9][0-9]{16}[0-9X]')
         and try_strptime(substr({{ expr }}, 7, 8), '%Y%m%d') is not null
-        and substr('10X98765432', (list_sum(list_transform(range(17),
-                i -> try_cast(substr({{ expr }}, i + 1, 1) as integer) * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i + 1]
-            )) % 11)::integer + 1, 1) = substr({{ expr }}, 18, 1),
+        and {{ gb11643_check_digit(expr) }} = substr({{ expr }}, 18, 1),
         false)
 {%- endmacro %}
 
@@ -63,4 +61,11 @@
 {% macro parse_month(expr) -%}
     cast(coalesce(try_strptime({{ clean_text(expr) }}, '%Y%m'), try_strptime({{ clean_text(expr) }}, '%Y-%m'),
                   try_strptime({{ clean_text(expr) }}, '%Y.%m')) as date)
+{%- endmacro %}
+
+{#- The GB 11643 MOD 11-2 check character for the first 17 digits of a resident ID. -#}
+{% macro gb11643_check_digit(first_17) -%}
+    substr('10X98765432', (list_sum(list_transform(range(17),
+        i -> try_cast(substr({{ first_17 }}, i + 1, 1) as integer) * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i + 1]
+    )) % 11)::integer + 1, 1)
 {%- endmacro %}
