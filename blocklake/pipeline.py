@@ -19,6 +19,7 @@ from pathlib import Path
 
 from blocklake import airflow_env, extensions, lake
 from blocklake.errors import BlocklakeError
+from blocklake.headlines import headline_figures
 from blocklake.settings import Settings, get_settings
 
 
@@ -29,6 +30,7 @@ class RunSummary:
     records: int
     failed: list[str]
     seconds: float
+    headlines: dict[str, float | int | None]
 
 
 def run_pipeline(scale: str | None = None, regenerate: bool = False) -> int:
@@ -102,6 +104,7 @@ def summarize(settings: Settings, since: datetime, seconds: float) -> RunSummary
             "SELECT department, table_name, outcome, rows_inserted FROM lake.meta.loads WHERE started_at >= ?",
             [since],
         ).fetchall()
+        headlines = headline_figures(con)
     finally:
         con.close()
     succeeded = [row for row in rows if row[2] == "succeeded"]
@@ -113,6 +116,7 @@ def summarize(settings: Settings, since: datetime, seconds: float) -> RunSummary
         records=sum(row[3] or 0 for row in succeeded),
         failed=failed,
         seconds=seconds,
+        headlines=headlines,
     )
 
 
@@ -132,6 +136,9 @@ def _print_summary(settings: Settings, summary: RunSummary) -> None:
           f"{summary.records:,} records loaded into the lake in {summary.seconds:.0f}s")
     if summary.failed:
         print(f"FAILED loads: {', '.join(summary.failed)} (see lake.meta.loads and the Airflow logs)")
+    built = {name: value for name, value in summary.headlines.items() if value is not None}
+    if built:
+        print("Block base: " + ", ".join(f"{name} {value:,}" for name, value in built.items()))
     print(f"  lake catalog : {catalog}")
     print(f"  lake data    : {data}")
     print("  load ledger  : SELECT * FROM lake.meta.loads ORDER BY started_at DESC")

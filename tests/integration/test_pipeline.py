@@ -43,8 +43,9 @@ def test_run_succeeds_and_prints_the_summary(pipeline_run: tuple[Path, subproces
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     registry = load_registry()
     assert f"{len(registry.departments)} departments, {registry.table_count} tables" in result.stdout
-    progress = re.findall(r"^\[\s*\d+/\d+\] (ingest_\w+)\s+success\s+[\d.]+s$", result.stdout, re.MULTILINE)
-    assert sorted(progress) == sorted(f"ingest_{code}" for code in registry.departments)
+    progress = re.findall(r"^\[\s*\d+/\d+\] (\w+)\s+success\s+[\d.]+s$", result.stdout, re.MULTILINE)
+    assert sorted(progress) == sorted([f"ingest_{code}" for code in registry.departments] + ["build_block_base"])
+    assert re.search(r"^Block base: persons [\d,]+, .*events_closure_rate 0\.\d+", result.stdout, re.MULTILINE)
 
 
 def test_every_registry_table_landed_in_the_lake(pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -58,3 +59,17 @@ def test_every_registry_table_landed_in_the_lake(pipeline_run: tuple[Path, subpr
         assert counted == loads[raw_table] > 0, raw_table
     total = sum(loads.values())
     assert 15_000 <= total <= 25_000  # the tiny district is about 20k records
+
+
+def test_the_base_layer_was_built_from_the_loaded_tables(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    home, _ = pipeline_run
+    events = lake_query(home, "SELECT count(*) FROM lake.base.base_event")[0][0]
+    sources = lake_query(home, "SELECT (SELECT count(*) FROM lake.raw.hotline__hotline_ticket) "
+                               "+ (SELECT count(*) FROM lake.raw.urban__city_event)")[0][0]
+    assert events == sources > 0
+    units = lake_query(home, "SELECT count(*) FROM lake.base.base_unit")[0][0]
+    assert units == lake_query(home, "SELECT count(*) FROM lake.raw.natres__std_unit")[0][0]
+    persons, residents = lake_query(home, "SELECT (SELECT count(*) FROM lake.base.base_person), "
+                                          "(SELECT count(DISTINCT sfzh) FROM lake.raw.police__resident)")[0]
+    assert persons >= residents * 0.9
