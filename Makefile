@@ -35,6 +35,8 @@ ui: install
 ## bench: benchmarks, written as JSON under bench/results/
 bench: install services
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.baselayer
+	$(BIN)/python -m bench.address
 
 ## services: make sure PostgreSQL, MariaDB and Chromium are there (installs and starts them as root)
 services:

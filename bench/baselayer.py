@@ -1,0 +1,79 @@
+"""Base-layer benchmark: ``dbt build`` of the whole block base on the district scale (≈10M source records).
+
+Generates the district (reused when present), loads every registry table into a fresh lake without
+Airflow, then times ``dbt build`` in its own process and reads that process's peak RSS. Writes
+``bench/results/baselayer.json`` with ``dbt_build_district_s`` (≤ 300) and ``dbt_build_peak_rss_gib`` (≤ 8).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import time
+from pathlib import Path
+
+from bench.common import figure, write_results
+from blocklake.settings import PROJECT_ROOT, get_settings
+
+
+def prepare(home: Path, scale: str, seed: int) -> int:
+    """Sources for the scale (kept between runs) and a fresh lake loaded from them; returns the records."""
+    from ingestion.synthetic import GenerateConfig, generate
+
+    sources = home / "sources"
+    manifest = sources / "manifest.json"
+    if not manifest.exists() or json.loads(manifest.read_text())["scale"] != scale:
+        shutil.rmtree(sources, ignore_errors=True)
+        generate(GenerateConfig(out_dir=sources, scale=scale, seed=seed), progress=lambda message: None)
+    for stale in ("lake", "dbt"):
+        shutil.rmtree(home / stale, ignore_errors=True)
+    return json.loads(manifest.read_text())["total_rows"]
+
+
+def ingest_all() -> float:
+    from ingestion.registry import load_registry
+    from ingestion.runner import load_table
+
+    clock = time.perf_counter()
+    registry = load_registry()
+    for code, dept in registry.departments.items():
+        for table in dept.tables:
+            load_table(code, table.name, registry=registry)
+    return time.perf_counter() - clock
+
+
+def dbt_build() -> tuple[float, float, dict[str, int]]:
+    from blocklake.transform import run_dbt
+
+    clock = time.perf_counter()
+    result = run_dbt(["build"])
+    seconds = time.perf_counter() - clock
+    peak_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # dbt is our only child here
+    return seconds, peak_gib, result.counts()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default=os.environ.get("BLOCKLAKE_BENCH_SCALE", "district"))
+    parser.add_argument("--home", type=Path, default=PROJECT_ROOT / "var" / "bench")
+    args = parser.parse_args()
+    os.environ["BLOCKLAKE_HOME"] = str(args.home)
+    get_settings.cache_clear()
+    records = prepare(args.home, args.scale, get_settings().seed)
+    ingest_s = ingest_all()
+    build_s, peak_gib, counts = dbt_build()
+    path = write_results("baselayer", args.scale, [
+        figure(f"dbt_build_{args.scale}_s", build_s, "s", "<= 300" if args.scale == "district" else None),
+        figure("dbt_build_peak_rss_gib", peak_gib, "GiB", "<= 8"),
+        figure(f"ingest_{args.scale}_s", ingest_s, "s"),
+        figure("source_records", records, "records"),
+    ], dbt_results=counts)
+    print(f"{records:,} records: ingest {ingest_s:.0f}s, dbt build {build_s:.0f}s "
+          f"(peak {peak_gib:.2f} GiB, {counts}); wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
