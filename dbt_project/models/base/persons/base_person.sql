@@ -16,6 +16,10 @@ survived as (
         bool_and(id_resolution = 'unverified') as unverified
     from identity
     group by person_key
+),
+
+located as (
+    select address_text, unit_code, building_code from {{ ref('int_address_matches') }}
 )
 
 select
@@ -28,8 +32,13 @@ select
     end as sex,
     phone,
     residence_address,
+    l.unit_code as residence_unit_code,
+    l.building_code as residence_building_code,
+    b.grid_code as residence_grid_code,
     sources,
     mention_count,
     name_conflict,
     unverified
 from survived
+left join located as l on l.address_text = survived.residence_address
+left join {{ ref('base_building') }} as b on b.building_code = l.building_code
