@@ -5,6 +5,12 @@ with events as (
 
 limits as (
     select * from {{ ref('ref_event_time_limits') }}
+),
+
+located as (
+    select source, record_key, building_code, grid_code
+    from {{ ref('base_address_match') }}
+    where source in ('hotline.hotline_ticket', 'urban.city_event')
 )
 
 select
@@ -14,7 +20,9 @@ select
     e.category,
     e.event_address,
     e.street_name,
-    e.grid_code,
+    -- The reporting grid of a city-management event is authoritative; hotline events are placed by address.
+    coalesce(e.grid_code, a.grid_code) as grid_code,
+    a.building_code,
     coalesce(e.assigned_department, l.responsible_department) as assigned_department,
     e.reported_at,
     e.dispatched_at,
@@ -31,3 +39,6 @@ select
     e.source_status
 from events as e
 left join limits as l on l.source_system = e.source_system and l.category = e.category
+left join located as a
+    on a.source = case e.source_system when 'hotline' then 'hotline.hotline_ticket' else 'urban.city_event' end
+    and a.record_key = e.source_key
