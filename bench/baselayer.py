@@ -15,7 +15,9 @@ import shutil
 import time
 from pathlib import Path
 
+from bench import truth
 from bench.common import figure, write_results
+from blocklake import lake
 from blocklake.settings import PROJECT_ROOT, get_settings
 
 
@@ -65,11 +67,17 @@ def main() -> None:
     records = prepare(args.home, args.scale, get_settings().seed)
     ingest_s = ingest_all()
     build_s, peak_gib, counts = dbt_build()
+    con = lake.connect(get_settings(), read_only=True)
+    quality = truth.score(con, args.home / "sources" / "_truth")
+    con.close()
+    targets = {"person_dedup_precision": ">= 0.99", "person_dedup_recall": ">= 0.99",
+               "fake_address_precision": ">= 0.90", "fake_address_recall": ">= 0.90"}
     path = write_results("baselayer", args.scale, [
         figure(f"dbt_build_{args.scale}_s", build_s, "s", "<= 300" if args.scale == "district" else None),
         figure("dbt_build_peak_rss_gib", peak_gib, "GiB", "<= 8"),
         figure(f"ingest_{args.scale}_s", ingest_s, "s"),
         figure("source_records", records, "records"),
+        *(figure(name, value, "ratio", targets.get(name)) for name, value in quality.items()),
     ], dbt_results=counts)
     print(f"{records:,} records: ingest {ingest_s:.0f}s, dbt build {build_s:.0f}s "
           f"(peak {peak_gib:.2f} GiB, {counts}); wrote {path}")

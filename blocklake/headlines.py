@@ -5,15 +5,17 @@ from __future__ import annotations
 import duckdb
 
 HEADLINES: dict[str, str] = {
+    "address_match_rate": "SELECT round(avg(located::INTEGER), 4) FROM lake.base.base_address_match "
+                          "WHERE match_method <> 'outside_district'",
+    "addresses_for_review": "SELECT count(*) FROM lake.base.base_address_review_queue",
     "persons": "SELECT count(*) FROM lake.base.base_person WHERE NOT unverified",
-    "persons_unverified": "SELECT count(*) FROM lake.base.base_person WHERE unverified",
     "key_group_tags": "SELECT count(*) FROM lake.base.base_person_tag",
-    "legal_entities": "SELECT count(*) FROM lake.intermediate.int_entity_activity",
+    "legal_entities": "SELECT count(*) FROM lake.base.base_legal_entity",
+    "flagged_entities": "SELECT count(*) FILTER (WHERE flagged) FROM lake.base.base_legal_entity",
     "events": "SELECT count(*) FROM lake.base.base_event",
     "events_closure_rate": "SELECT round(avg(is_closed::INTEGER), 4) FROM lake.base.base_event",
     "events_red_card": "SELECT count(*) FILTER (WHERE red_card) FROM lake.base.base_event",
-    "buildings": "SELECT count(*) FROM lake.base.base_building",
-    "units": "SELECT count(*) FROM lake.base.base_unit",
+    "vacant_units": "SELECT vacant_units FROM lake.marts.mart_block_stats WHERE level = 'district'",
 }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from bench import truth
 from ingestion.registry import load_registry
 
 pytestmark = pytest.mark.airflow
@@ -45,7 +46,8 @@ def test_run_succeeds_and_prints_the_summary(pipeline_run: tuple[Path, subproces
     assert f"{len(registry.departments)} departments, {registry.table_count} tables" in result.stdout
     progress = re.findall(r"^\[\s*\d+/\d+\] (\w+)\s+success\s+[\d.]+s$", result.stdout, re.MULTILINE)
     assert sorted(progress) == sorted([f"ingest_{code}" for code in registry.departments] + ["build_block_base"])
-    assert re.search(r"^Block base: persons [\d,]+, .*events_closure_rate 0\.\d+", result.stdout, re.MULTILINE)
+    assert re.search(r"^Block base: address_match_rate 0\.\d+, .*persons [\d,]+, .*events_closure_rate 0\.\d+",
+                     result.stdout, re.MULTILINE)
 
 
 def test_every_registry_table_landed_in_the_lake(pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -59,6 +61,19 @@ def test_every_registry_table_landed_in_the_lake(pipeline_run: tuple[Path, subpr
         assert counted == loads[raw_table] > 0, raw_table
     total = sum(loads.values())
     assert 15_000 <= total <= 25_000  # the tiny district is about 20k records
+
+
+def test_the_base_layer_meets_its_quality_targets_against_the_truth(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    home, _ = pipeline_run
+    con = duckdb.connect()
+    con.execute("LOAD ducklake; LOAD sqlite")
+    lake = home / "lake"
+    con.execute(f"ATTACH 'ducklake:sqlite:{lake}/catalog.sqlite' AS lake (DATA_PATH '{lake}/data/', READ_ONLY)")
+    figures = truth.score(con, home / "sources" / "_truth")
+    assert figures["person_dedup_precision"] >= 0.99 and figures["person_dedup_recall"] >= 0.99, figures
+    assert figures["fake_address_precision"] >= 0.90 and figures["fake_address_recall"] >= 0.90, figures
+    assert figures["lake_unit_match_rate"] >= 0.97 and figures["lake_building_match_precision"] >= 0.995, figures
 
 
 def test_the_base_layer_was_built_from_the_loaded_tables(
