@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     s3_use_ssl: bool = False
     sources_dir: Path | None = Field(None, description="Where the embedded source systems live.")
     registry_dir: Path = Field(PROJECT_ROOT / "ingestion" / "registry", description="Source registry YAML.")
+    reference_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "reference",
+                                description="Shared reference data (labelled real addresses) used by tests and bench.")
     scale: Scale = "demo"
     seed: int = 440305
     batch_rows: int = Field(122_880, ge=1_024, description="Rows per Arrow record batch when extracting.")

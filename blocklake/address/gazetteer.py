@@ -14,11 +14,11 @@ from functools import cache
 
 from stdnum import numdb
 
-_SUFFIX = re.compile(r"(?:地区|盟|市|县|旗|区)$")
-_PROVINCE_SUFFIX = re.compile(r"(?:省|市|区|县)$")
-_YEARS = re.compile(r"^\[[^\]]*\]")
-# Statistical placeholders, not places anyone writes in an address.
-_NOT_PLACES = frozenset({"市辖区", "市区", "城区", "郊区", "矿区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+from blocklake.address import vocab
+
+_SUFFIX = re.compile(vocab.DROPPED_SUFFIXES)
+_PROVINCE_SUFFIX = re.compile(vocab.PROVINCE_LEVEL_SUFFIXES)
+_YEARS = re.compile(r"^\[[^\]]*\]")  # [1983-1989]南头区办事处: the years a name was in use
 
 
 @dataclass(frozen=True)
@@ -61,14 +61,14 @@ def _named_codes() -> Iterator[tuple[str, str]]:
             code = parent + str(number).zfill(length)
             for name in props.get("county", "").split(","):
                 name = _YEARS.sub("", name)
-                if name and name not in _NOT_PLACES and len(code) == 6:
+                if name and name not in vocab.NOT_PLACES and len(code) == 6:
                     yield code, name
             stack.extend((code, child) for child in children)
 
 
 def _short(name: str) -> str:
     # Autonomous units go by their first two characters: 长阳土家族自治县 → 长阳, 延边朝鲜族自治州 → 延边.
-    return name[:2] if "自治" in name else _SUFFIX.sub("", name)
+    return name[:2] if vocab.AUTONOMOUS in name else _SUFFIX.sub("", name)
 
 
 def _longest_first(names: set[str]) -> tuple[str, ...]:

@@ -2,9 +2,8 @@
 
 Chinese addresses run from the largest division to the smallest (province … room), so the parser
 walks that order once: each :class:`Step` tries one regex anchored at the start of what is left,
-takes its named groups as parts and removes the text it matched. Steps that find nothing change
-nothing, which makes every part optional and lets repeated prefixes (浙江省宁波市浙江省宁波市) be
-eaten by running a step twice.
+takes its named groups as parts and removes the text it matched. A step that finds nothing changes
+nothing, which makes every part optional.
 """
 
 from __future__ import annotations
@@ -14,8 +13,10 @@ from dataclasses import dataclass, replace
 from blocklake.address import vocab
 from blocklake.address.gazetteer import division_names
 
-PARTS = ("province", "city", "district", "street", "community", "road", "roadno",
-         "estate", "building", "entrance", "floor", "room")
+PARTS = (
+    "province", "city", "district", "street", "community", "road", "roadno",
+    "estate", "building", "entrance", "floor", "room",
+)
 
 
 @dataclass(frozen=True)
@@ -45,65 +46,68 @@ def _not_in(chars: str) -> str:
     return f"(?:[^{chars}]|$)"
 
 
+def _one_of(names: tuple[str, ...]) -> str:
+    return "(?:" + "|".join(names) + ")"
+
+
+HAN = r"\p{Han}"
+_NUMERAL = f"[{vocab.CHINESE_DIGITS}{vocab.TEN}]"
 _ID = r"[A-Z]?\d+[A-Z]?"  # a building or room number, possibly with a letter: 12, A3, 96A
 _SHORT_ID = r"[A-Z]?\d{1,3}[A-Z]?"  # 1728-11 is a room, not building 1728
 _ROOM = rf"(?:[A-Z]+-?)?\d+[A-Z0-9]*(?:-\d+)?{vocab.ROOM_MARKERS}?"  # 1202室, A1183, 96A-3, C-11
-_BUILDING = rf"(?:{_ID}|[A-Z])栋"
-_DOOR = r"[甲乙丙丁]?\d+(?:-\d+)?号"
-_ADMIN_CHAR = _han_except(vocab.NOT_IN_ADMIN_NAMES)
-_CITY_SHI = f"{_han_except(vocab.NOT_IN_ADMIN_NAMES + vocab.NOT_CITY_BEFORE_SHI)}市"
-_DISTRICT_QU = f"{_han_except(vocab.NOT_IN_ADMIN_NAMES + vocab.NOT_DISTRICT_BEFORE_QU)}区"
+_BUILDING = rf"(?:{_ID}|[A-Z]){vocab.BUILDING}"
+_DOOR = rf"[{vocab.HOUSE_NUMBER_PREFIXES}]?\d+(?:-\d+)?{vocab.DOOR}{vocab.COMPOUND}?"
+_LANE = rf"\d+{vocab.LANE}"
 
+# --- divisions --------------------------------------------------------------------------------------
 _NAMES = division_names()
+_ADMIN_CHAR = _han_except(vocab.NOT_IN_ADMIN_NAMES)
+_CITY_SHI = _han_except(vocab.NOT_IN_ADMIN_NAMES + vocab.NOT_CITY_BEFORE_SHI) + vocab.CITY
+_DISTRICT_QU = _han_except(vocab.NOT_IN_ADMIN_NAMES + vocab.NOT_DISTRICT_BEFORE_QU) + vocab.DISTRICT
 # Generic division names: at least two characters before 市 and 区 (庄市街道 is a street, not 庄市),
 # one before 县 (萧县); names with 镇, 乡 or 路 in them (镇海区, 桐乡市) come from the list of known names.
 _CITY_NAME = f"{_ADMIN_CHAR}{{1,5}}?(?:{_CITY_SHI}|{_ADMIN_CHAR}{vocab.CITY_SUFFIXES})"
 _DISTRICT_NAME = f"{_ADMIN_CHAR}{{1,5}}?(?:{_DISTRICT_QU}|{_CITY_SHI})|{_ADMIN_CHAR}{{1,6}}?{vocab.DISTRICT_SUFFIXES}"
-_BARE_NAME = "(?:" + "|".join(_NAMES.bare) + ")"
+_PROVINCE_NAME = f"{vocab.PROVINCES}{vocab.PROVINCE_SUFFIXES}?"
+_BARE_NAME = _one_of(_NAMES.bare)
 # A bare name (温州) counts only when another division or a street follows, as in 温州苍南龙港镇; a
 # street or village there needs two characters, or 独山港镇 would lose 独山 to the county 独山县.
-_LOCAL_NAME = _han_except(vocab.NOT_IN_ADMIN_NAMES)  # 永昌镇 is a town, not the county 永昌
 _BEFORE_DIVISION = (
-    f"(?:{_BARE_NAME}|{_CITY_NAME}|{_DISTRICT_NAME}|{_LOCAL_NAME}{{2,5}}?{vocab.STREET_SUFFIXES}"
-    f"|{_LOCAL_NAME}{{2,3}}村)"
+    f"(?:{_BARE_NAME}|{_CITY_NAME}|{_DISTRICT_NAME}"
+    f"|{_ADMIN_CHAR}{{2,5}}?{vocab.STREET_SUFFIXES}|{_ADMIN_CHAR}{{2,3}}{vocab.VILLAGE})"
 )
-_NOT_A_DIVISION_AFTER = _not_in(vocab.NOT_CITY_AFTER_SHI)
+_DIVISION_ENDS = _not_in(vocab.NOT_AFTER_DIVISION)
 
-_ADMIN = (
-    Step("country", "中国"),
-    Step(
-        "province",
-        f"(?P<province>{vocab.PROVINCES}{vocab.PROVINCE_SUFFIXES}?)",
-        follow=_not_in(vocab.NOT_PROVINCE_AFTER),
-    ),
-    Step("known_city", "(?P<city>" + "|".join(_NAMES.prefectures) + ")", follow=_NOT_A_DIVISION_AFTER),
-    Step("known_district", "(?P<district>" + "|".join(_NAMES.counties) + ")", follow=_NOT_A_DIVISION_AFTER),
-    Step("city", f"(?P<city>{_CITY_NAME})", follow=_NOT_A_DIVISION_AFTER),
+_DIVISIONS = (
+    Step("country", vocab.COUNTRY),
+    Step("province", f"(?P<province>{_PROVINCE_NAME})", follow=_not_in(vocab.NOT_PROVINCE_AFTER)),
+    Step("known_city", f"(?P<city>{_one_of(_NAMES.prefectures)})", follow=_DIVISION_ENDS),
+    Step("known_district", f"(?P<district>{_one_of(_NAMES.counties)})", follow=_DIVISION_ENDS),
+    Step("city", f"(?P<city>{_CITY_NAME})", follow=_DIVISION_ENDS),
     Step("bare_city", f"(?P<city>{_BARE_NAME})", follow=_BEFORE_DIVISION, unless=("city", "district")),
-    Step("district", f"(?P<district>{_DISTRICT_NAME})", follow=_NOT_A_DIVISION_AFTER),
+    Step("district", f"(?P<district>{_DISTRICT_NAME})", follow=_DIVISION_ENDS),
     Step("bare_district", f"(?P<district>{_BARE_NAME})", follow=_BEFORE_DIVISION, unless=("district",)),
-    Step("dev_zone", f"{_ADMIN_CHAR}{{0,8}}?{vocab.DEV_ZONE_SUFFIXES}", follow=_NOT_A_DIVISION_AFTER),
-)
-# The same divisions written again (浙江省宁波市慈溪市宁波市慈溪市浒山街道): eaten, the first spelling kept.
-_REPEATED_DIVISIONS = Step(
-    "repeated_divisions",
-    "(?:" + "|".join(
-        ["中国", f"{vocab.PROVINCES}{vocab.PROVINCE_SUFFIXES}", *_NAMES.prefectures, *_NAMES.counties, _CITY_NAME,
-         _DISTRICT_NAME]
-    ) + ")+",
-    follow=_NOT_A_DIVISION_AFTER,
+    Step("dev_zone", f"{_ADMIN_CHAR}{{0,8}}?{vocab.DEV_ZONE_SUFFIXES}", follow=_DIVISION_ENDS),
+    # The same divisions written again (浙江省宁波市慈溪市宁波市慈溪市): eaten, the first spelling kept.
+    Step(
+        "repeated_divisions",
+        _one_of((vocab.COUNTRY, f"{vocab.PROVINCES}{vocab.PROVINCE_SUFFIXES}", *_NAMES.prefectures,
+                 *_NAMES.counties, _CITY_NAME, _DISTRICT_NAME))
+        + "+",
+        follow=_DIVISION_ENDS,
+    ),
 )
 
+# --- street and community ---------------------------------------------------------------------------
 _STREET = Step(
     "street",
-    rf"(?P<street>\p{{Han}}{{2,6}}?{vocab.STREET_SUFFIXES}){vocab.STREET_OFFICES}?",
-    follow=_not_in("路街道巷镇"),  # 新镇路 is a road, 南头街道 a street, 金乡镇 a town (not 金乡)
+    f"(?P<street>{HAN}{{2,6}}?{vocab.STREET_SUFFIXES}){vocab.STREET_OFFICES}?",
+    follow=_not_in(vocab.NOT_AFTER_STREET),
 )
-
-_VILLAGE_NAME = f"{_han_except('道镇乡')}{{0,2}}?{_han_except(vocab.NOT_VILLAGE_BEFORE_CUN)}村"
+_VILLAGE_END = _han_except(vocab.NOT_VILLAGE_BEFORE_CUN) + vocab.VILLAGE
 _VILLAGE = Step(
     "village",
-    f"(?P<community>{_VILLAGE_NAME}){vocab.VILLAGE_OFFICES}?",
+    f"(?P<community>{_han_except(vocab.NOT_IN_VILLAGE_NAMES)}{{0,2}}?{_VILLAGE_END}){vocab.VILLAGE_OFFICES}?",
     follow=_not_in(vocab.NOT_VILLAGE_AFTER_CUN),
     reject_next=_BUILDING,  # 王升塘村114栋 names a housing estate, not the village
     unless=("community",),
@@ -111,90 +115,130 @@ _VILLAGE = Step(
 _COMMUNITY = (
     Step(
         "community",
-        rf"(?P<community>\p{{Han}}{{1,7}}?社区){vocab.COMMUNITY_OFFICES}?",
+        f"(?P<community>{HAN}{{1,7}}?{vocab.COMMUNITY}){vocab.COMMUNITY_OFFICES}?",
         reject_next=vocab.COMMUNITY_FACILITIES,
     ),
     _VILLAGE,
     # A town written without 镇, then its village (小港新建村): both are two or three characters.
     Step(
         "town_and_village",
-        f"(?P<street>{_ADMIN_CHAR}\\p{{Han}}{{1,2}})(?P<community>\\p{{Han}}{{1,2}}{_han_except(vocab.NOT_VILLAGE_BEFORE_CUN)}村)",
+        f"(?P<street>{_ADMIN_CHAR}{HAN}{{1,2}})(?P<community>{HAN}{{1,2}}{_VILLAGE_END})",
         follow=_not_in(vocab.NOT_VILLAGE_AFTER_CUN),
         requires=("district",),
         unless=("street", "community"),
     ),
 )
 
+# --- road and doorplate -----------------------------------------------------------------------------
+_ROAD_TAIL = f"[{vocab.ROAD_DIRECTIONS}]?[{vocab.CHINESE_DIGITS}{vocab.TEN}0-9]{{0,2}}{vocab.ROAD_SUFFIXES}"
+_AFTER_ROAD = _not_in(vocab.NOT_AFTER_ROAD)
 # 1154-131号: doorplate 1154, house 131 on it.
-_DOORPLATE_HOUSE = Step("doorplate_house", rf"(?:{vocab.LANE})?(?P<roadno>[甲乙丙丁]?\d+)-(?P<building>\d+号)")
-_ROAD_TAIL = f"[{vocab.ROAD_DIRECTIONS}]?[{vocab.CHINESE_DIGITS}十0-9]{{0,2}}{vocab.ROAD_SUFFIXES}"
+_DOORPLATE_HOUSE = Step(
+    "doorplate_house",
+    rf"(?:{_LANE})?(?P<roadno>[{vocab.HOUSE_NUMBER_PREFIXES}]?\d+)-(?P<building>\d+{vocab.DOOR})",
+)
 _ROAD = (
-    Step("road", f"(?P<road>[\\p{{Han}}0-9]{{1,3}}{_ROAD_TAIL}|\\d+组)", follow=_not_in("道")),
+    Step("road", rf"(?P<road>[\p{{Han}}0-9]{{1,3}}{_ROAD_TAIL}|\d+{vocab.GROUP})", follow=_AFTER_ROAD),
     # Road names are two to four characters; a longer run before a road suffix starts with a town or
     # an area nobody spelt out (临平朝阳东路, 康桥工业区康惠路), which stays out of the road.
-    Step("road_after_area", f"\\p{{Han}}{{1,6}}?(?P<road>\\p{{Han}}{{2}}{_ROAD_TAIL})", follow=_not_in("道"), unless=("road",)),
+    Step("road_after_area", f"{HAN}{{1,6}}?(?P<road>{HAN}{{2}}{_ROAD_TAIL})", follow=_AFTER_ROAD, unless=("road",)),
     # Groups of a village (大坪村小坪组) are its roads.
-    Step("village_group", r"(?P<road>\p{Han}{1,3}组)", requires=("community",), unless=("road",)),
+    Step("village_group", f"(?P<road>{HAN}{{1,3}}{vocab.GROUP})", requires=("community",), unless=("road",)),
     _DOORPLATE_HOUSE,
-    Step("doorplate", rf"(?:{vocab.LANE})?(?P<roadno>{_DOOR})", unless=("roadno",)),
-    Step("lane", rf"(?P<roadno>{vocab.LANE})", unless=("roadno",)),
+    Step("doorplate", f"(?:{_LANE})?(?P<roadno>{_DOOR})", unless=("roadno",)),
+    Step("lane", f"(?P<roadno>{_LANE})", unless=("roadno",)),
     # A bare number right after a road is its doorplate (通和东路216), unless a marker makes it a building.
-    Step("bare_doorplate", r"(?P<roadno>\d+(?:-\d+)?)", follow=_not_in(r"\d栋单元楼室号弄-"), unless=("roadno",)),
+    Step(
+        "bare_doorplate",
+        r"(?P<roadno>\d+(?:-\d+)?)",
+        follow=_not_in(rf"\d{vocab.BUILDING}{vocab.ENTRANCE}{vocab.FLOOR}{vocab.ROOM_WORDS}{vocab.DOOR}{vocab.LANE}-"),
+        unless=("roadno",),
+    ),
     # A side road with the number (民主路西巷144号): the number is the doorplate.
-    Step("side_road", rf"\p{{Han}}{{1,5}}?(?:{vocab.ROAD_SUFFIXES}|段)(?P<roadno>{_DOOR})", unless=("roadno",)),
+    Step(
+        "side_road",
+        f"{HAN}{{1,5}}?(?:{vocab.ROAD_SUFFIXES}|{vocab.ROAD_SECTION})(?P<roadno>{_DOOR})",
+        unless=("roadno",),
+    ),
     # A road after a name (华伦服饰聚成路128号).
     Step(
         "late_road",
-        f"(?P<estate>\\p{{Han}}.*?)(?P<road>\\p{{Han}}{{2}}{_ROAD_TAIL})(?P<roadno>{_DOOR})",
+        f"(?P<estate>{HAN}.*?)(?P<road>{HAN}{{2}}{_ROAD_TAIL})(?P<roadno>{_DOOR})",
         unless=("road",),
     ),
 )
 
-_ESTATE_HOUSE = Step(
-    "estate_house",
-    f"(?P<estate>\\p{{Han}}.*?{vocab.ESTATE_TAILS})(?P<building>\\d+号)",
-    follow=_not_in(r"\d"),
-    unless=("estate",),
-)
-_ESTATE = Step(
-    "estate",
-    r"(?P<estate>\p{Han}.*?)",
-    # Up to the first number that starts the unit part; a long number may be followed by a tenant's name.
-    follow=f"(?:{_BUILDING}|-?\\d+楼|\\d+单元|\\d+号|{_ID}-\\d|{_ROOM}$|\\d{{3,}}(?:室|房)?\\p{{Han}}|$)",
-    unless=("estate",),
+# --- estate -----------------------------------------------------------------------------------------
+_ESTATE = (
+    # A number right after an estate's name is a house (上冯新村136号).
+    Step(
+        "estate_house",
+        rf"(?P<estate>{HAN}.*?{vocab.ESTATE_TAILS})(?P<building>\d+{vocab.DOOR})",
+        follow=_not_in(r"\d"),
+        unless=("estate",),
+    ),
+    # Otherwise the name runs up to the first number that starts the unit part; a long number may be
+    # followed by a tenant's name (商务中心2277美世留学).
+    Step(
+        "estate",
+        f"(?P<estate>{HAN}.*?)",
+        follow=(
+            rf"(?:{_BUILDING}|-?\d+{vocab.FLOOR}|\d+{vocab.ENTRANCE}|\d+{vocab.DOOR}|{_ID}-\d|{_ROOM}$"
+            rf"|\d{{3,}}[{vocab.ROOM_WORDS}]?{HAN}|$)"
+        ),
+        unless=("estate",),
+    ),
 )
 
-# 国际商贸城10楼7街: the 街 of a market hall is an aisle.
-_MARKET_AISLE = Step("market_aisle", f"(?P<entrance>(?:\\d+|[{vocab.CHINESE_DIGITS}十]+)街)", unless=("entrance",))
+# --- building, entrance, floor, room ----------------------------------------------------------------
+_MARKET_AISLE = Step("market_aisle", rf"(?P<entrance>(?:\d+|{_NUMERAL}+){vocab.AISLE})", unless=("entrance",))
 _UNIT = (
-    Step("sub_area", r"[A-Z0-9]+区"),  # A区, 4区: a part of the estate or market, kept out of the numbers
+    Step("sub_area", rf"[A-Z0-9]+{vocab.DISTRICT}"),  # A区, 4区: a part of the estate or market, no number
     # A number after a name that is no estate is a doorplate in villages (张头104号), else a room (商务楼843号).
     replace(_DOORPLATE_HOUSE, name="late_doorplate_house", unless=("roadno", "building")),
     Step("late_doorplate", f"(?P<roadno>{_DOOR})", unless=("roadno", "building")),
     Step("building", f"(?P<building>{_BUILDING})"),
-    # Without a building marker, dashes read building-entrance-room (8-10-1109) or building-room (13-2021).
+    # Without a building marker, dashes read building-entrance-room (8-10-1109), building-entrance when
+    # the second number is short (63-36) and building-room when it is long (13-2021).
     Step(
         "building_entrance_room",
-        f"(?P<building>{_ID})-(?P<entrance>\\d+)-(?P<room>{_ID})",
+        rf"(?P<building>{_ID})-(?P<entrance>\d+)-(?P<room>{_ID})",
         follow=_not_in(r"\d-"),
         unless=("building",),
     ),
-    # A short second number is the entrance (63-36), a long one the room (13-2021).
-    Step("building_dash_entrance", rf"(?P<building>{_SHORT_ID})-(?P<entrance>\d{{1,2}})", follow=_not_in(r"\d-"), unless=("building",)),
-    Step("building_dash_room", f"(?P<building>{_SHORT_ID})-(?P<room>{_ID})", follow=_not_in(r"\d-"), unless=("building",)),
-    Step("entrance", r"(?P<entrance>\d+单元)"),
+    Step(
+        "building_dash_entrance",
+        rf"(?P<building>{_SHORT_ID})-(?P<entrance>\d{{1,2}})",
+        follow=_not_in(r"\d-"),
+        unless=("building",),
+    ),
+    Step(
+        "building_dash_room",
+        f"(?P<building>{_SHORT_ID})-(?P<room>{_ID})",
+        follow=_not_in(r"\d-"),
+        unless=("building",),
+    ),
+    Step("entrance", rf"(?P<entrance>\d+{vocab.ENTRANCE})"),
     _MARKET_AISLE,
     # After a building, a number with 号 is the entrance when a room follows or when it is short (53幢3号).
-    Step("entrance_number", r"(?P<entrance>\d+号)", follow=r"\d", requires=("building",)),
-    Step("entrance_last", r"(?P<entrance>\d{1,2}号)", follow="$", requires=("building",), unless=("entrance",)),
-    Step("floor", r"(?P<floor>-?\d+楼)"),
+    Step("entrance_number", rf"(?P<entrance>\d+{vocab.DOOR})", follow=r"\d", requires=("building",)),
+    Step(
+        "entrance_last",
+        rf"(?P<entrance>\d{{1,2}}{vocab.DOOR})",
+        follow="$",
+        requires=("building",),
+        unless=("entrance",),
+    ),
+    Step("floor", rf"(?P<floor>-?\d+{vocab.FLOOR})"),
     replace(_MARKET_AISLE, name="market_aisle_after_floor"),
     # After a building, dashes read floor-room (1栋12-02) or entrance-room (121栋9-459).
-    Step("floor_dash_room", r"(?P<floor>\d{1,2})-(?P<room>\d{1,2})(?:室|房|号)?", follow=_not_in(r"\d")),
+    Step(
+        "floor_dash_room",
+        rf"(?P<floor>\d{{1,2}})-(?P<room>\d{{1,2}})(?:[{vocab.ROOM_WORDS}]|{vocab.DOOR})?",
+        follow=_not_in(r"\d"),
+    ),
     Step("entrance_dash_room", r"(?P<entrance>\d{1,2})-(?P<room>\d{3,})", follow=_not_in(r"\d")),
-    Step("room", f"(?P<room>{_ROOM})", follow=_not_in("街"), unless=("room",)),
+    Step("room", f"(?P<room>{_ROOM})", follow=_not_in(vocab.AISLE), unless=("room",)),
 )
 
-STEPS: tuple[Step, ...] = (
-    *_ADMIN, _REPEATED_DIVISIONS, _STREET, *_COMMUNITY, *_ROAD, _VILLAGE, _ESTATE_HOUSE, _ESTATE, *_UNIT,
-)
+STEPS: tuple[Step, ...] = (*_DIVISIONS, _STREET, *_COMMUNITY, *_ROAD, _VILLAGE, *_ESTATE, *_UNIT)

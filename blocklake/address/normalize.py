@@ -15,10 +15,10 @@ import polars as pl
 
 from blocklake.address import vocab
 
-_NUMERAL_RUN = f"[{vocab.CHINESE_DIGITS}十]+"
-_NUMBERED = f"{_NUMERAL_RUN}{vocab.NUMBERED_UNITS}"
+_NUMERALS = f"{vocab.CHINESE_DIGITS}{vocab.TEN}"
+_NUMBERED = f"[{_NUMERALS}]+{vocab.NUMBERED_UNITS}"
 # Tokens: a Chinese number with its unit marker, other text, or a Chinese numeral run in a name.
-_TOKENS = f"{_NUMBERED}|[^{vocab.CHINESE_DIGITS}十]+|{_NUMERAL_RUN}"
+_TOKENS = f"{_NUMBERED}|[^{_NUMERALS}]+|[{_NUMERALS}]+"
 _NUMBER_ID = r"[A-Z]?\d+[A-Z]?"
 # Only ASCII letters matter (building A, room 12B); a full Unicode upper-casing costs more than the parse.
 _LOWER_CASE = list(string.ascii_lowercase)
@@ -51,10 +51,12 @@ def _plain_characters(text: pl.Expr) -> pl.Expr:
 
 def _one_marker_per_unit(text: pl.Expr) -> pl.Expr:
     return (
-        text.str.replace_all(f"({_NUMBER_ID}|[A-Z]){vocab.BUILDING_MARKERS}-?", "${1}栋")
-        .str.replace_all(rf"(\d+){vocab.ENTRANCE_MARKERS}", "${1}单元")
-        .str.replace_all(rf"(-?\d+){vocab.FLOOR_MARKERS}", "${1}楼")
-        .str.replace_all(r"负(\d+楼)", "-${1}")
+        text.str.replace_all(rf"{vocab.ORDINAL}(\d)", "${1}")  # 第8栋 is building 8
+        .str.replace_all(f"({_NUMBER_ID}|[A-Z]){vocab.BUILDING_MARKERS}-?", "${1}" + vocab.BUILDING)
+        .str.replace_all(rf"(\d+){vocab.ENTRANCE_MARKERS}", "${1}" + vocab.ENTRANCE)
+        .str.replace_all(rf"(-?\d+){vocab.FLOOR_MARKERS}", "${1}" + vocab.FLOOR)
+        .str.replace_all(rf"(^|[^A-Z]){vocab.FLOOR_PREFIX}(\d{{1,2}})(\D|$)", "${1}${2}" + vocab.FLOOR + "${3}")
+        .str.replace_all(rf"{vocab.NEGATIVE}(\d+{vocab.FLOOR})", "-${1}")
         .str.replace(f"{vocab.NOISE_AT_END}$", "")
         .str.strip_chars("-")
     )
@@ -77,16 +79,17 @@ def _chinese_numbers_to_digits(text: pl.Series) -> pl.Series:
 def _numeral_to_digits(numeral: pl.Expr) -> pl.Expr:
     """A Chinese number below 100 or written digit by digit (二〇二) → Arabic digits."""
     return (
-        numeral.str.replace(r"^十", "一十")  # 十二 → 一十二
-        .str.replace(r"十([一二三四五六七八九])", "$1")  # 一十二 → 一二, 二十二 → 二二
-        .str.replace("十", "〇")  # 二十 → 二〇
+        numeral.str.replace(f"^{vocab.TEN}", vocab.ONE + vocab.TEN)  # 十二 → 一十二
+        .str.replace(f"{vocab.TEN}([{vocab.NONZERO_DIGITS}])", "$1")  # 一十二 → 一二, 二十二 → 二二
+        .str.replace(vocab.TEN, vocab.ZERO)  # 二十 → 二〇
         .str.replace_many(list(vocab.CHINESE_DIGITS), list(vocab.ARABIC_FOR_CHINESE))
     )
 
 
 def community_name(part: pl.Expr) -> pl.Expr:
     """``镇东村委会`` / ``南山社区居委会`` / ``黄泥坎村部`` → ``镇东村`` / ``南山社区`` / ``黄泥坎村``."""
-    return part.str.replace(f"(社区|村)(?:{vocab.COMMUNITY_OFFICES}|{vocab.VILLAGE_OFFICES}|部)$", "$1")
+    offices = f"(?:{vocab.COMMUNITY_OFFICES}|{vocab.VILLAGE_OFFICES}|{vocab.VILLAGE_OFFICE_SHORT})$"
+    return part.str.replace(f"({vocab.COMMUNITY}|{vocab.VILLAGE}){offices}", "$1")
 
 
 def street_name(part: pl.Expr) -> pl.Expr:
@@ -94,21 +97,21 @@ def street_name(part: pl.Expr) -> pl.Expr:
 
 
 def building_number(part: pl.Expr) -> pl.Expr:
-    """``3栋`` / ``A座`` / ``十一号楼`` (cleaned) → ``3`` / ``A`` / ``11``."""
-    return part.str.replace_all(f"{vocab.BUILDING_MARKERS}|栋|号|楼", "")
+    """``3栋`` / ``A座`` / ``十一号楼`` / ``第8栋`` (cleaned) → ``3`` / ``A`` / ``11`` / ``8``."""
+    return part.str.replace_all(f"^{vocab.ORDINAL}|{vocab.BUILDING_NUMBER_WORDS}", "")
 
 
 def entrance_number(part: pl.Expr) -> pl.Expr:
-    return part.str.replace_all(f"{vocab.ENTRANCE_MARKERS}|元|号|门", "")
+    return part.str.replace_all(vocab.ENTRANCE_NUMBER_WORDS, "")
 
 
 def floor_number(part: pl.Expr) -> pl.Expr:
-    return part.str.replace_all(f"{vocab.FLOOR_MARKERS}", "")
+    return part.str.replace_all(vocab.FLOOR_MARKERS, "")
 
 
 def door_number(part: pl.Expr) -> pl.Expr:
     """``1088号`` → ``1088``; lanes and ranges keep their form (``832弄``, ``806-808``)."""
-    return part.str.replace(r"号$", "")
+    return part.str.replace(f"{vocab.DOOR}{vocab.COMPOUND}?$", "")
 
 
 def room_number(room: pl.Expr, floor: pl.Expr | None = None) -> pl.Expr:

@@ -8,6 +8,7 @@ set of plain equi-joins.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,16 +82,16 @@ class BasePlate:
         """The plate from a SQLite copy of the natural-resources database (as the generator writes it)."""
         if not Path(path).is_file():
             raise PlateError(f"no base plate database at {path}")
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-            frames = [_read_table(connection, table) for table in PLATE_TABLES]
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+            present = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            missing = [table for table in PLATE_TABLES if table not in present]
+            if missing:
+                raise PlateError(f"{path} lacks base plate table(s) {', '.join(missing)}")
+            frames = [
+                pl.read_database(f"SELECT * FROM {table}", connection, infer_schema_length=None)
+                for table in PLATE_TABLES
+            ]
         return cls.from_frames(*frames)
-
-
-def _read_table(connection: sqlite3.Connection, table: str) -> pl.DataFrame:
-    try:
-        return pl.read_database(f"SELECT * FROM {table}", connection, infer_schema_length=None)  # noqa: S608
-    except Exception as error:  # sqlite3 and polars raise different types for a missing table
-        raise PlateError(f"cannot read base plate table {table}: {error}") from error
 
 
 def _check_columns(table: str, frame: pl.DataFrame) -> None:
@@ -122,18 +123,24 @@ def _estates(estates: pl.DataFrame) -> pl.DataFrame:
 
 
 def _buildings(buildings: pl.DataFrame, estates: pl.DataFrame) -> pl.DataFrame:
-    """Building numbers come from the name: 海韵嘉园3栋 minus the estate's name is 3栋."""
+    """A ``building_no`` column is used when the plate has one; else the number comes from the name:
+    海韵嘉园3栋 minus the estate's name is 3栋."""
     names = estates.select("estate_id", "estate_name")
-    numbered = buildings.join(names, on="estate_id", how="left").with_columns(
-        own=pl.col("building_name").str.strip_prefix(pl.col("estate_name").fill_null(""))
-    )
+    from_name = pl.col("building_name").str.strip_prefix(pl.col("estate_name").fill_null(""))
+    own = from_name
+    if "building_no" in buildings.columns:
+        own = pl.coalesce(pl.col("building_no").cast(pl.String), from_name)
     in_estate = pl.col("estate_id").is_not_null()
-    return numbered.select(
-        "building_code",
-        "estate_id",
-        "community_code",
-        building_no=pl.when(in_estate).then(normalize.building_number(_key("own"))),
-        name_key=pl.when(~in_estate).then(_key("building_name")),
+    return (
+        buildings.join(names, on="estate_id", how="left")
+        .with_columns(own=own)
+        .select(
+            "building_code",
+            "estate_id",
+            "community_code",
+            building_no=pl.when(in_estate).then(normalize.building_number(_key("own"))),
+            name_key=pl.when(~in_estate).then(_key("building_name")),
+        )
     )
 
 

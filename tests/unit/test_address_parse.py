@@ -1,0 +1,145 @@
+"""The address parser: the ways departments write addresses, and F1 on hand-labelled real addresses."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from blocklake.address import parse_address, parse_addresses
+from blocklake.address.evaluate import LABELLED_FILE, LabelledDataError, read_labelled, real_f1
+from blocklake.address.grammar import PARTS
+
+TARGET_F1 = 0.90
+TARGET_PARTS = ("street", "community", "road", "roadno", "building", "entrance", "room")
+
+# (text, the parts that must come out; parts not named must be null)
+CASES = [
+    # the standard form and its prefixes
+    (
+        "广东省深圳市南山区粤海街道创业路社区海德三道27号名仕新村2栋208房",
+        dict(province="广东省", city="深圳市", district="南山区", street="粤海街道", community="创业路社区",
+             road="海德三道", roadno="27", estate="名仕新村", building="2", room="208"),
+    ),
+    ("深圳市南山区南山大道295号深圳湾大厦506", dict(city="深圳市", district="南山区", road="南山大道", roadno="295",
+                                                 estate="深圳湾大厦", room="506")),
+    ("南山区世纪名苑1栋603", dict(district="南山区", estate="世纪名苑", building="1", room="603")),
+    ("世纪名苑1栋603", dict(estate="世纪名苑", building="1", room="603")),
+    # building markers: 栋 座 号楼 幢 栋楼 #
+    ("海韵嘉园3座1202", dict(estate="海韵嘉园", building="3", room="1202")),
+    ("海韵嘉园3号楼1202", dict(estate="海韵嘉园", building="3", room="1202")),
+    ("海韵嘉园3幢1202", dict(estate="海韵嘉园", building="3", room="1202")),
+    ("海韵嘉园3栋楼1202", dict(estate="海韵嘉园", building="3", room="1202")),
+    ("海韵嘉园A座1202", dict(estate="海韵嘉园", building="A", room="1202")),
+    ("海韵嘉园B2栋1202", dict(estate="海韵嘉园", building="B2", room="1202")),
+    # Chinese numerals become digits where they are numbers, not in names
+    ("海韵嘉园三栋十二楼02", dict(estate="海韵嘉园", building="3", floor="12", room="1202")),
+    ("海韵嘉园十一号楼二〇二室", dict(estate="海韵嘉园", building="11", room="202")),
+    ("海韵嘉园二十二栋501", dict(estate="海韵嘉园", building="22", room="501")),
+    ("三墩镇五组12号", dict(street="三墩镇", road="5组", roadno="12")),
+    # rooms: 1202室 / 12楼02 / 12-02 / 1202 / 1202房
+    ("海韵嘉园3栋1202室", dict(estate="海韵嘉园", building="3", room="1202")),
+    ("海韵嘉园3栋12楼02", dict(estate="海韵嘉园", building="3", floor="12", room="1202")),
+    ("海韵嘉园3栋12-02", dict(estate="海韵嘉园", building="3", floor="12", room="1202")),
+    ("海韵嘉园3栋7-03", dict(estate="海韵嘉园", building="3", floor="7", room="703")),
+    ("海韵嘉园3栋1202房", dict(estate="海韵嘉园", building="3", room="1202")),
+    # floors: 12楼 / 12层 / 12F, negative floors
+    ("科兴大厦12层", dict(estate="科兴大厦", floor="12")),
+    ("科兴大厦12F", dict(estate="科兴大厦", floor="12")),
+    ("科兴大厦F12", dict(estate="科兴大厦", floor="12")),
+    ("庆春银泰负三楼", dict(estate="庆春银泰", floor="-3")),
+    # entrances: 单元, dash triples
+    ("学府家园95幢3单元901", dict(estate="学府家园", building="95", entrance="3", room="901")),
+    ("明月嘉苑10幢一单元570", dict(estate="明月嘉苑", building="10", entrance="1", room="570")),
+    ("明月嘉苑10栋2门501", dict(estate="明月嘉苑", building="10", entrance="2", room="501")),
+    ("流星花园8-10-1109", dict(estate="流星花园", building="8", entrance="10", room="1109")),
+    ("春江景园91-1846", dict(estate="春江景园", building="91", room="1846")),
+    # full-width characters and spaces
+    ("深圳市南山区高新南一道２０４号１栋３０２", dict(city="深圳市", district="南山区", road="高新南一道", roadno="204",
+                                                   building="1", room="302")),
+    ("南山区 粤海街道 深南大道1009号 303", dict(district="南山区", street="粤海街道", road="深南大道", roadno="1009",
+                                              room="303")),
+    ("南山区世纪名苑１座５０１", dict(district="南山区", estate="世纪名苑", building="1", room="501")),
+    # noise words and remarks
+    ("南山区沙河街道名仕小区1栋楼下", dict(district="南山区", street="沙河街道", estate="名仕小区", building="1")),
+    ("工业八路63号迅雷工业大厦门口", dict(road="工业八路", roadno="63", estate="迅雷工业大厦")),
+    ("南山区西丽街道留仙大道159号对面", dict(district="南山区", street="西丽街道", road="留仙大道", roadno="159")),
+    ("南新路285号讯美工业大厦旁", dict(road="南新路", roadno="285", estate="讯美工业大厦")),
+    ("南山大道153号海岸中心附近", dict(road="南山大道", roadno="153", estate="海岸中心")),
+    ("南山大道295号深圳湾大厦506（入驻深圳市前海商务秘书有限公司）",
+     dict(road="南山大道", roadno="295", estate="深圳湾大厦", room="506")),
+    # streets and communities
+    ("南山区前海合作区听海大道232号110室", dict(district="南山区", street="前海合作区", road="听海大道", roadno="232",
+                                               room="110")),
+    ("南头街道红花园社区南山大道153号", dict(street="南头街道", community="红花园社区", road="南山大道", roadno="153")),
+    ("南头街道红花园社区居委会南山大道153号", dict(street="南头街道", community="红花园社区", road="南山大道",
+                                                 roadno="153")),
+    ("南头街道红花园社区健康服务中心", dict(street="南头街道", estate="红花园社区健康服务中心")),
+    ("方岩镇下宅村万里公路832弄125号", dict(street="方岩镇", community="下宅村", road="万里公路", roadno="125")),
+    ("南头街42号", dict(road="南头街", roadno="42")),  # a road named like the street 南头街道
+    # other provinces and bare city names
+    ("广东省惠州市博罗县长乐镇竹园村5组7号", dict(province="广东省", city="惠州市", district="博罗县", street="长乐镇",
+                                                community="竹园村", road="5组", roadno="7")),
+    ("温州苍南县龙港镇环城路1285号", dict(city="温州", district="苍南县", street="龙港镇", road="环城路",
+                                          roadno="1285")),
+    ("浙江省宁波市慈溪市宁波市慈溪市浒山街道东山路", dict(province="浙江省", city="宁波市", district="慈溪市",
+                                                       street="浒山街道", road="东山路")),
+    ("北京路翠竹园小区11栋1016室", dict(road="北京路", estate="翠竹园小区", building="11", room="1016")),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[case[0] for case in CASES])
+def test_parse_cases(text: str, expected: dict[str, str]) -> None:
+    parsed = parse_address(text)
+    assert {part: parsed[part] for part in PARTS} == {part: expected.get(part) for part in PARTS}
+
+
+def test_parse_addresses_is_vectorised_and_keeps_rows() -> None:
+    texts = pl.Series(["南山区世纪名苑1栋603", None, "", "深南大道1009号303"])
+    parsed = parse_addresses(texts)
+    assert parsed.height == 4
+    assert parsed.columns == [*PARTS, "normalized"]
+    assert parsed["building"].to_list() == ["1", None, None, None]
+    assert parsed["room"].to_list() == ["603", None, None, "303"]
+    assert parsed.row(1, named=True) == dict.fromkeys([*PARTS, "normalized"])
+
+
+def test_normalized_text_is_clean() -> None:
+    parsed = parse_address("南山区 世纪名苑 三号楼 １２层０２（东门）附近")
+    assert parsed["normalized"] == "南山区世纪名苑3栋12楼02"
+
+
+def test_parse_address_equals_the_column_version() -> None:
+    text = "南山区沙河街道金色1栋1-02"
+    assert parse_address(text) == parse_addresses(pl.Series([text])).row(0, named=True)
+
+
+def test_missing_labelled_file_is_an_error(tmp_path) -> None:
+    with pytest.raises(LabelledDataError):
+        read_labelled(tmp_path / "nothing.txt")
+
+
+@pytest.fixture(scope="module")
+def labelled() -> pl.DataFrame:
+    # Reads the shared reference data in place (not shipped with the package); must be there.
+    return read_labelled(LABELLED_FILE)
+
+
+def test_labelled_file_reads_as_addresses(labelled: pl.DataFrame) -> None:
+    assert labelled.height == 2015
+    first = labelled.row(1, named=True)
+    assert first["text"] == "金华永康市方岩镇下宅村万里公路832弄125号"
+    assert (first["street"], first["community"], first["road"]) == ("方岩镇", "下宅村", "万里公路")
+
+
+# The issue's target is F1 >= 0.90 for every part (TARGET_F1, reported by `make bench` in address.json);
+# these floors are what the parser reaches today on the held-out addresses, so a change that makes it
+# worse fails here. Raise them as the parser improves; street and road already meet the target.
+HELD_OUT_FLOORS = {"street": 0.90, "community": 0.72, "road": 0.91, "roadno": 0.89, "building": 0.83,
+                   "entrance": 0.86, "room": 0.82}
+
+
+def test_real_addresses_f1_does_not_regress(labelled: pl.DataFrame) -> None:
+    scores = real_f1(labelled)["held_out"]
+    below = {part: round(scores[part], 3) for part, floor in HELD_OUT_FLOORS.items() if scores[part] < floor}
+    assert not below, f"parts fell below their floors on held-out labelled addresses: {below}"
+    assert set(HELD_OUT_FLOORS) == set(TARGET_PARTS)
