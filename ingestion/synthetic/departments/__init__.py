@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ingestion.synthetic.departments import (
     civil,
+    disability,
     education,
     grid,
     health,
@@ -20,5 +21,5 @@ from ingestion.synthetic.schema import Department
 
 DEPARTMENTS: tuple[Department, ...] = tuple(
     module.DEPARTMENT
-    for module in (natres, grid, police, market, tax, hrss, civil, health, education, hotline, urban, water)
+    for module in (natres, grid, police, market, tax, hrss, civil, health, education, hotline, urban, water, disability)
 )

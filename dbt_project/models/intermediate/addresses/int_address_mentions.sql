@@ -14,6 +14,8 @@
     ("stg_health__birth_certificate", "health.birth_certificate", "birth_certificate_no", "家庭住址", "home_address"),
     ("stg_education__student", "education.student", "student_no", "家庭住址", "home_address"),
     ("stg_education__school", "education.school", "school_code", "地址", "school_address"),
+    ("stg_disability__disabled_person", "disability.disabled_person", "disability_card_no", "居住地址",
+     "residence_address"),
     ("stg_hotline__hotline_ticket", "hotline.hotline_ticket", "ticket_no", "event_address", "event_address"),
     ("stg_urban__city_event", "urban.city_event", "event_no", "sjdz", "event_address"),
     ("stg_water__water_meter", "water.water_meter", "meter_no", "install_address", "install_address"),
