@@ -112,7 +112,16 @@ _VILLAGE = Step(
     reject_next=_BUILDING,  # 王升塘村114栋 names a housing estate, not the village
     unless=("community",),
 )
+# A second town or township after the first (马迹塘镇龙溪乡百乐村, 海城镇附城镇): eaten, the first kept.
+_SECOND_STREET = Step(
+    "second_street",
+    f"{_ADMIN_CHAR}{{2,4}}?{vocab.STREET_SUFFIXES}{vocab.STREET_OFFICES}?",
+    follow=_not_in(vocab.NOT_AFTER_STREET),
+    requires=("street",),
+    unless=("community",),
+)
 _COMMUNITY = (
+    _SECOND_STREET,
     Step(
         "community",
         f"(?P<community>{HAN}{{1,7}}?{vocab.COMMUNITY}){vocab.COMMUNITY_OFFICES}?",
@@ -129,6 +138,17 @@ _COMMUNITY = (
     ),
 )
 
+# A short name right after a town with only a doorplate after it is a village written without 村
+# (新桥镇莫家埭153号). The same name closing the address (姜家山乡柴家) is not taken: on the held-out
+# addresses that reading was wrong more often than right.
+_BARE_VILLAGE = Step(
+    "bare_village",
+    f"(?P<community>{_han_except(vocab.NOT_IN_BARE_VILLAGES)}{{2,3}})",
+    follow=rf"\d+(?:-\d+)?{vocab.DOOR}$",
+    requires=("street",),
+    unless=("community", "road"),
+)
+
 # --- road and doorplate -----------------------------------------------------------------------------
 _ROAD_TAIL = f"[{vocab.ROAD_DIRECTIONS}]?[{vocab.CHINESE_DIGITS}{vocab.TEN}0-9]{{0,2}}{vocab.ROAD_SUFFIXES}"
 _AFTER_ROAD = _not_in(vocab.NOT_AFTER_ROAD)
@@ -137,13 +157,29 @@ _DOORPLATE_HOUSE = Step(
     "doorplate_house",
     rf"(?:{_LANE})?(?P<roadno>[{vocab.HOUSE_NUMBER_PREFIXES}]?\d+)-(?P<building>\d+{vocab.DOOR})",
 )
+# Two numbers of the same length are a range of doorplates (806-808号), not a doorplate and a house.
+_SAME_LENGTH_PAIR = "(?:" + "|".join(rf"\d{{{n}}}-\d{{{n}}}" for n in range(1, 5)) + ")"
+_DOORPLATE_RANGE = Step(
+    "doorplate_range",
+    rf"(?:{_LANE})?(?P<roadno>{_SAME_LENGTH_PAIR}{vocab.DOOR})",
+    unless=("roadno",),
+)
 _ROAD = (
     Step("road", rf"(?P<road>[\p{{Han}}0-9]{{1,3}}{_ROAD_TAIL}|\d+{vocab.GROUP})", follow=_AFTER_ROAD),
     # Road names are two to four characters; a longer run before a road suffix starts with a town or
-    # an area nobody spelt out (临平朝阳东路, 康桥工业区康惠路), which stays out of the road.
+    # an area nobody spelt out (临平朝阳东路, 康桥工业区康惠路), which stays out of the road. Right
+    # after a town, a two-character area is its village written without 村 (西塘镇大舜纽扣南路).
+    Step(
+        "village_before_road",
+        f"(?P<community>{HAN}{{2}})(?P<road>{HAN}{{2}}{_ROAD_TAIL})",
+        follow=_AFTER_ROAD,
+        requires=("street",),
+        unless=("road", "community"),
+    ),
     Step("road_after_area", f"{HAN}{{1,6}}?(?P<road>{HAN}{{2}}{_ROAD_TAIL})", follow=_AFTER_ROAD, unless=("road",)),
     # Groups of a village (大坪村小坪组) are its roads.
     Step("village_group", f"(?P<road>{HAN}{{1,3}}{vocab.GROUP})", requires=("community",), unless=("road",)),
+    _DOORPLATE_RANGE,
     _DOORPLATE_HOUSE,
     Step("doorplate", f"(?:{_LANE})?(?P<roadno>{_DOOR})", unless=("roadno",)),
     Step("lane", f"(?P<roadno>{_LANE})", unless=("roadno",)),
@@ -170,6 +206,13 @@ _ROAD = (
 
 # --- estate -----------------------------------------------------------------------------------------
 _ESTATE = (
+    # A long number after a market is a stall, i.e. a room (小商品市场2833号).
+    Step(
+        "market_stall",
+        rf"(?P<estate>{HAN}.*?{vocab.MARKETS})(?P<room>\d{{3,}}{vocab.DOOR})",
+        follow=_not_in(r"\d"),
+        unless=("estate", "roadno"),
+    ),
     # A number right after an estate's name is a house (上冯新村136号).
     Step(
         "estate_house",
@@ -184,7 +227,7 @@ _ESTATE = (
         f"(?P<estate>{HAN}.*?)",
         follow=(
             rf"(?:{_BUILDING}|-?\d+{vocab.FLOOR}|\d+{vocab.ENTRANCE}|\d+{vocab.DOOR}|{_ID}-\d|{_ROOM}$"
-            rf"|\d{{3,}}[{vocab.ROOM_WORDS}]?{HAN}|$)"
+            rf"|\d{{3,}}[{vocab.ROOM_WORDS}]?{HAN}|(?:\d+|{_NUMERAL}+){vocab.AISLE}\d|$)"
         ),
         unless=("estate",),
     ),
@@ -195,9 +238,30 @@ _MARKET_AISLE = Step("market_aisle", rf"(?P<entrance>(?:\d+|{_NUMERAL}+){vocab.A
 _UNIT = (
     Step("sub_area", rf"[A-Z0-9]+{vocab.DISTRICT}"),  # A区, 4区: a part of the estate or market, no number
     # A number after a name that is no estate is a doorplate in villages (张头104号), else a room (商务楼843号).
+    replace(_DOORPLATE_RANGE, name="late_doorplate_range", unless=("roadno", "building")),
     replace(_DOORPLATE_HOUSE, name="late_doorplate_house", unless=("roadno", "building")),
     Step("late_doorplate", f"(?P<roadno>{_DOOR})", unless=("roadno", "building")),
     Step("building", f"(?P<building>{_BUILDING})"),
+    # Neighbouring rooms written as one (605-606室, 378-379号): numbers of the same length, three or more digits.
+    Step(
+        "room_range",
+        rf"(?P<room>(?:\d{{3}}-\d{{3}}|\d{{4}}-\d{{4}}){vocab.ROOM_MARKERS})",
+        follow=_not_in(r"\d-"),
+        unless=("room",),
+    ),
+    # A building's letter written onto its room (8A1071, A-2785室): houseno 8A or A, roomno the digits.
+    Step(
+        "letter_building_room",
+        rf"(?P<building>\d+[A-Z])(?P<room>\d{{3,}}{vocab.ROOM_MARKERS}?)",
+        follow=_not_in(r"\dA-Z-"),
+        unless=("building", "floor", "room"),
+    ),
+    Step(
+        "letter_dash_room",
+        rf"(?P<building>[A-Z])-(?P<room>\d{{3,}}{vocab.ROOM_MARKERS}?)",
+        follow=_not_in(r"\dA-Z-"),
+        unless=("building", "floor", "room"),
+    ),
     # Without a building marker, dashes read building-entrance-room (8-10-1109), building-entrance when
     # the second number is short (63-36) and building-room when it is long (13-2021).
     Step(
@@ -217,6 +281,13 @@ _UNIT = (
         f"(?P<building>{_SHORT_ID})-(?P<room>{_ID})",
         follow=_not_in(r"\d-"),
         unless=("building",),
+    ),
+    # A letter with a short number closing the address, no floor or room (华领国际B3), names a building.
+    Step(
+        "letter_building_last",
+        r"(?P<building>[A-Z]\d{1,2})",
+        follow="$",
+        unless=("building", "floor", "room"),
     ),
     Step("entrance", rf"(?P<entrance>\d+{vocab.ENTRANCE})"),
     _MARKET_AISLE,
@@ -241,4 +312,4 @@ _UNIT = (
     Step("room", f"(?P<room>{_ROOM})", follow=_not_in(vocab.AISLE), unless=("room",)),
 )
 
-STEPS: tuple[Step, ...] = (*_DIVISIONS, _STREET, *_COMMUNITY, *_ROAD, _VILLAGE, *_ESTATE, *_UNIT)
+STEPS: tuple[Step, ...] = (*_DIVISIONS, _STREET, *_COMMUNITY, _BARE_VILLAGE, *_ROAD, _VILLAGE, *_ESTATE, *_UNIT)

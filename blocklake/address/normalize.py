@@ -52,6 +52,9 @@ def _plain_characters(text: pl.Expr) -> pl.Expr:
 def _one_marker_per_unit(text: pl.Expr) -> pl.Expr:
     return (
         text.str.replace_all(rf"{vocab.ORDINAL}(\d)", "${1}")  # 第8栋 is building 8
+        # 12一7一944: 一 between digits is a dash (twice, as the matches overlap on the 7).
+        .str.replace_all(rf"(\d){vocab.ONE}(\d)", "${1}-${2}")
+        .str.replace_all(rf"(\d){vocab.ONE}(\d)", "${1}-${2}")
         .str.replace_all(f"({_NUMBER_ID}|[A-Z]){vocab.BUILDING_MARKERS}-?", "${1}" + vocab.BUILDING)
         .str.replace_all(rf"(\d+){vocab.ENTRANCE_MARKERS}", "${1}" + vocab.ENTRANCE)
         .str.replace_all(rf"(-?\d+){vocab.FLOOR_MARKERS}", "${1}" + vocab.FLOOR)

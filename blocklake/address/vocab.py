@@ -94,6 +94,8 @@ VILLAGE_OFFICE_SHORT = "部"  # 黄泥坎村部
 NOT_VILLAGE_BEFORE_CUN = "新道号"
 NOT_VILLAGE_AFTER_CUN = "路街道巷口"
 NOT_IN_VILLAGE_NAMES = "道"
+# A short name with these is a facility, an estate or a site, not a village written without 村.
+NOT_IN_BARE_VILLAGES = "道路街巷区园苑城厦楼站场店厂局院校司馆所寓府湾"
 # A 社区 followed by these words is a facility of the community (社区健康服务中心), not the community.
 COMMUNITY_FACILITIES = alternation("""
     健康 卫生 医院 服务 工作站 党群 党委 居委 警务 文化 活动 养老 长者 图书 食堂 邻里 综合 网格 中心 管理
@@ -104,4 +106,6 @@ NOT_AFTER_ROAD = "道"  # 南头街道 is a street, not the road 南头街
 # Between a road's name and its suffix: a direction and a number (朝阳东路, 工业八路, 高新南一道).
 ROAD_DIRECTIONS = "东西南北中"
 # How housing estates end: a number right after one is a house (上冯新村136号), not a doorplate.
+# How markets end: a long number with 号 after one is a stall (a room).
+MARKETS = alternation("市场 商城 场")
 ESTATE_TAILS = alternation("小区 新村 花园 家园 公寓 苑 里 坊")

@@ -84,6 +84,18 @@ CASES = [
     ("浙江省宁波市慈溪市宁波市慈溪市浒山街道东山路", dict(province="浙江省", city="宁波市", district="慈溪市",
                                                        street="浒山街道", road="东山路")),
     ("北京路翠竹园小区11栋1016室", dict(road="北京路", estate="翠竹园小区", building="11", room="1016")),
+    # villages written without 村 right after a town; a second town eaten
+    ("青田镇王宅东山南路18号", dict(street="青田镇", community="王宅", road="东山南路", roadno="18")),
+    ("新桥镇周家埭58号", dict(street="新桥镇", community="周家埭", roadno="58")),
+    ("马迹镇龙溪乡百花村3组", dict(street="马迹镇", community="百花村", road="3组")),
+    # ranges, letters on rooms, 一 as a dash, market stalls (anno-cn: houseno / cellno / roomno)
+    ("光明路239-243号", dict(road="光明路", roadno="239-243")),
+    ("华庭大厦605-606室", dict(estate="华庭大厦", room="605-606")),
+    ("登云路88号8A1071", dict(road="登云路", roadno="88", building="8A", room="1071")),
+    ("华庭大厦B-1205室", dict(estate="华庭大厦", building="B", room="1205")),
+    ("华庭国际B3", dict(estate="华庭国际", building="B3")),
+    ("永安小区12一7一944", dict(estate="永安小区", building="12", entrance="7", room="944")),
+    ("小商品市场2833号", dict(estate="小商品市场", room="2833")),
 ]
 
 
@@ -134,8 +146,8 @@ def test_labelled_file_reads_as_addresses(labelled: pl.DataFrame) -> None:
 # The target is F1 >= 0.90 for every part (TARGET_F1, reported by `make bench` in address.json);
 # these floors are what the parser reaches today on the held-out addresses, so a change that makes it
 # worse fails here. Raise them as the parser improves; street and road already meet the target.
-HELD_OUT_FLOORS = {"street": 0.90, "community": 0.72, "road": 0.91, "roadno": 0.89, "building": 0.83,
-                   "entrance": 0.86, "room": 0.82}
+HELD_OUT_FLOORS = {"street": 0.90, "community": 0.75, "road": 0.92, "roadno": 0.90, "building": 0.86,
+                   "entrance": 0.87, "room": 0.855}
 
 
 def test_real_addresses_f1_does_not_regress(labelled: pl.DataFrame) -> None:
