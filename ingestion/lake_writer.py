@@ -74,12 +74,12 @@ def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRe
         else:
             _upsert(con, target, spec, record, _cursor_type(spec, incoming))
         record.rows_extracted, record.bytes = stream.rows, stream.bytes
-        rejects = extraction.finish()
-        record.rows_rejected = len(rejects)
+        record.rejects = extraction.finish()
+        record.rows_rejected = len(record.rejects)
         _check_outcome(con, target, spec, record, existing is not None)
         record.outcome, record.finished_at = "succeeded", datetime.now(UTC)
         loads.write_record(con, record)
-        loads.write_rejects(con, record, rejects)
+        loads.write_rejects(con, record)
         loads.commit_message(con, record)
         con.execute("COMMIT")
     except BaseException:

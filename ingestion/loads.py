@@ -61,6 +61,8 @@ class LoadRecord:
     outcome: str = "running"
     error: str | None = None
     schema_changes: list[SchemaChange] = field(default_factory=list)
+    # Kept on the record so a load refused for its bad rows still leaves them in lake.meta.rejects.
+    rejects: list[Reject] = field(default_factory=list, repr=False)
 
     @property
     def duration_s(self) -> float:
@@ -69,6 +71,7 @@ class LoadRecord:
 
     def summary(self) -> dict[str, object]:
         data = asdict(self)
+        del data["rejects"]  # the rows themselves live in lake.meta.rejects; the count is rows_rejected
         data["duration_s"] = round(self.duration_s, 3)
         data["started_at"] = self.started_at.isoformat()
         data["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
@@ -96,11 +99,12 @@ def write_record(con: duckdb.DuckDBPyConnection, record: LoadRecord) -> None:
         )
 
 
-def write_rejects(con: duckdb.DuckDBPyConnection, record: LoadRecord, rejects: list[Reject]) -> None:
-    if rejects:
+def write_rejects(con: duckdb.DuckDBPyConnection, record: LoadRecord) -> None:
+    if record.rejects:
         con.executemany(
             "INSERT INTO lake.meta.rejects VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [[record.load_id, record.raw_table, r.file, r.line, r.error, r.raw, record.finished_at] for r in rejects],
+            [[record.load_id, record.raw_table, r.file, r.line, r.error, r.raw, record.finished_at]
+             for r in record.rejects],
         )
 
 

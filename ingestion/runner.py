@@ -83,6 +83,7 @@ def _record_failure(con: duckdb.DuckDBPyConnection, record: LoadRecord, exc: Bas
         loads.ensure_ledger(con)
         con.execute("BEGIN TRANSACTION")
         loads.write_record(con, record)
+        loads.write_rejects(con, record)  # a refused file's bad rows are kept, never lost
         con.execute("COMMIT")
     except duckdb.Error:
         log.exception("could not record the failed load %s", record.load_id)

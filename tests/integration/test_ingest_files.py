@@ -78,6 +78,9 @@ def test_too_many_bad_rows_fail_the_load(settings: Settings, tmp_path: Path) -> 
     declare_csv(settings, tmp_path, max_reject_ratio=0.1)
     with pytest.raises(SourceDataError, match="20 of 120 rows"):
         load_table("filedept", "residents")
+    # Nothing reached the raw table, but every bad row is kept with its line for the department to fix.
+    assert query(settings, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'") == [(0,)]
+    assert query(settings, "SELECT count(*), min(line), max(line) FROM lake.meta.rejects") == [(20, 102, 121)]
 
 
 def write_workbook(path: Path, rows: int, footer_total: int | None) -> None:
