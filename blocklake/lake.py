@@ -22,10 +22,8 @@ SCHEMAS = ("raw", "meta")
 def connect(settings: Settings | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the lake attached as ``lake`` and its schemas present."""
     settings = settings or get_settings()
-    con = duckdb.connect(config=_duckdb_config(settings))
-    con.execute("SET enable_progress_bar = false")  # we log our own progress; the bar would pollute task logs
+    con = new_duckdb(settings, *_lake_extensions(settings))
     try:
-        _load_extensions(con, settings)
         if settings.lake_on_s3:
             _create_s3_secret(con, settings)
         _attach(con, settings, read_only=read_only)
@@ -41,27 +39,40 @@ def connect(settings: Settings | None = None, *, read_only: bool = False) -> duc
     return con
 
 
-def _duckdb_config(settings: Settings) -> dict[str, str | bool | int]:
+def new_duckdb(settings: Settings, *extension_names: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB configured the Blocklake way, with ``extension_names`` loaded.
+
+    Every DuckDB we open goes through here: the lake connection and each extraction's private one.
+    """
+    temp_directory = settings.home / "tmp" / "duckdb"
+    temp_directory.mkdir(parents=True, exist_ok=True)
     config: dict[str, str | bool | int] = {
         # Never reach for the internet: extensions come from PyPI packages (blocklake.extensions).
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "memory_limit": settings.memory_limit,
-        "temp_directory": str(settings.home / "tmp" / "duckdb"),
+        "temp_directory": str(temp_directory),
     }
     if settings.threads:
         config["threads"] = settings.threads
-    return config
+    con = duckdb.connect(config=config)
+    con.execute("SET enable_progress_bar = false")  # we log our own progress; the bar would pollute task logs
+    try:
+        extensions.load(con, *extension_names)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
-def _load_extensions(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+def _lake_extensions(settings: Settings) -> list[str]:
     needed = ["ducklake"]
     catalog_kind = settings.lake_catalog_uri.split(":", 1)[0]
     if catalog_kind in ("sqlite", "postgres"):
         needed.append(catalog_kind)
     if settings.lake_on_s3:
         needed.append("httpfs")
-    extensions.load(con, *needed)
+    return needed
 
 
 def _create_s3_secret(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -81,7 +92,6 @@ def _attach(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: bo
         Path(catalog.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
     if not settings.lake_on_s3:
         Path(settings.lake_data_uri).mkdir(parents=True, exist_ok=True)
-    (settings.home / "tmp" / "duckdb").mkdir(parents=True, exist_ok=True)
     options = f"DATA_PATH '{_quote(settings.lake_data_uri)}'"
     if read_only:
         options += ", READ_ONLY"

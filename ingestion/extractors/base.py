@@ -8,10 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
-from blocklake import extensions
 from blocklake.settings import Settings
 from ingestion.connections import Location
 from ingestion.registry import SourceSpec, TableSpec
@@ -76,21 +74,6 @@ def register(*drivers: str) -> Callable[[ExtractorFactory], ExtractorFactory]:
 
 def open_extraction(request: ExtractRequest) -> Extraction:
     return EXTRACTORS[request.location.driver](request)
-
-
-def private_duckdb(settings: Settings, *extension_names: str) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB owned by one extraction, isolated from the lake connection."""
-    config: dict[str, str | bool | int] = {
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-        "memory_limit": settings.memory_limit,
-    }
-    if settings.threads:
-        config["threads"] = settings.threads
-    con = duckdb.connect(config=config)
-    con.execute("SET enable_progress_bar = false")
-    extensions.load(con, *extension_names)
-    return con
 
 
 def quote_ident(name: str) -> str:

@@ -14,10 +14,10 @@ import duckdb
 import pyarrow as pa
 
 from blocklake.errors import SourceUnavailableError
+from blocklake.lake import new_duckdb
 from ingestion.extractors.base import (
     Extraction,
     ExtractRequest,
-    private_duckdb,
     quote_ident,
     register,
 )
@@ -32,7 +32,7 @@ class DatabaseExtraction(Extraction):
 
     def __post_init__(self) -> None:
         location = self.request.location
-        self.con = private_duckdb(self.request.settings, _ATTACH_TYPE[location.driver])
+        self.con = new_duckdb(self.request.settings, _ATTACH_TYPE[location.driver])
         _attach_with_retries(self.con, self.request)
 
     def reader(self) -> pa.RecordBatchReader:

@@ -17,7 +17,8 @@ import duckdb
 import pyarrow as pa
 
 from blocklake.errors import SourceDataError
-from ingestion.extractors.base import Extraction, ExtractRequest, Reject, private_duckdb, register
+from blocklake.lake import new_duckdb
+from ingestion.extractors.base import Extraction, ExtractRequest, Reject, register
 
 # DuckDB's encodings extension knows GBK under its superset GB18030.
 _DUCKDB_ENCODING = {"utf-8": "utf-8", "gbk": "gb18030", "gb18030": "gb18030"}
@@ -39,7 +40,7 @@ class CsvExtraction(Extraction):
         self.columns = _header(self.files[0], source.encoding, source.delimiter, source.quote)
         # The encodings extension (ICU tables) takes ~2 s to load; UTF-8 needs none of it.
         needed = () if source.encoding == "utf-8" else ("encodings",)
-        self.con = private_duckdb(self.request.settings, *needed)
+        self.con = new_duckdb(self.request.settings, *needed)
 
     def reader(self) -> pa.RecordBatchReader:
         source = self.request.source

@@ -28,11 +28,17 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subpro
     return home, result
 
 
-def lake_query(home: Path, sql: str) -> list[tuple]:
+def open_lake(home: Path) -> duckdb.DuckDBPyConnection:
+    """The run's lake, read-only, opened the way an analyst would: plain DuckDB, not Blocklake's code."""
     con = duckdb.connect()
     con.execute("LOAD ducklake; LOAD sqlite")
     lake = home / "lake"
     con.execute(f"ATTACH 'ducklake:sqlite:{lake}/catalog.sqlite' AS lake (DATA_PATH '{lake}/data/', READ_ONLY)")
+    return con
+
+
+def lake_query(home: Path, sql: str) -> list[tuple]:
+    con = open_lake(home)
     try:
         return con.execute(sql).fetchall()
     finally:
@@ -66,11 +72,9 @@ def test_every_registry_table_landed_in_the_lake(pipeline_run: tuple[Path, subpr
 def test_the_base_layer_meets_its_quality_targets_against_the_truth(
         pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     home, _ = pipeline_run
-    con = duckdb.connect()
-    con.execute("LOAD ducklake; LOAD sqlite")
-    lake = home / "lake"
-    con.execute(f"ATTACH 'ducklake:sqlite:{lake}/catalog.sqlite' AS lake (DATA_PATH '{lake}/data/', READ_ONLY)")
+    con = open_lake(home)
     figures = truth.score(con, home / "sources" / "_truth")
+    con.close()
     assert figures["person_dedup_precision"] >= 0.99 and figures["person_dedup_recall"] >= 0.99, figures
     assert figures["fake_address_precision"] >= 0.90 and figures["fake_address_recall"] >= 0.90, figures
     assert figures["lake_unit_match_rate"] >= 0.97 and figures["lake_building_match_precision"] >= 0.995, figures

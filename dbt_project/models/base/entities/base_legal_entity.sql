@@ -25,67 +25,82 @@ unit_crowding as (
     group by unit_code
 ),
 
-flags as (
+joined as (
     select
-        r.uscc,
-        g.building_code is null and g.match_method <> 'outside_district' as address_not_in_plate,
-        coalesce(c.entities_at_unit, 0) >= {{ risk.crowded_unit_min_entities }} as crowded_unit,
-        o.uscc is not null and g.building_code is not null
-            and coalesce(o.operating_building_code, '') <> g.building_code as operating_address_differs,
-        r.registration_status = '存续' and a.declarations_12m = 0 and a.insured_headcount = 0 as no_activity
+        r.*,
+        g.unit_code as registered_unit_code,
+        g.building_code as registered_building_code,
+        g.match_method as registered_match_method,
+        b.grid_code as registered_grid_code,
+        o.uscc is not null as has_taxpayer_record,
+        o.operating_address,
+        o.operating_building_code,
+        c.entities_at_unit,
+        a.declarations_12m,
+        a.tax_12m,
+        a.insured_headcount,
+        a.reported_employees
     from registrations as r
     left join registered as g using (uscc)
-    left join unit_crowding as c using (unit_code)
+    left join {{ ref('base_building') }} as b on b.building_code = g.building_code
     left join operating as o using (uscc)
+    left join unit_crowding as c on c.unit_code = g.unit_code
     left join {{ ref('int_entity_activity') }} as a using (uscc)
+),
+
+flagged as (
+    select
+        *,
+        registered_building_code is null and registered_match_method <> 'outside_district' as address_not_in_plate,
+        coalesce(entities_at_unit, 0) >= {{ risk.crowded_unit_min_entities }} as crowded_unit,
+        has_taxpayer_record and registered_building_code is not null
+            and coalesce(operating_building_code, '') <> registered_building_code as operating_address_differs,
+        registration_status = '存续' and declarations_12m = 0 and insured_headcount = 0 as no_activity
+    from joined
+),
+
+scored as (
+    select
+        *,
+        least(1.0,
+            {{ risk.weights.address_not_in_plate }} * address_not_in_plate::integer
+            + {{ risk.weights.crowded_unit }} * crowded_unit::integer
+            + {{ risk.weights.operating_address_differs }} * operating_address_differs::integer
+            + {{ risk.weights.no_activity }} * no_activity::integer
+        ) as fake_address_risk
+    from flagged
 )
 
 select
-    r.uscc,
-    r.uscc_valid,
-    r.entity_name,
-    r.entity_type,
-    r.legal_rep_name,
-    r.registered_address,
-    g.unit_code as registered_unit_code,
-    g.building_code as registered_building_code,
-    b.grid_code as registered_grid_code,
-    o.operating_address,
-    o.operating_building_code,
-    c.entities_at_unit,
-    r.registered_capital_wan,
-    r.established_on,
-    r.registration_status,
-    a.declarations_12m,
-    a.tax_12m,
-    a.insured_headcount,
-    a.reported_employees,
-    f.address_not_in_plate,
-    f.crowded_unit,
-    f.operating_address_differs,
-    f.no_activity,
-    least(1.0,
-        {{ risk.weights.address_not_in_plate }} * f.address_not_in_plate::integer
-        + {{ risk.weights.crowded_unit }} * f.crowded_unit::integer
-        + {{ risk.weights.operating_address_differs }} * f.operating_address_differs::integer
-        + {{ risk.weights.no_activity }} * f.no_activity::integer
-    ) as fake_address_risk,
-    least(1.0,
-        {{ risk.weights.address_not_in_plate }} * f.address_not_in_plate::integer
-        + {{ risk.weights.crowded_unit }} * f.crowded_unit::integer
-        + {{ risk.weights.operating_address_differs }} * f.operating_address_differs::integer
-        + {{ risk.weights.no_activity }} * f.no_activity::integer
-    ) >= {{ risk.flag_at }} as flagged,
+    uscc,
+    uscc_valid,
+    entity_name,
+    entity_type,
+    legal_rep_name,
+    registered_address,
+    registered_unit_code,
+    registered_building_code,
+    registered_grid_code,
+    operating_address,
+    operating_building_code,
+    entities_at_unit,
+    registered_capital_wan,
+    established_on,
+    registration_status,
+    declarations_12m,
+    tax_12m,
+    insured_headcount,
+    reported_employees,
+    address_not_in_plate,
+    crowded_unit,
+    operating_address_differs,
+    no_activity,
+    fake_address_risk,
+    fake_address_risk >= {{ risk.flag_at }} as flagged,
     list_filter([
-        case when f.address_not_in_plate then '登记地址不在标准地址库中' end,
-        case when f.crowded_unit then '同一房屋登记 ' || c.entities_at_unit || ' 家主体' end,
-        case when f.operating_address_differs then '税务经营地址与登记地址不一致' end,
-        case when f.no_activity then '近 12 个月无纳税申报且无参保人员' end
+        case when address_not_in_plate then '登记地址不在标准地址库中' end,
+        case when crowded_unit then '同一房屋登记 ' || entities_at_unit || ' 家主体' end,
+        case when operating_address_differs then '税务经营地址与登记地址不一致' end,
+        case when no_activity then '近 12 个月无纳税申报且无参保人员' end
     ], reason -> reason is not null) as risk_reasons
-from registrations as r
-left join registered as g using (uscc)
-left join {{ ref('base_building') }} as b on b.building_code = g.building_code
-left join operating as o using (uscc)
-left join unit_crowding as c on c.unit_code = g.unit_code
-left join {{ ref('int_entity_activity') }} as a using (uscc)
-inner join flags as f using (uscc)
+from scored
