@@ -16,13 +16,23 @@ from blocklake.errors import LakeError
 from blocklake.settings import Settings, get_settings
 
 LAKE = "lake"
-SCHEMAS = ("raw", "meta")
+SCHEMAS = ("raw", "meta", "quality")
 
 
 def connect(settings: Settings | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the lake attached as ``lake`` and its schemas present."""
     settings = settings or get_settings()
-    con = new_duckdb(settings, *_lake_extensions(settings))
+    con = new_duckdb(settings, *lake_extensions(settings))
+    try:
+        attach_lake(con, settings, read_only=read_only)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: bool) -> None:
+    """Attach the lake as ``lake`` to a DuckDB that has :func:`lake_extensions` loaded."""
     try:
         if settings.lake_on_s3:
             _create_s3_secret(con, settings)
@@ -31,12 +41,10 @@ def connect(settings: Settings | None = None, *, read_only: bool = False) -> duc
             for schema in SCHEMAS:
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {LAKE}.{schema}")
     except duckdb.Error as exc:
-        con.close()
         raise LakeError(
             f"cannot open the lake (catalog {_redact(settings.lake_catalog_uri)}, data {settings.lake_data_uri}): "
             f"{exc}. Check BLOCKLAKE_LAKE_CATALOG / BLOCKLAKE_LAKE_DATA_PATH and the S3 settings."
         ) from exc
-    return con
 
 
 def new_duckdb(settings: Settings, *extension_names: str) -> duckdb.DuckDBPyConnection:
@@ -44,6 +52,17 @@ def new_duckdb(settings: Settings, *extension_names: str) -> duckdb.DuckDBPyConn
 
     Every DuckDB we open goes through here: the lake connection and each extraction's private one.
     """
+    con = duckdb.connect(config=duckdb_config(settings))
+    con.execute("SET enable_progress_bar = false")  # we log our own progress; the bar would pollute task logs
+    try:
+        extensions.load(con, *extension_names)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def duckdb_config(settings: Settings) -> dict[str, str | bool | int]:
     temp_directory = settings.home / "tmp" / "duckdb"
     temp_directory.mkdir(parents=True, exist_ok=True)
     config: dict[str, str | bool | int] = {
@@ -55,17 +74,10 @@ def new_duckdb(settings: Settings, *extension_names: str) -> duckdb.DuckDBPyConn
     }
     if settings.threads:
         config["threads"] = settings.threads
-    con = duckdb.connect(config=config)
-    con.execute("SET enable_progress_bar = false")  # we log our own progress; the bar would pollute task logs
-    try:
-        extensions.load(con, *extension_names)
-    except BaseException:
-        con.close()
-        raise
-    return con
+    return config
 
 
-def _lake_extensions(settings: Settings) -> list[str]:
+def lake_extensions(settings: Settings) -> list[str]:
     needed = ["ducklake"]
     catalog_kind = settings.lake_catalog_uri.split(":", 1)[0]
     if catalog_kind in ("sqlite", "postgres"):

@@ -11,6 +11,7 @@ catalog at PostgreSQL and its data at a MinIO bucket::
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -48,6 +49,9 @@ class Settings(BaseSettings):
     threads: int = Field(0, ge=0, description="DuckDB threads; 0 lets DuckDB decide.")
     connect_retries: int = Field(3, ge=0)
     connect_backoff_s: float = Field(1.0, ge=0)
+    as_of: date | None = Field(None, description="The pipeline's today: ages, deadlines and freshness (empty: today).")
+    gate_quarantine_rows: int = Field(10_000, ge=0, description="Most rows a failed check copies to quarantine.")
+    gate_examples: int = Field(5, ge=0, le=50, description="Failing values each check reports.")
 
     @field_validator("lake_catalog")
     @classmethod
@@ -55,6 +59,10 @@ class Settings(BaseSettings):
         if value and not value.startswith(("sqlite:", "postgres:", "duckdb:")):
             raise ValueError("must start with 'sqlite:', 'postgres:' or 'duckdb:'")
         return value
+
+    @property
+    def today(self) -> date:
+        return self.as_of or date.today()
 
     @property
     def lake_catalog_uri(self) -> str:

@@ -7,15 +7,16 @@ spelled out: a database source names a connection id that resolves at run time (
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from blocklake.config_types import Duration, Strict
 from blocklake.errors import ConfigError
+from blocklake.quality.checks import Check
 from blocklake.yamlfile import load_model
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
@@ -24,27 +25,6 @@ DATABASE_KINDS = ("postgres", "mysql", "sqlite")
 UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每年"]
 ShareType = Literal["无条件共享", "有条件共享", "不予共享"]
 SensitiveKind = Literal["resident_id", "phone", "person_name", "person_address"]
-_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def _parse_duration(value: object) -> object:
-    """Accept '90m', '2h', '3d' as well as seconds."""
-    if isinstance(value, str):
-        match = _DURATION.match(value.strip())
-        if not match:
-            raise ValueError("use a duration such as '30m', '2h' or '1d'")
-        return timedelta(**{_UNITS[match[2]]: int(match[1])})
-    return value
-
-
-Duration = Annotated[timedelta, BeforeValidator(_parse_duration)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class LoadSpec(Strict):
     """How a table is loaded: a full snapshot, or increments on a cursor column with an overlap window."""
 
@@ -93,6 +73,8 @@ class TableSpec(Strict):
     sensitive: dict[str, SensitiveKind] = Field(default_factory=dict)
     header_row: int = Field(1, ge=1, description="Excel: the 1-based row holding the column names.")
     footer_pattern: str | None = Field(None, description="Excel: regex of a total row; group 1 is the count.")
+    freshness_column: str | None = Field(None, description="Timeliness: the column dating a record.")
+    quality: list[Check] = Field(default_factory=list, description="Checks beyond the derived ones.")
 
 
 class SourceSpec(Strict):

@@ -1,0 +1,166 @@
+"""Write-audit-publish: validate a table's new version, then publish it or keep the last good one.
+
+The new version is already written (a load or ``dbt build`` committed a DuckLake snapshot). The gate
+audits the table *at that snapshot* with its Great Expectations suite. When no blocking check
+fails, the snapshot id becomes the table's published version; otherwise the previous published
+version stays, the failing rows are copied to ``lake.quality.quarantine`` and the caller (an
+Airflow task) fails with :class:`QualityGateFailed`, whose message is the readable summary.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from statistics import fmean
+
+import duckdb
+
+from blocklake import lake
+from blocklake.errors import BlocklakeError
+from blocklake.quality import gx_runtime, plain_sql, store
+from blocklake.quality.checks import DIMENSIONS, Suite
+from blocklake.quality.gx_runtime import CheckResult, relation_at
+from blocklake.settings import get_settings
+
+
+class QualityGateFailed(BlocklakeError):
+    """At least one table failed a blocking check; its previous published version stays."""
+
+    def __init__(self, verdicts: list[TableVerdict]):
+        self.verdicts = verdicts
+        blocked = [verdict for verdict in verdicts if not verdict.published]
+        lines = [f"quality gate blocked {len(blocked)} of {len(verdicts)} tables:"]
+        lines += [verdict.describe() for verdict in blocked]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class TableVerdict:
+    suite: Suite
+    snapshot: int
+    results: list[CheckResult]
+    published: bool
+    previous_snapshot: int | None
+    score: float
+    seconds: float
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [result for result in self.results if not result.success]
+
+    def describe(self) -> str:
+        """One line per failed check, under a line about the table."""
+        if self.published:
+            head = f"{self.suite.table}: published snapshot {self.snapshot} (score {self.score:.1f})"
+        else:
+            kept = "nothing (never passed)" if self.previous_snapshot is None else f"snapshot {self.previous_snapshot}"
+            head = f"{self.suite.table}: BLOCKED at snapshot {self.snapshot}; consumers keep {kept}"
+        lines = [head]
+        for result in self.failed:
+            lines.append(f"  - [{result.check.severity}] {result.check.name} ({result.check.dimension}): "
+                         f"{_failure_text(result)}")
+        return "\n".join(lines)
+
+
+def new_run_id() -> str:
+    return f"gate__{datetime.now(UTC):%Y%m%dT%H%M%S}__{uuid.uuid4().hex[:8]}"
+
+
+def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: int | None = None) -> list[TableVerdict]:
+    """Audit each suite's table at ``snapshot`` (default: the lake's current one) and decide."""
+    settings = get_settings()
+    run_id = run_id or new_run_id()
+    con = lake.connect(settings)
+    try:
+        store.ensure_tables(con)
+        snapshot = snapshot if snapshot is not None else lake.current_snapshot(con)
+        return [_gate_one(con, suite, snapshot, run_id) for suite in suites]
+    finally:
+        con.close()
+
+
+def raise_if_blocked(verdicts: list[TableVerdict]) -> None:
+    if any(not verdict.published for verdict in verdicts):
+        raise QualityGateFailed(verdicts)
+
+
+def _gate_one(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, run_id: str) -> TableVerdict:
+    settings = get_settings()
+    clock = time.monotonic()
+    results = gx_runtime.validate(suite, snapshot, today=settings.today)
+    blocking = [result for result in results if result.check.blocking and not result.success]
+    previous = store.published_snapshot(con, suite.table)
+    dimensions = dimension_scores(results)
+    score = fmean(dimensions.values()) if dimensions else 100.0
+    seconds = time.monotonic() - clock
+    relation = relation_at(suite.table, snapshot)
+    store.record_decision(
+        con,
+        results=[_result_row(suite, snapshot, run_id, result) for result in results],
+        score={"run_id": run_id, "table_name": suite.table, "layer": suite.layer, "department": suite.department,
+               "snapshot_id": snapshot, "score": score, **{name: dimensions.get(name) for name in _DIMENSION_NAMES},
+               "checks": len(results), "failed_errors": len(blocking),
+               "failed_warnings": sum(not r.success and not r.check.blocking for r in results),
+               "outcome": "blocked" if blocking else "published", "seconds": seconds},
+        publish=not blocking,
+        quarantine=_quarantine_batches(blocking, relation, snapshot, settings.today),
+        relation=relation,
+        row_limit=settings.gate_quarantine_rows,
+    )
+    return TableVerdict(suite, snapshot, results, published=not blocking, previous_snapshot=previous,
+                        score=score, seconds=seconds)
+
+
+_DIMENSION_NAMES = tuple(dict.fromkeys(DIMENSIONS.values()))
+
+
+def dimension_scores(results: list[CheckResult]) -> dict[str, float]:
+    """Per dimension, 100 × the mean pass share of its checks; dimensions without checks are absent."""
+    shares: dict[str, list[float]] = {}
+    for result in results:
+        shares.setdefault(result.check.dimension, []).append(result.pass_share)
+    return {dimension: 100 * fmean(values) for dimension, values in shares.items()}
+
+
+def _quarantine_batches(blocking: list[CheckResult], relation: str, snapshot: int,
+                        today: date) -> list[store.QuarantineBatch]:
+    batches = []
+    for result in blocking:
+        where = plain_sql.failing_rows(result.check, relation, today=today,
+                                       relation_at=lambda table: relation_at(table, snapshot))
+        if where is not None and result.error is None:
+            batches.append(store.QuarantineBatch(result.check.name, _failure_text(result), where))
+    return batches
+
+
+def _result_row(suite: Suite, snapshot: int, run_id: str, result: CheckResult) -> dict:
+    check = result.check
+    return {
+        "run_id": run_id, "table_name": suite.table, "layer": suite.layer, "department": suite.department,
+        "snapshot_id": snapshot, "check_name": check.name, "check_kind": check.check, "dimension": check.dimension,
+        "severity": check.severity, "success": result.success, "judged_rows": result.judged,
+        "unexpected_rows": result.unexpected, "pass_share": result.pass_share,
+        "examples": json.dumps(list(result.examples), ensure_ascii=False), "error": result.error,
+    }
+
+
+def _failure_text(result: CheckResult) -> str:
+    check = result.check
+    if result.error is not None:
+        return f"could not be checked: {result.error}"
+    if check.check == "fresh":
+        return f"newest {check.column} is more than {_days(check.max_age)} older than the end of {get_settings().today}"
+    if check.check == "row_count":
+        return f"{result.observed} rows, fewer than {check.min_rows}"
+    share = f" of {result.judged:,}" if result.judged else ""
+    examples = f"; e.g. {', '.join(result.examples)}" if result.examples else ""
+    mostly = f" (at most {1 - check.mostly:.1%} may fail)" if check.mostly < 1 else ""
+    return f"{result.unexpected:,}{share} rows fail{mostly}{examples}"
+
+
+def _days(age: timedelta) -> str:
+    return f"{age.days} days" if age.days and not age.seconds else str(age)

@@ -1,0 +1,150 @@
+"""Great Expectations on the lake: an ephemeral GX context whose SQL data source is DuckDB with the
+lake attached read-only, and one call that validates a suite against a table at a snapshot.
+
+Two things GX does not do for us, done here once per process:
+
+- GX opens a new SQLAlchemy connection per query; each duckdb-engine connection is a fresh
+  in-memory DuckDB, so the connect hook loads the extensions and attaches the lake every time.
+- GX 1.24 reads a query's rows after closing its connection, and duckdb-engine has already discarded
+  them by then, so every metric fails with ``IndexError: list index out of range``. We buffer the
+  rows before the connection closes (``SqlAlchemyExecutionEngine.execute_query``, patched below).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import cache
+from typing import Any
+
+from blocklake import extensions, lake, masking
+from blocklake.quality.checks import Check, Suite
+from blocklake.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+# GX prints a progress bar per validation to stderr: useless in task logs.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: Check
+    success: bool
+    unexpected: int | None
+    judged: int | None  # rows the check looked at (all, or the non-null ones)
+    observed: Any = None
+    examples: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def pass_share(self) -> float:
+        """1.0 when every judged row passed; table-level checks are all or nothing."""
+        if self.error is not None:
+            return 0.0
+        if self.judged and self.unexpected is not None and self.check.check not in ("fresh", "row_count"):
+            return 1.0 - self.unexpected / self.judged
+        return 1.0 if self.success else 0.0
+
+
+def validate(suite: Suite, snapshot: int, *, today: date | None = None) -> list[CheckResult]:
+    """Run ``suite`` with GX on ``suite.table`` as of lake ``snapshot``; one result per check."""
+    import great_expectations as gx
+
+    from blocklake.quality.expectations import to_expectation
+
+    settings = get_settings()
+    today = today or settings.today
+    source = _data_source(settings)
+    name = f"{suite.table}@{snapshot}"
+    asset = _query_asset(source, name, f"SELECT * FROM {relation_at(suite.table, snapshot)}")
+    batch = asset.add_batch_definition_whole_table("all").get_batch()
+    gx_suite = gx.ExpectationSuite(name=name)
+    for check in suite.checks:
+        gx_suite.add_expectation(to_expectation(check, today=today, relation_at=lambda t: relation_at(t, snapshot)))
+    result_format = {"result_format": "BASIC", "partial_unexpected_count": settings.gate_examples}
+    outcome = batch.validate(gx_suite, result_format=result_format)
+    by_name = {check.name: check for check in suite.checks}
+    results = [_check_result(by_name[result.expectation_config.meta["check"]], result) for result in outcome.results]
+    return [_masked(suite, result) for result in results]
+
+
+def _masked(suite: Suite, result: CheckResult) -> CheckResult:
+    """Failing values of personal columns are shown masked: results reach logs and reports."""
+    kind = suite.sensitivity(result.check)
+    if kind is None or not result.examples:
+        return result
+    return replace(result, examples=tuple(masking.mask(kind, value) for value in result.examples))
+
+
+def relation_at(table: str, snapshot: int) -> str:
+    """``schema.table`` of the lake as it was at ``snapshot``."""
+    return f"{lake.LAKE}.{table} AT (VERSION => {int(snapshot)})"
+
+
+def _check_result(check: Check, result: Any) -> CheckResult:
+    details = result.result or {}
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        message = str(result.exception_info.get("exception_message"))
+        return CheckResult(check, success=False, unexpected=None, judged=None, error=message)
+    for info in (result.exception_info or {}).values():  # metric errors come keyed by metric id
+        if isinstance(info, dict) and info.get("raised_exception"):
+            return CheckResult(check, False, None, None, error=str(info.get("exception_message")))
+    if check.check in ("fresh", "row_count"):  # table-level: one verdict, no rows to count
+        return CheckResult(check, bool(result.success), int(not result.success), 1, details.get("observed_value"))
+    judged = details.get("element_count")
+    if check.check not in ("not_null", "unique") and judged is not None:
+        judged -= details.get("missing_count") or 0
+    examples = tuple(str(value) for value in details.get("partial_unexpected_list") or ())
+    return CheckResult(check, bool(result.success), details.get("unexpected_count"), judged, None, examples)
+
+
+_SOURCES: dict[tuple[str, str, str], Any] = {}
+
+
+def _data_source(settings: Settings) -> Any:
+    """One GX data source per lake (tests open several lakes in one process)."""
+    key = (settings.lake_catalog_uri, settings.lake_data_uri, settings.memory_limit)
+    if key not in _SOURCES:
+        _SOURCES[key] = _new_data_source(settings)
+    return _SOURCES[key]
+
+
+def _new_data_source(settings: Settings) -> Any:
+    import great_expectations as gx
+    import sqlalchemy as sa
+
+    _buffer_rows_before_closing()
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_sql(
+        "lake", connection_string="duckdb:///:memory:",
+        kwargs={"connect_args": {"config": lake.duckdb_config(settings)}},
+    )
+    engine = source.get_execution_engine().engine
+
+    @sa.event.listens_for(engine, "connect")
+    def _attach_lake(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("SET enable_progress_bar = false")
+        extensions.load(dbapi_connection, *lake.lake_extensions(settings))
+        lake.attach_lake(dbapi_connection, settings, read_only=True)
+
+    return source
+
+
+def _query_asset(source: Any, name: str, query: str) -> Any:
+    if any(asset.name == name for asset in source.assets):
+        source.delete_asset(name)
+    return source.add_query_asset(name, query=query)
+
+
+@cache
+def _buffer_rows_before_closing() -> None:
+    from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+
+    def execute_query(self: SqlAlchemyExecutionEngine, query: Any) -> Any:
+        with self.get_connection() as connection:
+            return self._execute_query_with_recovery(connection, query).freeze()()
+
+    SqlAlchemyExecutionEngine.execute_query = execute_query

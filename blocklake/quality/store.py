@@ -1,0 +1,114 @@
+"""The gate's record in the lake: check results, table scores, quarantined rows and the published
+version of every table.
+
+``meta.published`` is the contract with consumers: one row per publication, the newest per table
+wins. A gate decision — results, score, and either the publication or the quarantine — is written in
+one DuckLake transaction, so the record never shows half a decision.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from blocklake.lake import LAKE
+from blocklake.quality import rules
+
+DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {LAKE}.meta.published (
+        table_name VARCHAR, snapshot_id BIGINT, run_id VARCHAR, score DOUBLE, published_at TIMESTAMPTZ)""",
+    f"""CREATE TABLE IF NOT EXISTS {LAKE}.quality.results (
+        run_id VARCHAR, table_name VARCHAR, layer VARCHAR, department VARCHAR, snapshot_id BIGINT,
+        check_name VARCHAR, check_kind VARCHAR, dimension VARCHAR, severity VARCHAR, success BOOLEAN,
+        judged_rows BIGINT, unexpected_rows BIGINT, pass_share DOUBLE, examples VARCHAR, error VARCHAR,
+        validated_at TIMESTAMPTZ)""",
+    f"""CREATE TABLE IF NOT EXISTS {LAKE}.quality.scores (
+        run_id VARCHAR, table_name VARCHAR, layer VARCHAR, department VARCHAR, snapshot_id BIGINT,
+        score DOUBLE, completeness DOUBLE, validity DOUBLE, uniqueness DOUBLE, consistency DOUBLE,
+        timeliness DOUBLE, checks INTEGER, failed_errors INTEGER, failed_warnings INTEGER, outcome VARCHAR,
+        seconds DOUBLE, validated_at TIMESTAMPTZ)""",
+    f"""CREATE TABLE IF NOT EXISTS {LAKE}.quality.quarantine (
+        run_id VARCHAR, table_name VARCHAR, snapshot_id BIGINT, check_name VARCHAR, reason VARCHAR,
+        row_json VARCHAR, quarantined_at TIMESTAMPTZ)""",
+)
+
+
+@dataclass(frozen=True)
+class QuarantineBatch:
+    check_name: str
+    reason: str
+    where: str  # the failing rows of the table at the snapshot
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in DDL:
+        con.execute(statement)
+
+
+def published_snapshot(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
+    """The snapshot id consumers read ``table`` (``schema.table``) at; None if never published."""
+    row = con.execute(
+        f"SELECT snapshot_id FROM {LAKE}.meta.published WHERE table_name = ? "
+        "ORDER BY published_at DESC, snapshot_id DESC LIMIT 1", [table]
+    ).fetchone() if _has_published(con) else None
+    return int(row[0]) if row else None
+
+
+def published_snapshots(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Every published table and its snapshot."""
+    if not _has_published(con):
+        return {}
+    rows = con.execute(
+        f"SELECT table_name, arg_max(snapshot_id, (published_at, snapshot_id)) FROM {LAKE}.meta.published "
+        "GROUP BY table_name"
+    ).fetchall()
+    return {name: int(snapshot) for name, snapshot in rows}
+
+
+def record_decision(con: duckdb.DuckDBPyConnection, *, results: Sequence[dict], score: dict,
+                    publish: bool, quarantine: Sequence[QuarantineBatch], relation: str, row_limit: int) -> None:
+    """Write one table's gate decision atomically."""
+    now = datetime.now(UTC)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _insert(con, "quality.results", [{**row, "validated_at": now} for row in results])
+        _insert(con, "quality.scores", [{**score, "validated_at": now}])
+        if publish:
+            _insert(con, "meta.published", [{"table_name": score["table_name"], "snapshot_id": score["snapshot_id"],
+                                             "run_id": score["run_id"], "score": score["score"],
+                                             "published_at": now}])
+        for batch in quarantine:
+            con.execute(
+                f"INSERT INTO {LAKE}.quality.quarantine SELECT ?, ?, ?, ?, ?, to_json(t)::VARCHAR, ? "
+                f"FROM (SELECT * FROM {relation} WHERE {batch.where} LIMIT {int(row_limit)}) AS t",
+                [score["run_id"], score["table_name"], score["snapshot_id"], batch.check_name, batch.reason, now],
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict]) -> None:
+    if not rows:
+        return
+    columns = list(rows[0])
+    placeholders = ", ".join("?" for _ in columns)
+    names = ", ".join(rules.identifier(column) for column in columns)
+    con.executemany(f"INSERT INTO {LAKE}.{table} ({names}) VALUES ({placeholders})",
+                    [[_plain(row[column]) for column in columns] for row in rows])
+
+
+def _plain(value: object) -> object:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | tuple | dict) else value
+
+
+def _has_published(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'meta' "
+        "AND table_name = 'published'", [LAKE]
+    ).fetchone()[0] > 0
