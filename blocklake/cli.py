@@ -49,10 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     registry = commands.add_parser("registry", help="validate the source registry and list its tables")
     registry.set_defaults(command=_registry)
 
-    ingest = commands.add_parser("ingest", help="load tables into the lake (without Airflow)")
+    ingest = commands.add_parser("ingest", help="load tables into the lake and gate them (without Airflow)")
     ingest.add_argument("department", nargs="?", help="department code (default: all)")
     ingest.add_argument("table", nargs="?", help="table name (default: all of the department)")
     ingest.set_defaults(command=_ingest)
+
+    quality = commands.add_parser("quality", help="write the HTML quality report from the gate's record")
+    quality.add_argument("--out", type=Path, default=None, help="default: $BLOCKLAKE_HOME/reports/quality.html")
+    quality.set_defaults(command=_quality)
 
     sql = commands.add_parser("sql", help="run a read-only SQL query against the lake (attached as `lake`)")
     sql.add_argument("query")
@@ -106,6 +110,7 @@ def _registry(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from blocklake.quality.gate import QualityGateFailed, gate_raw_table
     from ingestion.registry import load_registry
     from ingestion.runner import load_table
 
@@ -118,11 +123,30 @@ def _ingest(args: argparse.Namespace) -> int:
         for table in [dept.table(args.table)] if args.table else dept.tables:
             try:
                 record = load_table(code, table.name, settings=settings, registry=registry)
-                print(f"{code}.{table.name}: {record.rows_inserted:,} rows in {record.duration_s:.1f}s")
+                verdict = gate_raw_table(code, table.name)
+                print(f"{code}.{table.name}: {record.rows_inserted:,} rows in {record.duration_s:.1f}s, "
+                      f"published (quality {verdict.score:.1f})")
+            except QualityGateFailed as exc:
+                failures += 1
+                print(f"{code}.{table.name}: loaded, NOT published — {exc}", file=sys.stderr)
             except BlocklakeError as exc:
                 failures += 1
                 print(f"{code}.{table.name}: FAILED — {exc}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _quality(args: argparse.Namespace) -> int:
+    from blocklake import lake
+    from blocklake.quality.report import write_report
+
+    settings = get_settings()
+    con = lake.connect(settings, read_only=True)
+    try:
+        path = write_report(con, args.out or settings.home / "reports" / "quality.html")
+    finally:
+        con.close()
+    print(f"quality report: {path}")
+    return 0
 
 
 def _sql(args: argparse.Namespace) -> int:

@@ -1,5 +1,8 @@
 """Build Airflow DAGs from the source registry: one ``ingest_<department>`` DAG per department, and
-``build_block_base``, which runs dbt whenever any department delivers.
+``build_block_base``, which runs dbt whenever any department publishes.
+
+Every write is followed by its quality gate (write-audit-publish): ``load_<table> >> gate_<table>``
+and ``dbt_build >> gate_models``. Only the gate emits the Asset, so downstream runs on published data.
 
 Imported by the thin files in ``dags/`` at parse time, so it imports only the registry (YAML and
 pydantic) and Airflow's SDK; DuckDB and the extractors load inside the task when it runs.
@@ -26,7 +29,7 @@ DEFAULT_ARGS = {
 
 
 def raw_asset(department: Department, table: TableSpec) -> Asset:
-    """The Asset a table load emits; downstream DAGs (dbt, quality) are scheduled on these."""
+    """The Asset a table's gate emits when it publishes; the base-layer build is scheduled on these."""
     name = raw_table_name(department, table)
     return Asset(name=f"raw.{name}", uri=f"ducklake://lake/raw/{name}", group="raw",
                  extra={"department": department.code, "title": table.title})
@@ -47,6 +50,20 @@ def load(department: str, table: str) -> dict[str, object]:
         raise AirflowFailException(str(exc)) from exc
 
 
+@task
+def gate(department: str, table: str) -> dict[str, object]:
+    """Audit the table's new version: publish it, or keep the last good one and fail with the reasons."""
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from blocklake.quality.gate import QualityGateFailed, gate_raw_table
+
+    try:
+        return gate_raw_table(department, table, run_id=get_current_context()["run_id"]).summary()
+    except QualityGateFailed as exc:
+        raise AirflowFailException(str(exc)) from exc  # a rerun cannot fix the data: no retries
+
+
 def ingest_dag(department: Department, *, pool: str | None) -> DAG:
     with DAG(
         dag_id=f"ingest_{department.code}",
@@ -59,12 +76,13 @@ def ingest_dag(department: Department, *, pool: str | None) -> DAG:
         tags=["ingest", department.code],
         doc_md=_doc(department),
     ) as dag:
+        writer = {"pool": pool} if pool else {}
         for table in department.tables:
-            options: dict[str, object] = {"task_id": f"load_{table.name}", "outlets": [raw_asset(department, table)],
-                                          "doc_md": f"**{table.title}** ← `{table.object}` ({table.load.mode})"}
-            if pool:
-                options["pool"] = pool
-            load.override(**options)(department.code, table.name)
+            loaded = load.override(task_id=f"load_{table.name}", **writer,
+                                   doc_md=f"**{table.title}** ← `{table.object}` ({table.load.mode})")
+            published = gate.override(task_id=f"gate_{table.name}", outlets=[raw_asset(department, table)], **writer,
+                                      doc_md=f"**{table.title}**：质量校验通过后发布")
+            loaded(department.code, table.name) >> published(department.code, table.name)
     return dag
 
 
@@ -76,9 +94,25 @@ def dbt_build() -> dict[str, int]:
     return run_dbt(["build"]).counts()
 
 
-LAYER_ASSETS = tuple(
-    Asset(name=f"{layer}", uri=f"ducklake://lake/{layer}", group="block_base")
-    for layer in ("staging", "intermediate", "base", "marts")
+@task(trigger_rule="all_done")
+def gate_models() -> list[dict[str, object]]:
+    """Audit the base and mart models this build produced (also after a partly failed build), publish
+    those that pass; fail with the reasons if any is blocked."""
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from blocklake.quality.gate import QualityGateFailed, gate_built_models
+    from blocklake.transform import target_path
+
+    try:
+        verdicts = gate_built_models(target_path(), run_id=get_current_context()["run_id"])
+    except QualityGateFailed as exc:
+        raise AirflowFailException(str(exc)) from exc
+    return [verdict.summary() for verdict in verdicts]
+
+
+PUBLISHED_LAYER_ASSETS = tuple(
+    Asset(name=f"{layer}", uri=f"ducklake://lake/{layer}", group="block_base") for layer in ("base", "marts")
 )
 
 
@@ -87,14 +121,15 @@ def block_base_dag(registry: Registry, *, pool: str | None) -> DAG:
     with DAG(
         dag_id="build_block_base",
         description="块数据底板：dbt build（staging → intermediate → base → marts）",
-        schedule=AssetAny(*raw_assets),  # runs when any department delivers
+        schedule=AssetAny(*raw_assets),  # runs when any department's table is published
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
         default_args={**DEFAULT_ARGS, "retries": 0},  # a failed dbt build needs a person, not a retry
         tags=["transform", "dbt"],
     ) as dag:
-        dbt_build.override(outlets=list(LAYER_ASSETS), **({"pool": pool} if pool else {}))()
+        writer = {"pool": pool} if pool else {}
+        dbt_build.override(**writer)() >> gate_models.override(outlets=list(PUBLISHED_LAYER_ASSETS), **writer)()
     return dag
 
 

@@ -1,8 +1,9 @@
 """``blocklake run`` / ``make run``: the whole embedded pipeline, through the real Airflow DAGs.
 
 Installs the DuckDB extensions, generates the synthetic district if it is missing, prepares Airflow's
-metadata database, runs every ``ingest_<department>`` DAG and then ``build_block_base`` (dbt) with
-``dag.test()``, and prints a summary read back from the lake's own load ledger.
+metadata database, runs every ``ingest_<department>`` DAG (load, then quality gate, per table) and
+then ``build_block_base`` (dbt, then the gate of its models) with ``dag.test()``, and prints a summary
+read back from the lake's own load ledger and the gate's record, with the HTML quality report.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from blocklake import airflow_env, extensions, lake
 from blocklake.errors import BlocklakeError
 from blocklake.headlines import headline_figures
+from blocklake.quality.report import write_report
+from blocklake.quality.store import has_gate_record
 from blocklake.settings import Settings, get_settings
 
 
@@ -31,6 +34,10 @@ class RunSummary:
     failed: list[str]
     seconds: float
     headlines: dict[str, float | int | None]
+    published: int
+    blocked: list[str]
+    mean_score: float | None
+    report: Path
 
 
 def run_pipeline(scale: str | None = None, regenerate: bool = False) -> int:
@@ -39,11 +46,13 @@ def run_pipeline(scale: str | None = None, regenerate: bool = False) -> int:
     started_at, clock = datetime.now(UTC), time.monotonic()
     _step("DuckDB extensions", lambda: extensions.install_all())
     _step(f"synthetic district ({scale})", lambda: ensure_sources(settings, scale, regenerate=regenerate))
+    _step("as-of date", lambda: pin_as_of(settings))
+    settings = get_settings()
     _step("Airflow metadata database", lambda: prepare_airflow(settings))
     failed_dags = run_dags()
     summary = summarize(settings, started_at, time.monotonic() - clock)
     _print_summary(settings, summary)
-    return 1 if failed_dags or summary.failed else 0
+    return 1 if failed_dags or summary.failed or summary.blocked else 0
 
 
 def ensure_sources(settings: Settings, scale: str, *, regenerate: bool) -> str:
@@ -57,6 +66,17 @@ def ensure_sources(settings: Settings, scale: str, *, regenerate: bool) -> str:
     report = generate(GenerateConfig(out_dir=settings.sources_path, scale=scale, seed=settings.seed),
                       progress=lambda message: print(f"      {message}", flush=True))
     return f"generated {report.total_rows:,} records in {report.seconds:.0f}s"
+
+
+def pin_as_of(settings: Settings) -> str:
+    """Ages, deadlines and freshness are judged at the synthetic district's own date unless
+    BLOCKLAKE_AS_OF says otherwise: its records stop on the day it was generated for."""
+    if settings.as_of is not None:
+        return f"{settings.as_of} (BLOCKLAKE_AS_OF)"
+    manifest = json.loads((settings.sources_path / "manifest.json").read_text(encoding="utf-8"))
+    os.environ["BLOCKLAKE_AS_OF"] = manifest["as_of"]
+    get_settings.cache_clear()
+    return f"{manifest['as_of']} (the synthetic district's date)"
 
 
 def prepare_airflow(settings: Settings) -> str:
@@ -105,6 +125,11 @@ def summarize(settings: Settings, since: datetime, seconds: float) -> RunSummary
             [since],
         ).fetchall()
         headlines = headline_figures(con)
+        verdicts = con.execute(
+            "SELECT table_name, arg_max(outcome, validated_at), arg_max(score, validated_at) "
+            "FROM lake.quality.scores WHERE validated_at >= ? GROUP BY table_name", [since]
+        ).fetchall() if has_gate_record(con) else []
+        report = write_report(con, settings.home / "reports" / "quality.html")
     finally:
         con.close()
     succeeded = [row for row in rows if row[2] == "succeeded"]
@@ -117,6 +142,10 @@ def summarize(settings: Settings, since: datetime, seconds: float) -> RunSummary
         failed=failed,
         seconds=seconds,
         headlines=headlines,
+        published=sum(outcome == "published" for _, outcome, _ in verdicts),
+        blocked=sorted(table for table, outcome, _ in verdicts if outcome == "blocked"),
+        mean_score=sum(score for *_, score in verdicts) / len(verdicts) if verdicts else None,
+        report=report,
     )
 
 
@@ -136,6 +165,11 @@ def _print_summary(settings: Settings, summary: RunSummary) -> None:
           f"{summary.records:,} records loaded into the lake in {summary.seconds:.0f}s")
     if summary.failed:
         print(f"FAILED loads: {', '.join(summary.failed)} (see lake.meta.loads and the Airflow logs)")
+    if summary.mean_score is not None:
+        print(f"Quality gate: {summary.published} tables published, {len(summary.blocked)} blocked "
+              f"(previous version kept), mean score {summary.mean_score:.1f}")
+    if summary.blocked:
+        print(f"BLOCKED by the quality gate: {', '.join(summary.blocked)} (see the report and lake.quality.results)")
     built = {name: value for name, value in summary.headlines.items() if value is not None}
     if built:
         print("Block base: " + ", ".join(f"{name} {value:,}" for name, value in built.items()))
@@ -143,4 +177,5 @@ def _print_summary(settings: Settings, summary: RunSummary) -> None:
     print(f"  lake data    : {data}")
     print("  load ledger  : SELECT * FROM lake.meta.loads ORDER BY started_at DESC")
     print("  query it     : .venv/bin/blocklake sql \"SELECT raw_table, rows_inserted FROM lake.meta.loads\"")
+    print(f"  quality      : {summary.report}")
     print("  Airflow UI   : make ui")

@@ -63,6 +63,11 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def target_path(settings: Settings | None = None) -> Path:
+    """Where dbt writes manifest.json and run_results.json for this lake."""
+    return Path(dbt_environment(settings or get_settings())["DBT_TARGET_PATH"])
+
+
 def run_dbt(arguments: Sequence[str], *, settings: Settings | None = None) -> DbtResult:
     """Run ``dbt <arguments>``; raise :class:`TransformError` with the tail of the output on failure.
 

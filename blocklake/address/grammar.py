@@ -104,10 +104,12 @@ _STREET = Step(
     f"(?P<street>{HAN}{{2,6}}?{vocab.STREET_SUFFIXES}){vocab.STREET_OFFICES}?",
     follow=_not_in(vocab.NOT_AFTER_STREET),
 )
-_VILLAGE_END = _han_except(vocab.NOT_VILLAGE_BEFORE_CUN) + vocab.VILLAGE
+# 大鹿行政村: an administrative village, written out in full.
+_VILLAGE_END = _han_except(vocab.NOT_VILLAGE_BEFORE_CUN) + f"(?:{vocab.ADMINISTRATIVE})?{vocab.VILLAGE}"
+_VILLAGE_NAME = f"{_han_except(vocab.NOT_IN_VILLAGE_NAMES)}{{0,2}}?{_VILLAGE_END}"
 _VILLAGE = Step(
     "village",
-    f"(?P<community>{_han_except(vocab.NOT_IN_VILLAGE_NAMES)}{{0,2}}?{_VILLAGE_END}){vocab.VILLAGE_OFFICES}?",
+    f"(?P<community>{_VILLAGE_NAME}){vocab.VILLAGE_OFFICES}?",
     follow=_not_in(vocab.NOT_VILLAGE_AFTER_CUN),
     reject_next=_BUILDING,  # 王升塘村114栋 names a housing estate, not the village
     unless=("community",),
@@ -127,7 +129,31 @@ _COMMUNITY = (
         f"(?P<community>{HAN}{{1,7}}?{vocab.COMMUNITY}){vocab.COMMUNITY_OFFICES}?",
         reject_next=vocab.COMMUNITY_FACILITIES,
     ),
+    # Under a town, a village stays the village even when its houses are numbered like buildings
+    # (丽岙镇曹建村10栋41号); without one, 王升塘村114栋 is a housing estate.
+    replace(_VILLAGE, name="village_in_town", reject_next="", requires=("street",)),
     _VILLAGE,
+    # Only villages have groups: 宁新村5组 is a village although 新村 usually ends an estate's name.
+    Step(
+        "village_with_groups",
+        f"(?P<community>{HAN}{{1,3}}?{vocab.VILLAGE}){vocab.VILLAGE_OFFICES}?",
+        follow=rf"\d+{vocab.GROUP}{_not_in(vocab.GROUP_TEAM)}",
+        unless=("community",),
+    ),
+    # Only villages have groups, so a name before one is a village even without 村 (和睦桥12组).
+    Step(
+        "bare_village_with_groups",
+        f"(?P<community>{_han_except(vocab.NOT_IN_BARE_VILLAGES)}{{2,3}})",
+        follow=rf"\d+{vocab.GROUP}{_not_in(vocab.GROUP_TEAM)}",
+        unless=("community",),
+    ),
+    # Industrial zones are built on village land: the village after one is the community (长城工业区陈园村).
+    Step(
+        "village_after_zone",
+        f"{_ADMIN_CHAR}{{1,8}}?{vocab.INDUSTRIAL_ZONES}(?P<community>{_VILLAGE_NAME})",
+        follow=_not_in(vocab.NOT_VILLAGE_AFTER_CUN),
+        unless=("community",),
+    ),
     # A town written without 镇, then its village (小港新建村): both are two or three characters.
     Step(
         "town_and_village",
@@ -152,10 +178,12 @@ _BARE_VILLAGE = Step(
 # --- road and doorplate -----------------------------------------------------------------------------
 _ROAD_TAIL = f"[{vocab.ROAD_DIRECTIONS}]?[{vocab.CHINESE_DIGITS}{vocab.TEN}0-9]{{0,2}}{vocab.ROAD_SUFFIXES}"
 _AFTER_ROAD = _not_in(vocab.NOT_AFTER_ROAD)
-# 1154-131号: doorplate 1154, house 131 on it.
+# 1154-131号: doorplate 1154, house 131 on it; but when a building is written later (1-16号东方花苑A幢),
+# 1-16号 is the whole doorplate.
 _DOORPLATE_HOUSE = Step(
     "doorplate_house",
     rf"(?:{_LANE})?(?P<roadno>[{vocab.HOUSE_NUMBER_PREFIXES}]?\d+)-(?P<building>\d+{vocab.DOOR})",
+    follow=f"[^{vocab.BUILDING}]*$",
 )
 # Two numbers of the same length are a range of doorplates (806-808号), not a doorplate and a house.
 _SAME_LENGTH_PAIR = "(?:" + "|".join(rf"\d{{{n}}}-\d{{{n}}}" for n in range(1, 5)) + ")"
@@ -181,13 +209,22 @@ _ROAD = (
     Step("village_group", f"(?P<road>{HAN}{{1,3}}{vocab.GROUP})", requires=("community",), unless=("road",)),
     _DOORPLATE_RANGE,
     _DOORPLATE_HOUSE,
+    # 1449号-6 is 1449-6号 written the other way round: house 6 on doorplate 1449.
+    Step(
+        "doorplate_dash_house",
+        rf"(?:{_LANE})?(?P<roadno>[{vocab.HOUSE_NUMBER_PREFIXES}]?\d+{vocab.DOOR})-(?P<building>\d{{1,3}})",
+        follow=_not_in(r"\d-"),
+        unless=("roadno",),
+    ),
     Step("doorplate", f"(?:{_LANE})?(?P<roadno>{_DOOR})", unless=("roadno",)),
     Step("lane", f"(?P<roadno>{_LANE})", unless=("roadno",)),
     # A bare number right after a road is its doorplate (通和东路216), unless a marker makes it a building.
     Step(
         "bare_doorplate",
         r"(?P<roadno>\d+(?:-\d+)?)",
-        follow=_not_in(rf"\d{vocab.BUILDING}{vocab.ENTRANCE}{vocab.FLOOR}{vocab.ROOM_WORDS}{vocab.DOOR}{vocab.LANE}-"),
+        follow=_not_in(
+            rf"\d{vocab.BUILDING}{vocab.ENTRANCE}{vocab.FLOOR}{vocab.ROOM_WORDS}{vocab.DOOR}{vocab.LANE}{vocab.DISTRICT}-"
+        ),
         unless=("roadno",),
     ),
     # A side road with the number (民主路西巷144号): the number is the doorplate.
@@ -205,6 +242,7 @@ _ROAD = (
 )
 
 # --- estate -----------------------------------------------------------------------------------------
+_SUB_AREA = rf"(?:\d|{_NUMERAL}){vocab.DISTRICT}"  # 三区, 4区: a numbered part of an estate (C区538 is a room)
 _ESTATE = (
     # A long number after a market is a stall, i.e. a room (小商品市场2833号).
     Step(
@@ -213,12 +251,20 @@ _ESTATE = (
         follow=_not_in(r"\d"),
         unless=("estate", "roadno"),
     ),
-    # A number right after an estate's name is a house (上冯新村136号).
+    # A number right after an estate's name is a house (上冯新村136号), also when its entrance or room
+    # follows (金色家园18号3单元301).
     Step(
         "estate_house",
         rf"(?P<estate>{HAN}.*?{vocab.ESTATE_TAILS})(?P<building>\d+{vocab.DOOR})",
-        follow=_not_in(r"\d"),
         unless=("estate",),
+    ),
+    # A short number after a numbered part of an estate (柏仕小区三区150号, 佳苑三区三排49号) is a house;
+    # in a village the same number is its doorplate (肖谢村三区92号).
+    Step(
+        "sub_area_house",
+        rf"(?P<estate>{HAN}+?{_SUB_AREA}(?:{_NUMERAL}+{vocab.ROW})?)(?P<building>\d{{1,3}}{vocab.DOOR}|\d{{1,2}}$)",
+        follow=_not_in(rf"\d{vocab.GATE}-"),
+        unless=("estate", "community"),
     ),
     # Otherwise the name runs up to the first number that starts the unit part; a long number may be
     # followed by a tenant's name (商务中心2277美世留学).
@@ -234,14 +280,29 @@ _ESTATE = (
 )
 
 # --- building, entrance, floor, room ----------------------------------------------------------------
+# A numbered gate (97号门) locates the entrance to a hall; it is no doorplate, house or room. 门市 and
+# 门面 are a shop front, 门口 a place by the door.
+_GATE = Step("gate", rf"\d+{vocab.DOOR}{vocab.GATE}", follow=_not_in(vocab.NOT_AFTER_GATE))
+# A numbered warehouse (5号库, 1号仓库) is a name, not a room.
+_WAREHOUSE = Step("warehouse", rf"\d+{vocab.DOOR}{vocab.WAREHOUSES}")
 _MARKET_AISLE = Step("market_aisle", rf"(?P<entrance>(?:\d+|{_NUMERAL}+){vocab.AISLE})", unless=("entrance",))
+# Inside a building a tenant's name may come before its room (C座9楼雅悦宾馆730, 13号楼驿淘6670室).
+_ROOM_AFTER_TENANT = Step(
+    "room_after_tenant",
+    rf"{HAN}{{2,10}}?(?P<room>\d{{3,4}}{vocab.ROOM_MARKERS}?)$",
+    requires=("building",),
+    unless=("room",),
+)
 _UNIT = (
     Step("sub_area", rf"[A-Z0-9]+{vocab.DISTRICT}"),  # A区, 4区: a part of the estate or market, no number
+    _GATE,
+    _WAREHOUSE,
     # A number after a name that is no estate is a doorplate in villages (张头104号), else a room (商务楼843号).
     replace(_DOORPLATE_RANGE, name="late_doorplate_range", unless=("roadno", "building")),
     replace(_DOORPLATE_HOUSE, name="late_doorplate_house", unless=("roadno", "building")),
     Step("late_doorplate", f"(?P<roadno>{_DOOR})", unless=("roadno", "building")),
     Step("building", f"(?P<building>{_BUILDING})"),
+    Step("cluster", rf"\d+{vocab.CLUSTER}"),  # 2栋13组团739: a cluster of buildings, no number of the unit
     # Neighbouring rooms written as one (605-606室, 378-379号): numbers of the same length, three or more digits.
     Step(
         "room_range",
@@ -262,8 +323,15 @@ _UNIT = (
         follow=_not_in(r"\dA-Z-"),
         unless=("building", "floor", "room"),
     ),
-    # Without a building marker, dashes read building-entrance-room (8-10-1109), building-entrance when
-    # the second number is short (63-36) and building-room when it is long (13-2021).
+    # Without a building marker, four numbers read building-entrance-floor-room (2-6-5-1187); three
+    # read building-entrance-room (8-10-1109); two building-entrance when the second number is short
+    # (63-36) and building-room when it is long (13-2021).
+    Step(
+        "building_entrance_floor_room",
+        rf"(?P<building>{_ID})-(?P<entrance>\d+)-(?P<floor>\d{{1,2}})-(?P<room>{_ID})",
+        follow=_not_in(r"\d-"),
+        unless=("building",),
+    ),
     Step(
         "building_entrance_room",
         rf"(?P<building>{_ID})-(?P<entrance>\d+)-(?P<room>{_ID})",
@@ -301,6 +369,7 @@ _UNIT = (
         unless=("entrance",),
     ),
     Step("floor", rf"(?P<floor>-?\d+{vocab.FLOOR})"),
+    replace(_GATE, name="gate_after_floor"),
     replace(_MARKET_AISLE, name="market_aisle_after_floor"),
     # After a building, dashes read floor-room (1栋12-02) or entrance-room (121栋9-459).
     Step(
@@ -310,6 +379,9 @@ _UNIT = (
     ),
     Step("entrance_dash_room", r"(?P<entrance>\d{1,2})-(?P<room>\d{3,})", follow=_not_in(r"\d")),
     Step("room", f"(?P<room>{_ROOM})", follow=_not_in(vocab.AISLE), unless=("room",)),
+    replace(_MARKET_AISLE, name="market_aisle_after_room"),  # 9楼4537四街: the aisle written after the stall
+    _ROOM_AFTER_TENANT,
+    replace(_ROOM_AFTER_TENANT, name="room_after_tenant_on_floor", requires=("floor",)),
 )
 
 STEPS: tuple[Step, ...] = (*_DIVISIONS, _STREET, *_COMMUNITY, _BARE_VILLAGE, *_ROAD, _VILLAGE, *_ESTATE, *_UNIT)

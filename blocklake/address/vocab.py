@@ -38,7 +38,7 @@ DASHES = r"[-‐‑–—―−]+"
 # --- unit markers -----------------------------------------------------------------------------------
 # Every spelling is folded into the first name: 3号楼, 3座, 3幢 → 3栋; 2单 → 2单元; 12层, 12F → 12楼.
 BUILDING, BUILDING_MARKERS = "栋", alternation("号楼 栋楼 #楼 栋 幢 座 撞 塔 #")
-ENTRANCE, ENTRANCE_MARKERS = "单元", alternation("单元 单 门")
+ENTRANCE, ENTRANCE_MARKERS = "单元", alternation("单元 单 门 梯")  # 3梯: a stairwell, as written in Guangdong
 FLOOR, FLOOR_MARKERS = "楼", alternation("层 楼 F")
 FLOOR_PREFIX = "F"  # F12: the twelfth floor
 ROOM_MARKERS = alternation("室 房 户 号")
@@ -51,6 +51,12 @@ COMPOUND = "院"  # 5号院: the compound behind doorplate 5
 HOUSE_NUMBER_PREFIXES = "甲乙丙丁"  # 甲155号
 LANE = "弄"  # 同普路1501弄166号: a lane under a road; the number after it is the doorplate
 GROUP = "组"  # 5组: a village's group, written like a road
+CLUSTER = "组团"  # 13组团: a cluster of an estate's buildings
+GROUP_TEAM = "团"  # 组 followed by this is a CLUSTER, not a village's group
+WAREHOUSES = alternation("仓库 库")  # 5号库: warehouse 5, a name
+GATE = "门"  # 97号门: gate 97 of a market hall
+NOT_AFTER_GATE = "市面店口"  # 5号门市, 5号门面: a shop front, not a gate
+ROW = "排"  # 三排: a row of houses in an estate
 AISLE = "街"  # 国际商贸城10楼7街: the aisle of a market hall
 ROAD_SECTION = "段"  # 鄞县大道中段
 
@@ -64,11 +70,12 @@ PROVINCE_SUFFIXES = alternation("省 市 壮族自治区 回族自治区 维吾�
 CITY, DISTRICT = "市", "区"
 CITY_SUFFIXES = alternation("自治州 地区 盟")
 DISTRICT_SUFFIXES = alternation("县 旗")  # 区 has its own rule (see NOT_DISTRICT_BEFORE_QU)
+INDUSTRIAL_ZONES = alternation("工业区 工业园区 工业园 开发区 园区")
 DEV_ZONE_SUFFIXES = alternation("经济技术开发区 经济开发区 高新技术开发区 开发区 高新区 工业园区 保税区 新区")
 # Characters a division's name never contains; they belong to roads, villages and units instead.
 NOT_IN_ADMIN_NAMES = "路街道巷弄村镇乡号栋楼室社省市区县旗"
 # 区 after these is a part of an estate or a zone (小区, 园区, 开发区 …), not a district.
-NOT_DISTRICT_BEFORE_QU = "小园社厂景校片矿营苑作发业场"
+NOT_DISTRICT_BEFORE_QU = "小园社厂景校片矿营苑作发业场一二三四五六七八九十"
 # 市 after these is part of a word (城市, 超市).
 NOT_CITY_BEFORE_SHI = "城超菜夜"
 # A division followed by these is no division: 坯布市场 is a market, 高新区社区 a community.
@@ -88,6 +95,7 @@ NOT_AFTER_STREET = "路街道巷"  # 新镇路 is a road, 南头街道 a street,
 COMMUNITY = "社区"
 COMMUNITY_OFFICES = alternation("居委会 居民委员会 工作站")
 VILLAGE = "村"
+ADMINISTRATIVE = "行政"  # 行政村: an administrative village (as opposed to a natural one)
 VILLAGE_OFFICES = alternation("民委员会 委会 委")
 VILLAGE_OFFICE_SHORT = "部"  # 黄泥坎村部
 # 村 after these is an estate (新村) or a road; before these a place (村口).
@@ -102,7 +110,7 @@ COMMUNITY_FACILITIES = alternation("""
 """)
 ROAD_SUFFIXES = alternation("大道 大街 公路 国道 省道 路 街 巷 胡同 一道 二道 三道 四道 五道 六道 七道 八道 九道")
 SHORT_ROAD_SUFFIXES = alternation("路 街 大道")
-NOT_AFTER_ROAD = "道"  # 南头街道 is a street, not the road 南头街
+NOT_AFTER_ROAD = "道路区"  # 南头街道 is a street, not the road 南头街; 横街路 one road; 未来街区 an estate
 # Between a road's name and its suffix: a direction and a number (朝阳东路, 工业八路, 高新南一道).
 ROAD_DIRECTIONS = "东西南北中"
 # How housing estates end: a number right after one is a house (上冯新村136号), not a doorplate.

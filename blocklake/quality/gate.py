@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from statistics import fmean
 
 import duckdb
@@ -51,6 +52,12 @@ class TableVerdict:
     @property
     def failed(self) -> list[CheckResult]:
         return [result for result in self.results if not result.success]
+
+    def summary(self) -> dict[str, object]:
+        """For the task's return value (XCom) and ``make run``: no row values, only counts."""
+        return {"table": self.suite.table, "snapshot": self.snapshot, "published": self.published,
+                "previous_snapshot": self.previous_snapshot, "score": round(self.score, 2),
+                "failed": {r.check.name: r.check.severity for r in self.failed}, "seconds": round(self.seconds, 2)}
 
     def describe(self) -> str:
         """One line per failed check, under a line about the table."""
@@ -164,3 +171,38 @@ def _failure_text(result: CheckResult) -> str:
 
 def _days(age: timedelta) -> str:
     return f"{age.days} days" if age.days and not age.seconds else str(age)
+
+
+def gate_raw_table(department: str, table: str, *, run_id: str | None = None) -> TableVerdict:
+    """The gate after a load: audit ``raw.<department>__<table>`` and publish it or keep the last good one."""
+    from blocklake.quality.suites import raw_suite
+    from ingestion.registry import load_registry
+
+    dept = load_registry().department(department)
+    verdicts = run_gate([raw_suite(dept, dept.table(table))], run_id=run_id)
+    raise_if_blocked(verdicts)
+    return verdicts[0]
+
+
+def gate_built_models(target_path: Path, *, run_id: str | None = None) -> list[TableVerdict]:
+    """The gate after ``dbt build``: audit the base and mart models that build succeeded in this run."""
+    from blocklake.quality.suites import model_suites
+
+    suites = model_suites(target_path / "manifest.json")
+    built = built_models(target_path / "run_results.json")
+    verdicts = run_gate([suite for table, suite in sorted(suites.items()) if table in built], run_id=run_id)
+    raise_if_blocked(verdicts)
+    return verdicts
+
+
+def built_models(run_results: Path) -> set[str]:
+    """``schema.model`` of every model the last dbt invocation built successfully."""
+    if not run_results.is_file():
+        return set()
+    results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    built = set()
+    for result in results:
+        if result["unique_id"].startswith("model.") and result["status"] == "success" and result.get("relation_name"):
+            _database, schema, name = (part.strip('"') for part in result["relation_name"].split("."))
+            built.add(f"{schema}.{name}")
+    return built

@@ -69,6 +69,17 @@ def published_snapshots(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {name: int(snapshot) for name, snapshot in rows}
 
 
+def create_published_views(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """A temporary view per published table, named by the table (``base_person``, ``police__resident``),
+    reading the published snapshot: how consumers see the lake. Returns table → snapshot."""
+    published = published_snapshots(con)
+    for table, snapshot in published.items():
+        _schema, name = table.split(".", 1)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {rules.identifier(name)} AS "
+                    f"SELECT * FROM {LAKE}.{table} AT (VERSION => {snapshot})")
+    return published
+
+
 def record_decision(con: duckdb.DuckDBPyConnection, *, results: Sequence[dict], score: dict,
                     publish: bool, quarantine: Sequence[QuarantineBatch], relation: str, row_limit: int) -> None:
     """Write one table's gate decision atomically."""
@@ -107,8 +118,17 @@ def _plain(value: object) -> object:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, list | tuple | dict) else value
 
 
+def has_gate_record(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any gate has run on this lake (its tables exist)."""
+    return _exists(con, "quality", "scores")
+
+
 def _has_published(con: duckdb.DuckDBPyConnection) -> bool:
+    return _exists(con, "meta", "published")
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'meta' "
-        "AND table_name = 'published'", [LAKE]
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ? "
+        "AND table_name = ?", [LAKE, schema, table]
     ).fetchone()[0] > 0

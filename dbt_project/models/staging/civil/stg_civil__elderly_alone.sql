@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('civil', 'elderly_alone') }}
+    select * from {{ published_source('civil', 'elderly_alone') }}
 ),
 
 -- Excel cells: numbers and dates are cast to text first, so the model does not depend on how the reader

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('disability', 'disabled_person') }}
+    select * from {{ published_source('disability', 'disabled_person') }}
 ),
 
 renamed as (

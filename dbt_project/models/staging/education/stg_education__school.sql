@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('education', 'school') }}
+    select * from {{ published_source('education', 'school') }}
 ),
 
 renamed as (

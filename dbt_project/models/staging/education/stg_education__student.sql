@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('education', 'student') }}
+    select * from {{ published_source('education', 'student') }}
 ),
 
 renamed as (

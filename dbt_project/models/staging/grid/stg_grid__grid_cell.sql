@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('grid', 'grid_cell') }}
+    select * from {{ published_source('grid', 'grid_cell') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('grid', 'grid_staff') }}
+    select * from {{ published_source('grid', 'grid_staff') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('health', 'birth_certificate') }}
+    select * from {{ published_source('health', 'birth_certificate') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('health', 'family_doctor_signing') }}
+    select * from {{ published_source('health', 'family_doctor_signing') }}
 ),
 
 renamed as (

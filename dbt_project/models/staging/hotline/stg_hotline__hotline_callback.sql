@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('hotline', 'hotline_callback') }}
+    select * from {{ published_source('hotline', 'hotline_callback') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('hotline', 'hotline_ticket') }}
+    select * from {{ published_source('hotline', 'hotline_ticket') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('hrss', 'employment') }}
+    select * from {{ published_source('hrss', 'employment') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('hrss', 'social_insurance') }}
+    select * from {{ published_source('hrss', 'social_insurance') }}
 ),
 
 renamed as (

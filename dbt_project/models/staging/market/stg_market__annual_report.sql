@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('market', 'annual_report') }}
+    select * from {{ published_source('market', 'annual_report') }}
 ),
 
 renamed as (

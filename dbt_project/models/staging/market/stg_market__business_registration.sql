@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('market', 'business_registration') }}
+    select * from {{ published_source('market', 'business_registration') }}
 ),
 
 renamed as (

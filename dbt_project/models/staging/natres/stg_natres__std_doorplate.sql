@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('natres', 'std_doorplate') }}
+    select * from {{ published_source('natres', 'std_doorplate') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('natres', 'std_unit') }}
+    select * from {{ published_source('natres', 'std_unit') }}
 ),
 
 renamed as (

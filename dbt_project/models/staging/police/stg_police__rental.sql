@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('police', 'rental') }}
+    select * from {{ published_source('police', 'rental') }}
 ),
 
 renamed as (

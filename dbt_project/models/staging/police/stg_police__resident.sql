@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('police', 'resident') }}
+    select * from {{ published_source('police', 'resident') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('tax', 'tax_declaration') }}
+    select * from {{ published_source('tax', 'tax_declaration') }}
 ),
 
 renamed as (

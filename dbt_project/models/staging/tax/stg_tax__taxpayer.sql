@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('tax', 'taxpayer') }}
+    select * from {{ published_source('tax', 'taxpayer') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('urban', 'city_event') }}
+    select * from {{ published_source('urban', 'city_event') }}
 ),
 
 renamed as (

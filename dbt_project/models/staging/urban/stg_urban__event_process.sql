@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('urban', 'event_process') }}
+    select * from {{ published_source('urban', 'event_process') }}
 ),
 
 renamed as (

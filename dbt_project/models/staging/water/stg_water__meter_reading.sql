@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('water', 'meter_reading') }}
+    select * from {{ published_source('water', 'meter_reading') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('water', 'water_meter') }}
+    select * from {{ published_source('water', 'water_meter') }}
 ),
 
 renamed as (
