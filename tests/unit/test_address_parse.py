@@ -96,6 +96,36 @@ CASES = [
     ("华庭国际B3", dict(estate="华庭国际", building="B3")),
     ("永安小区12一7一944", dict(estate="永安小区", building="12", entrance="7", room="944")),
     ("小商品市场2833号", dict(estate="小商品市场", room="2833")),
+    # numbered parts of estates: no district, a house in them unless in a village
+    ("翠苑一区12幢3单元402室", dict(estate="翠苑一区", building="12", entrance="3", room="402")),
+    ("马桥街道柏仕小区三区150号", dict(street="马桥街道", estate="柏仕小区三区", building="150")),
+    ("路南街道肖谢村三区92号", dict(street="路南街道", community="肖谢村", roadno="92", estate="三区")),
+    ("金色家园18号3单元301", dict(estate="金色家园", building="18", entrance="3", room="301")),
+    ("双益小区2-6-5-1187", dict(estate="双益小区", building="2", entrance="6", floor="5", room="1187")),
+    ("西湖人家二栋13组团739", dict(estate="西湖人家", building="2", room="739")),
+    ("阳光花园A11栋3梯692", dict(estate="阳光花园", building="A11", entrance="3", room="692")),
+    # villages: under a town despite building numbers, with groups, after an industrial zone
+    ("丽岙镇曹建村10栋41号", dict(street="丽岙镇", community="曹建村", building="10", entrance="41")),
+    ("王升塘村114栋7单元", dict(estate="王升塘村", building="114", entrance="7")),
+    ("邵营镇大鹿行政村", dict(street="邵营镇", community="大鹿行政村")),
+    ("宁围镇宁新村5组88号", dict(street="宁围镇", community="宁新村", road="5组", roadno="88")),
+    ("和睦桥12组", dict(community="和睦桥", road="12组")),
+    ("永康市长城工业区陈园村10号", dict(district="永康市", community="陈园村", roadno="10")),
+    # a road suffix inside a longer name: 横街路 is one road, 未来街区 an estate
+    ("塘下镇场桥横街路166号", dict(street="塘下镇", community="场桥", road="横街路", roadno="166")),
+    ("南苑街道郎诗未来街区5幢4单元2234室", dict(street="南苑街道", estate="郎诗未来街区", building="5", entrance="4",
+                                               room="2234")),
+    # doorplates with a second number
+    ("黎明西路1-16号东方花苑A幢1031室", dict(road="黎明西路", roadno="1-16", estate="东方花苑", building="A",
+                                             room="1031")),
+    ("胜山大道1449号-6", dict(road="胜山大道", roadno="1449", building="6")),
+    # gates, warehouses, aisles and tenants are no units
+    ("国际商贸城四区75号门10楼7街41234", dict(estate="国际商贸城四区", entrance="7街", floor="10", room="41234")),
+    ("国际商贸城9楼4537四街", dict(estate="国际商贸城", entrance="四街", floor="9", room="4537")),
+    ("玉树路1987号5号库", dict(road="玉树路", roadno="1987")),
+    ("听潮路39号1号仓库", dict(road="听潮路", roadno="39")),
+    ("赛格苑C座9楼雅悦宾馆730", dict(estate="赛格苑", building="C", floor="9", room="730")),
+    ("丰华企业13号楼驿淘6670室", dict(estate="丰华企业", building="13", room="6670")),
 ]
 
 
@@ -146,8 +176,8 @@ def test_labelled_file_reads_as_addresses(labelled: pl.DataFrame) -> None:
 # The target is F1 >= 0.90 for every part (TARGET_F1, reported by `make bench` in address.json);
 # these floors are what the parser reaches today on the held-out addresses, so a change that makes it
 # worse fails here. Raise them as the parser improves; street and road already meet the target.
-HELD_OUT_FLOORS = {"street": 0.90, "community": 0.75, "road": 0.92, "roadno": 0.90, "building": 0.86,
-                   "entrance": 0.87, "room": 0.855}
+HELD_OUT_FLOORS = {"street": 0.90, "community": 0.755, "road": 0.92, "roadno": 0.91, "building": 0.87,
+                   "entrance": 0.88, "room": 0.87}
 
 
 def test_real_addresses_f1_does_not_regress(labelled: pl.DataFrame) -> None:
