@@ -28,6 +28,9 @@ print(json.dumps({
     "heavy": heavy,
     "dags": {dag_id: {"tasks": sorted(t.task_id for t in dag.tasks), "schedule": str(dag.schedule),
                       "outlets": sorted(o.uri for t in dag.tasks for o in t.outlets),
+                      "emitters": sorted({t.task_id.split("_")[0] for t in dag.tasks if t.outlets}),
+                      "upstream": {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks},
+                      "trigger_rules": {t.task_id: getattr(t.trigger_rule, "value", t.trigger_rule) for t in dag.tasks},
                       "pools": sorted({t.pool for t in dag.tasks})}
              for dag_id, dag in bag.dags.items()},
 }))
@@ -53,24 +56,30 @@ def test_every_department_has_a_dag_and_no_import_errors(parsed: dict) -> None:
     assert sorted(parsed["dags"]) == sorted(expected)
 
 
-def test_each_table_load_is_a_task_emitting_its_raw_asset_in_the_writer_pool(parsed: dict) -> None:
+def test_each_table_is_loaded_then_gated_and_only_the_gate_emits_its_raw_asset(parsed: dict) -> None:
     for code, dept in load_registry().departments.items():
         dag = parsed["dags"][f"ingest_{code}"]
-        assert dag["tasks"] == sorted(f"load_{t.name}" for t in dept.tables)
+        assert dag["tasks"] == sorted([f"load_{t.name}" for t in dept.tables] + [f"gate_{t.name}" for t in dept.tables])
+        for table in dept.tables:
+            assert dag["upstream"][f"gate_{table.name}"] == [f"load_{table.name}"]
         assert dag["outlets"] == sorted(f"ducklake://lake/raw/{code}__{t.name}" for t in dept.tables)
+        assert dag["emitters"] == ["gate"]  # downstream runs on published data only
         assert dag["pools"] == ["lake_writer"]  # the embedded lake has a SQLite catalog
         assert dag["schedule"] == dept.schedule
 
 
-def test_the_base_layer_build_runs_when_any_department_delivers(parsed: dict) -> None:
+def test_the_base_layer_build_runs_when_any_department_publishes_and_is_gated(parsed: dict) -> None:
     dag = parsed["dags"]["build_block_base"]
-    assert dag["tasks"] == ["dbt_build"]
+    assert dag["tasks"] == ["dbt_build", "gate_models"]
+    assert dag["upstream"]["gate_models"] == ["dbt_build"]
+    # The gate also runs after a partly failed build, for the models that did build.
+    assert dag["trigger_rules"]["gate_models"] == "all_done"
     assert dag["schedule"].startswith("AssetAny(")
     for code, dept in load_registry().departments.items():
         for table in dept.tables:
             assert f"ducklake://lake/raw/{code}__{table.name}" in dag["schedule"]
-    layers = ("staging", "intermediate", "base", "marts")
-    assert dag["outlets"] == sorted(f"ducklake://lake/{layer}" for layer in layers)
+    assert dag["outlets"] == ["ducklake://lake/base", "ducklake://lake/marts"]
+    assert dag["emitters"] == ["gate"]
 
 
 def test_dag_files_import_nothing_heavy_at_parse_time(parsed: dict) -> None:

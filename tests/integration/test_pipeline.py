@@ -92,3 +92,21 @@ def test_the_base_layer_was_built_from_the_loaded_tables(
     persons, residents = lake_query(home, "SELECT (SELECT count(*) FROM lake.base.base_person), "
                                           "(SELECT count(DISTINCT sfzh) FROM lake.raw.police__resident)")[0]
     assert persons >= residents * 0.9
+
+
+def test_every_table_passed_its_gate_and_consumers_read_the_published_snapshot(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    home, result = pipeline_run
+    registry = load_registry()
+    published = dict(lake_query(home, "SELECT table_name, max(snapshot_id) FROM lake.meta.published GROUP BY ALL"))
+    raw_tables = {f"raw.{code}__{t.name}" for code, d in registry.departments.items() for t in d.tables}
+    assert raw_tables <= set(published)
+    assert {"base.base_person", "base.base_unit", "base.base_legal_entity", "marts.mart_block_stats"} <= set(published)
+    gated = len(published)
+    assert re.search(rf"^Quality gate: {gated} tables published, 0 blocked", result.stdout, re.MULTILINE), result.stdout
+    report = home / "reports" / "quality.html"
+    assert f"quality      : {report}" in result.stdout
+    assert "raw.police__resident" in report.read_text(encoding="utf-8")
+    # The staging views read the raw tables at their published snapshots.
+    view = lake_query(home, "SELECT sql FROM duckdb_views() WHERE view_name = 'stg_police__resident'")[0][0]
+    assert f"AT (VERSION => {published['raw.police__resident']})" in view
