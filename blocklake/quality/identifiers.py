@@ -26,7 +26,7 @@ PROVINCE_CODES = frozenset({
     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
     "71", "81", "82", "83", "91",
 })
-EARLIEST_BIRTH = date(1900, 1, 1)
+EARLIEST_BIRTH = date(1850, 1, 1)  # the GB 11643 example 440524188001010014 was born in 1880
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 
 _SEPARATORS = re.compile(r"[\s-]+")
@@ -50,7 +50,7 @@ def compact(text: str) -> str:
 
 def is_valid_resident_id(text: str | None, *, as_of: date | None = None, allow_legacy: bool = True) -> bool:
     """True for a GB 11643 citizen identity number: a province-level region code, a birth date between
-    1900 and ``as_of`` (today by default) and the MOD 11-2 check character. The 15-digit IDs issued
+    1850 and ``as_of`` (today by default) and the MOD 11-2 check character. The 15-digit IDs issued
     before 1999 (birth year 19YY, no check character) are recognised unless ``allow_legacy`` is off."""
     if not text:
         return False
