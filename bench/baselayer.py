@@ -1,8 +1,9 @@
 """Base-layer benchmark: ``dbt build`` of the whole block base on the district scale (≈10M source records).
 
 Generates the district (reused when present), loads every registry table into a fresh lake without
-Airflow, then times ``dbt build`` in its own process and reads that process's peak RSS. Writes
-``bench/results/baselayer.json`` with ``dbt_build_district_s`` (≤ 300) and ``dbt_build_peak_rss_gib`` (≤ 8).
+Airflow and gates it, then times ``dbt build`` in its own process (reading that process's peak RSS)
+and gates the models. Writes ``bench/results/baselayer.json`` with ``dbt_build_district_s`` (≤ 300)
+and ``dbt_build_peak_rss_gib`` (≤ 8), and ``bench/results/quality.json`` (see :mod:`bench.quality`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ import shutil
 import time
 from pathlib import Path
 
+from bench import quality as gate_bench
 from bench import truth
 from bench.common import figure, write_results
 from blocklake import lake
+from blocklake.quality.gate import built_models
+from blocklake.quality.suites import model_suites, raw_suites
 from blocklake.settings import PROJECT_ROOT, get_settings
+from blocklake.transform import target_path
+from ingestion.registry import load_registry
 
 
 def prepare(home: Path, scale: str, seed: int) -> int:
@@ -65,8 +71,16 @@ def main() -> None:
     os.environ["BLOCKLAKE_HOME"] = str(args.home)
     get_settings.cache_clear()
     records = prepare(args.home, args.scale, get_settings().seed)
+    os.environ["BLOCKLAKE_AS_OF"] = json.loads((args.home / "sources" / "manifest.json").read_text())["as_of"]
+    get_settings.cache_clear()
     ingest_s = ingest_all()
+    gate_timing = gate_bench.GateTiming()
+    gate_bench.time_gate(list(raw_suites(load_registry()).values()), gate_timing)
     build_s, peak_gib, counts = dbt_build()
+    built = built_models(target_path() / "run_results.json")
+    models = [suite for table, suite in model_suites(target_path() / "manifest.json").items() if table in built]
+    gate_bench.time_gate(models, gate_timing)
+    gate_bench.write(args.scale, gate_timing, ingest_s + gate_timing.gate_s + build_s)
     con = lake.connect(get_settings(), read_only=True)
     quality = truth.score(con, args.home / "sources" / "_truth")
     con.close()

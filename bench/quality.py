@@ -1,0 +1,71 @@
+"""Quality-gate benchmark: the gate (Great Expectations suites, decisions recorded, snapshots published)
+against the same checks as plain DuckDB SQL, on the same tables at the same snapshot, in one run.
+
+Measured inside the base-layer benchmark's district run (``python -m bench.baselayer`` writes
+``bench/results/quality.json``): ``gate_vs_sql_ratio`` (≤ 1.5) and ``validation_share_of_pipeline``
+(gate time ÷ ingest + gate + dbt build, ≤ 0.25).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from bench.common import figure, write_results
+from blocklake import lake
+from blocklake.quality import gate, gx_runtime, plain_sql
+from blocklake.quality.checks import Suite
+from blocklake.settings import get_settings
+
+
+@dataclass
+class GateTiming:
+    gate_s: float = 0.0
+    sql_s: float = 0.0
+    tables: int = 0
+    checks: int = 0
+    blocked: list[str] = field(default_factory=list)
+
+
+def time_gate(suites: list[Suite], timing: GateTiming) -> None:
+    """Plain SQL, then the gate, then plain SQL again (the mean of the two SQL runs is the reference)."""
+    first_sql = _time_plain_sql(suites)
+    clock = time.perf_counter()
+    verdicts = gate.run_gate(suites)
+    timing.gate_s += time.perf_counter() - clock
+    timing.sql_s += (first_sql + _time_plain_sql(suites)) / 2
+    timing.tables += len(suites)
+    timing.checks += sum(len(suite.checks) for suite in suites)
+    timing.blocked += [verdict.suite.table for verdict in verdicts if not verdict.published]
+
+
+def _time_plain_sql(suites: list[Suite]) -> float:
+    settings = get_settings()
+    con = lake.connect(settings, read_only=True)
+    try:
+        snapshot = lake.current_snapshot(con)
+        clock = time.perf_counter()
+        for suite in suites:
+            plain_sql.count_failures(con, suite, gx_runtime.relation_at(suite.table, snapshot), today=settings.today,
+                                     relation_at=lambda table: gx_runtime.relation_at(table, snapshot))
+        return time.perf_counter() - clock
+    finally:
+        con.close()
+
+
+def write(scale: str, timing: GateTiming, pipeline_s: float) -> None:
+    path = write_results("quality", scale, [
+        figure("gate_vs_sql_ratio", timing.gate_s / timing.sql_s, "ratio", "<= 1.5"),
+        figure("validation_share_of_pipeline", timing.gate_s / pipeline_s, "ratio", "<= 0.25"),
+        figure("gate_s", timing.gate_s, "s"),
+        figure("plain_sql_s", timing.sql_s, "s"),
+        figure("pipeline_s", pipeline_s, "s"),
+        figure("tables_gated", timing.tables, "tables"),
+        figure("checks_run", timing.checks, "checks"),
+    ], blocked=timing.blocked, definitions={
+        "gate_vs_sql_ratio": "the gate (GX validation of every raw table after ingest and every base/mart model "
+                             "after dbt build, decisions recorded, snapshots published) ÷ the same checks as plain "
+                             "DuckDB SQL on the same snapshots (mean of a run before and after the gate)",
+        "validation_share_of_pipeline": "gate time ÷ (ingest + gate + dbt build) of the same run",
+    })
+    print(f"gate {timing.gate_s:.1f}s vs plain SQL {timing.sql_s:.1f}s over {timing.tables} tables; wrote {path}")
