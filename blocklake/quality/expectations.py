@@ -10,13 +10,18 @@ imports GX (slow): do it inside tasks, never at DAG-parse time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 import great_expectations as gx
 import sqlalchemy as sa
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
-from great_expectations.expectations.expectation import ColumnMapExpectation
-from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
+from great_expectations.expectations.expectation import ColumnAggregateExpectation, ColumnMapExpectation
+from great_expectations.expectations.metrics import (
+    ColumnAggregateMetricProvider,
+    ColumnMapMetricProvider,
+    column_aggregate_partial,
+    column_condition_partial,
+)
 
 from blocklake.quality import rules
 from blocklake.quality.checks import Check
@@ -107,6 +112,47 @@ class ExpectColumnValuesToExistInRelation(ColumnMapExpectation):
     success_keys = ("mostly", "reference_relation", "reference_column")
 
 
+class ColumnNewestTime(ColumnAggregateMetricProvider):
+    """The latest value of a column read as a time (text that is no time is ignored)."""
+
+    metric_name = "column.blocklake_newest"
+
+    @column_aggregate_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column, **kwargs):
+        return sa.literal_column(f"CAST(max(TRY_CAST({rules.identifier(column.name)} AS TIMESTAMP)) AS VARCHAR)")
+
+
+class ExpectColumnNewestToBeAfter(ColumnAggregateExpectation):
+    """The table is fresh: its newest record (by ``column``) is no older than ``after`` (an ISO time).
+    An aggregate, so it rides along in the table's one aggregate query."""
+
+    after: str
+    metric_dependencies = ("column.blocklake_newest",)
+    success_keys = ("after",)
+
+    def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine=None) -> dict:
+        newest = metrics["column.blocklake_newest"]
+        fresh = newest is not None and datetime.fromisoformat(newest) >= datetime.fromisoformat(self.after)
+        return {"success": fresh, "result": {"observed_value": newest}}
+
+
+class ExpectColumnValuesToBeDistinct(ColumnAggregateExpectation):
+    """Every non-null value occurs once. Counted as COUNT(DISTINCT) in the table's one aggregate query
+    (GX's ExpectColumnValuesToBeUnique takes two window-function scans); the unexpected count is the
+    rows beyond the first of each value, ``mostly`` the share of distinct values among non-null ones."""
+
+    mostly: float = 1.0
+    metric_dependencies = ("column.distinct_values.count", "column_values.nonnull.unexpected_count", "table.row_count")
+    success_keys = ("mostly",)
+
+    def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine=None) -> dict:
+        distinct = metrics["column.distinct_values.count"]
+        judged = metrics["table.row_count"] - metrics["column_values.nonnull.unexpected_count"]
+        extra = judged - distinct
+        return {"success": judged == 0 or distinct / judged >= self.mostly,
+                "result": {"observed_value": extra, "element_count": judged, "unexpected_count": extra}}
+
+
 _RULE_EXPECTATIONS = {
     "resident_id": ExpectColumnValuesToBeValidResidentId,
     "uscc": ExpectColumnValuesToBeValidUscc,
@@ -128,7 +174,7 @@ def to_expectation(check: Check, *, today: date, relation_at: Callable[[str], st
         case "not_null":
             return gx.expectations.ExpectColumnValuesToNotBeNull(column=check.column, mostly=check.mostly, **common)
         case "unique" if len(check.key) == 1:
-            return gx.expectations.ExpectColumnValuesToBeUnique(column=check.key[0], mostly=check.mostly, **common)
+            return ExpectColumnValuesToBeDistinct(column=check.key[0], mostly=check.mostly, **common)
         case "unique":
             return gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=check.key, mostly=check.mostly,
                                                                    **common)
@@ -144,15 +190,8 @@ def to_expectation(check: Check, *, today: date, relation_at: Callable[[str], st
                                                        reference_relation=relation_at(f"{schema}.{table}"),
                                                        reference_column=column, **common)
         case "fresh":
-            return gx.expectations.UnexpectedRowsExpectation(
-                unexpected_rows_query=stale_query(check, today), **common)
+            bound = rules.freshness_bound(check.max_age, today)
+            return ExpectColumnNewestToBeAfter(column=check.column, after=bound.isoformat(sep=" "), **common)
         case "row_count":
             return gx.expectations.ExpectTableRowCountToBeBetween(min_value=check.min_rows, **common)
     raise ValueError(f"no expectation for check kind {check.check!r}")
-
-
-def stale_query(check: Check, today: date) -> str:
-    """One row (the newest record's time) when the table is stale, none when it is fresh."""
-    newest = f"max(TRY_CAST({rules.identifier(check.column)} AS TIMESTAMP))"
-    bound = rules.timestamp_literal(rules.freshness_bound(check.max_age, today))
-    return f"SELECT {newest} AS newest FROM {{batch}} HAVING NOT coalesce({newest} >= {bound}, false)"

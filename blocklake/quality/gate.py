@@ -10,19 +10,18 @@ Airflow task) fails with :class:`QualityGateFailed`, whose message is the readab
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from statistics import fmean
 
 import duckdb
 
-from blocklake import lake
+from blocklake import lake, masking
 from blocklake.errors import BlocklakeError
-from blocklake.quality import gx_runtime, plain_sql, store
+from blocklake.quality import gx_runtime, plain_sql, rules, store
 from blocklake.quality.checks import DIMENSIONS, Suite
 from blocklake.quality.gx_runtime import CheckResult, relation_at
 from blocklake.settings import get_settings
@@ -85,9 +84,38 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
     try:
         store.ensure_tables(con)
         snapshot = snapshot if snapshot is not None else lake.current_snapshot(con)
-        return [_gate_one(con, suite, snapshot, run_id) for suite in suites]
+        suites = list(suites)
+        audits = gx_runtime.validate_many(suites, snapshot, today=settings.today, workers=settings.gate_workers)
+        previous = store.published_snapshots(con)
+        decided = [_decide(suite, snapshot, run_id, _with_examples(con, suite, snapshot, results), seconds,
+                           previous.get(suite.table))
+                   for suite, (results, seconds) in zip(suites, audits, strict=True)]
+        store.record_decisions(con, [decision for _, decision in decided], row_limit=settings.gate_quarantine_rows)
+        return [verdict for verdict, _ in decided]
     finally:
         con.close()
+
+
+def _with_examples(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int,
+                   results: list[CheckResult]) -> list[CheckResult]:
+    """A few failing values for each failed row-level check, masked when the column is personal."""
+    settings = get_settings()
+    relation = relation_at(suite.table, snapshot)
+    enriched = []
+    for result in results:
+        where = None
+        if not result.success and result.error is None and settings.gate_examples:
+            where = plain_sql.failing_rows(result.check, relation, today=settings.today,
+                                           relation_at=lambda table: relation_at(table, snapshot))
+        if where is not None:
+            shown = " || ' / ' || ".join(f"coalesce(CAST({rules.identifier(c)} AS VARCHAR), '∅')"
+                                          for c in result.check.key)
+            values = [row[0] for row in con.execute(
+                f"SELECT {shown} FROM {relation} WHERE {where} LIMIT {settings.gate_examples}").fetchall()]
+            kind = suite.sensitivity(result.check)
+            result = replace(result, examples=tuple(masking.mask(kind, value) if kind else value for value in values))
+        enriched.append(result)
+    return enriched
 
 
 def raise_if_blocked(verdicts: list[TableVerdict]) -> None:
@@ -95,18 +123,14 @@ def raise_if_blocked(verdicts: list[TableVerdict]) -> None:
         raise QualityGateFailed(verdicts)
 
 
-def _gate_one(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, run_id: str) -> TableVerdict:
-    settings = get_settings()
-    clock = time.monotonic()
-    results = gx_runtime.validate(suite, snapshot, today=settings.today)
+def _decide(suite: Suite, snapshot: int, run_id: str, results: list[CheckResult], seconds: float,
+            previous: int | None) -> tuple[TableVerdict, store.Decision]:
+    """Publish or hold one table, from its audit."""
     blocking = [result for result in results if result.check.blocking and not result.success]
-    previous = store.published_snapshot(con, suite.table)
     dimensions = dimension_scores(results)
     score = fmean(dimensions.values()) if dimensions else 100.0
-    seconds = time.monotonic() - clock
     relation = relation_at(suite.table, snapshot)
-    store.record_decision(
-        con,
+    decision = store.Decision(
         results=[_result_row(suite, snapshot, run_id, result) for result in results],
         score={"run_id": run_id, "table_name": suite.table, "layer": suite.layer, "department": suite.department,
                "snapshot_id": snapshot, "score": score, **{name: dimensions.get(name) for name in _DIMENSION_NAMES},
@@ -114,12 +138,12 @@ def _gate_one(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, run_i
                "failed_warnings": sum(not r.success and not r.check.blocking for r in results),
                "outcome": "blocked" if blocking else "published", "seconds": seconds},
         publish=not blocking,
-        quarantine=_quarantine_batches(blocking, relation, snapshot, settings.today),
         relation=relation,
-        row_limit=settings.gate_quarantine_rows,
+        quarantine=_quarantine_batches(blocking, relation, snapshot, get_settings().today),
     )
-    return TableVerdict(suite, snapshot, results, published=not blocking, previous_snapshot=previous,
-                        score=score, seconds=seconds)
+    verdict = TableVerdict(suite, snapshot, results, published=not blocking, previous_snapshot=previous,
+                           score=score, seconds=seconds)
+    return verdict, decision
 
 
 _DIMENSION_NAMES = tuple(dict.fromkeys(DIMENSIONS.values()))

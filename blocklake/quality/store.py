@@ -2,8 +2,8 @@
 version of every table.
 
 ``meta.published`` is the contract with consumers: one row per publication, the newest per table
-wins. A gate decision — results, score, and either the publication or the quarantine — is written in
-one DuckLake transaction, so the record never shows half a decision.
+wins. A gate run's decisions — results, scores, and for each table either its publication or its
+quarantine — are written in one DuckLake transaction, so the record never shows half a decision.
 """
 
 from __future__ import annotations
@@ -80,38 +80,55 @@ def create_published_views(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return published
 
 
-def record_decision(con: duckdb.DuckDBPyConnection, *, results: Sequence[dict], score: dict,
-                    publish: bool, quarantine: Sequence[QuarantineBatch], relation: str, row_limit: int) -> None:
-    """Write one table's gate decision atomically."""
+@dataclass(frozen=True)
+class Decision:
+    """One table's audit: its result rows, its score row, and what to do about it."""
+
+    results: Sequence[dict]
+    score: dict
+    publish: bool
+    relation: str  # the table at the audited snapshot
+    quarantine: Sequence[QuarantineBatch] = ()
+
+
+def record_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision], *, row_limit: int) -> None:
+    """Write a gate run's decisions in one DuckLake transaction: all of them or none (a catalog commit
+    per table would cost more than auditing a small table)."""
     now = datetime.now(UTC)
     con.execute("BEGIN TRANSACTION")
     try:
-        _insert(con, "quality.results", [{**row, "validated_at": now} for row in results])
-        _insert(con, "quality.scores", [{**score, "validated_at": now}])
-        if publish:
-            _insert(con, "meta.published", [{"table_name": score["table_name"], "snapshot_id": score["snapshot_id"],
-                                             "run_id": score["run_id"], "score": score["score"],
-                                             "published_at": now}])
-        for batch in quarantine:
-            con.execute(
-                f"INSERT INTO {LAKE}.quality.quarantine SELECT ?, ?, ?, ?, ?, to_json(t)::VARCHAR, ? "
-                f"FROM (SELECT * FROM {relation} WHERE {batch.where} LIMIT {int(row_limit)}) AS t",
-                [score["run_id"], score["table_name"], score["snapshot_id"], batch.check_name, batch.reason, now],
-            )
+        _insert(con, "quality.results", [{**row, "validated_at": now} for d in decisions for row in d.results])
+        _insert(con, "quality.scores", [{**d.score, "validated_at": now} for d in decisions])
+        _insert(con, "meta.published", [
+            {"table_name": d.score["table_name"], "snapshot_id": d.score["snapshot_id"], "run_id": d.score["run_id"],
+             "score": d.score["score"], "published_at": now} for d in decisions if d.publish])
+        for decision in decisions:
+            _quarantine(con, decision, now, row_limit)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
 
 
+def _quarantine(con: duckdb.DuckDBPyConnection, decision: Decision, now: datetime, row_limit: int) -> None:
+    score = decision.score
+    for batch in decision.quarantine:
+        con.execute(
+            f"INSERT INTO {LAKE}.quality.quarantine SELECT ?, ?, ?, ?, ?, to_json(t)::VARCHAR, ? "
+            f"FROM (SELECT * FROM {decision.relation} WHERE {batch.where} LIMIT {int(row_limit)}) AS t",
+            [score["run_id"], score["table_name"], score["snapshot_id"], batch.check_name, batch.reason, now],
+        )
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict]) -> None:
+    """One INSERT statement for all ``rows`` (a DuckLake write per row would cost a catalog round trip each)."""
     if not rows:
         return
     columns = list(rows[0])
-    placeholders = ", ".join("?" for _ in columns)
+    row_values = "(" + ", ".join("?" for _ in columns) + ")"
     names = ", ".join(rules.identifier(column) for column in columns)
-    con.executemany(f"INSERT INTO {LAKE}.{table} ({names}) VALUES ({placeholders})",
-                    [[_plain(row[column]) for column in columns] for row in rows])
+    parameters = [_plain(row[column]) for row in rows for column in columns]
+    con.execute(f"INSERT INTO {LAKE}.{table} ({names}) VALUES {', '.join(row_values for _ in rows)}", parameters)
 
 
 def _plain(value: object) -> object:

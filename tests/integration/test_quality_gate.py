@@ -149,7 +149,7 @@ def test_great_expectations_counts_equal_the_plain_sql_counts(settings: Settings
     by_gx = {result.check.name: (result.unexpected, result.judged) for result in results}
     by_sql = {name: (count.unexpected, count.judged) for name, count in counts.items()}
     assert by_gx == by_sql
-    assert by_gx["resident_id:owner_id"] == (4, 52) and by_gx["unique:unit_id"] == (4, 52)
+    assert by_gx["resident_id:owner_id"] == (4, 52) and by_gx["unique:unit_id"] == (2, 52)  # 2 rows too many
     assert by_gx["phone:phone"] == (0, 48)
 
 
