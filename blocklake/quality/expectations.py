@@ -136,18 +136,28 @@ class ExpectColumnNewestToBeAfter(ColumnAggregateExpectation):
         return {"success": fresh, "result": {"observed_value": newest}}
 
 
+class ColumnKeyCounts(ColumnAggregateMetricProvider):
+    """``[non-null values, distinct values]`` of a column, from one aggregate."""
+
+    metric_name = "column.blocklake_key_counts"
+
+    @column_aggregate_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column, **kwargs):
+        name = rules.identifier(column.name)
+        return sa.literal_column(f"[count({name}), count(DISTINCT {name})]")
+
+
 class ExpectColumnValuesToBeDistinct(ColumnAggregateExpectation):
-    """Every non-null value occurs once. Counted as COUNT(DISTINCT) in the table's one aggregate query
-    (GX's ExpectColumnValuesToBeUnique takes two window-function scans); the unexpected count is the
-    rows beyond the first of each value, ``mostly`` the share of distinct values among non-null ones."""
+    """Every non-null value occurs once. One COUNT(DISTINCT) in the column's aggregate query (GX's
+    ExpectColumnValuesToBeUnique takes two window-function scans); the unexpected count is the rows
+    beyond the first of each value, ``mostly`` the share of distinct values among non-null ones."""
 
     mostly: float = 1.0
-    metric_dependencies = ("column.distinct_values.count", "column_values.nonnull.unexpected_count", "table.row_count")
+    metric_dependencies = ("column.blocklake_key_counts",)
     success_keys = ("mostly",)
 
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine=None) -> dict:
-        distinct = metrics["column.distinct_values.count"]
-        judged = metrics["table.row_count"] - metrics["column_values.nonnull.unexpected_count"]
+        judged, distinct = metrics["column.blocklake_key_counts"]
         extra = judged - distinct
         return {"success": judged == 0 or distinct / judged >= self.mostly,
                 "result": {"observed_value": extra, "element_count": judged, "unexpected_count": extra}}

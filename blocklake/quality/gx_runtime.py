@@ -3,8 +3,8 @@ lake attached read-only, and one call that validates a suite against a table at 
 
 Two things GX does not do for us, done here once per process:
 
-- GX opens a new SQLAlchemy connection per query; each duckdb-engine connection is a fresh
-  in-memory DuckDB, so the connect hook loads the extensions and attaches the lake every time.
+- Each new duckdb-engine connection in GX's pool is a fresh in-memory DuckDB, so a connect hook
+  loads the extensions and attaches the lake (read-only) to every one.
 - GX 1.24 reads a query's rows after closing its connection, and duckdb-engine has already discarded
   them by then, so every metric fails with ``IndexError: list index out of range``. We buffer the
   rows before the connection closes (``SqlAlchemyExecutionEngine.execute_query``, patched below).
@@ -26,7 +26,6 @@ from blocklake import extensions, lake
 from blocklake.quality.checks import Check, Suite
 from blocklake.settings import Settings, get_settings
 
-log = logging.getLogger(__name__)
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage reports leave a government network
 
 
