@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("table", nargs="?", help="table name (default: all of the department)")
     ingest.set_defaults(command=_ingest)
 
+    gate = commands.add_parser("gate", help="re-run quality gates on what is in the lake (no reload)")
+    gate.add_argument("tables", nargs="*", help="schema.table (default: every raw table and built model)")
+    gate.set_defaults(command=_gate)
+
     quality = commands.add_parser("quality", help="write the HTML quality report from the gate's record")
     quality.add_argument("--out", type=Path, default=None, help="default: $BLOCKLAKE_HOME/reports/quality.html")
     quality.set_defaults(command=_quality)
@@ -133,6 +137,27 @@ def _ingest(args: argparse.Namespace) -> int:
                 failures += 1
                 print(f"{code}.{table.name}: FAILED — {exc}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _gate(args: argparse.Namespace) -> int:
+    from blocklake.quality.gate import built_models, run_gate
+    from blocklake.quality.suites import model_suites, raw_suites
+    from blocklake.transform import target_path
+    from ingestion.registry import load_registry
+
+    suites = raw_suites(load_registry(get_settings().registry_dir))
+    if (target_path() / "manifest.json").is_file():
+        built = built_models(target_path() / "run_results.json")
+        suites |= {name: suite for name, suite in model_suites(target_path() / "manifest.json").items()
+                   if name in built}
+    unknown = sorted(set(args.tables) - set(suites))
+    if unknown:
+        print(f"error: no suite for {', '.join(unknown)}; known: {', '.join(sorted(suites))}", file=sys.stderr)
+        return 2
+    verdicts = run_gate([suites[name] for name in args.tables or sorted(suites)])
+    for verdict in verdicts:
+        print(verdict.describe())
+    return 0 if all(verdict.published for verdict in verdicts) else 1
 
 
 def _quality(args: argparse.Namespace) -> int:

@@ -11,14 +11,16 @@ from pydantic import BaseModel, ValidationError
 from blocklake.errors import ConfigError
 
 Model = TypeVar("Model", bound=BaseModel)
+# libyaml's loader when PyYAML was built with it: parsing the registry is on every task's path.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_model(path: Path, model: type[Model]) -> Model:
     """Parse ``path`` and validate it as ``model``; errors carry the file and line of the bad value."""
     text = path.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"not valid YAML: {exc}", path=path, line=mark.line + 1 if mark else None) from None

@@ -148,7 +148,9 @@ def _new_data_source(settings: Settings) -> Any:
     import sqlalchemy as sa
 
     _buffer_rows_before_closing()
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    # GX sets some of its loggers to INFO itself ("Created temporary directory … for ephemeral docs site").
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")

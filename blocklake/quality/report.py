@@ -31,9 +31,8 @@ FAILED_CHECKS = f"""
     WHERE NOT r.success
     ORDER BY r.severity, r.table_name"""
 DEPARTMENT_HISTORY = f"""
-    SELECT coalesce(department, layer) AS owner, CAST(validated_at AS DATE) AS day, round(avg(score), 1),
-           count(*) FILTER (WHERE outcome = 'blocked')
-    FROM {LAKE}.quality.scores GROUP BY ALL ORDER BY owner, day"""
+    SELECT department, day, score, tables, blocked_tables FROM {LAKE}.quality.department_scores
+    ORDER BY department, day"""
 QUARANTINE = f"""
     SELECT table_name, check_name, count(*), max(quarantined_at)
     FROM {LAKE}.quality.quarantine GROUP BY ALL ORDER BY 4 DESC LIMIT 100"""
@@ -55,7 +54,7 @@ def write_report(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
                con.execute(LATEST_SCORES).fetchall(), outcome_column=10),
         _table("未通过的规则（最新一次）",
                ["表", "级别", "规则", "维度", "不合格行", "参与校验行", "示例（已脱敏）", "错误"], failed),
-        _table("部门质量分（按日）", ["部门/层", "日期", "平均分", "被拦截表数"],
+        _table("部门质量分（按日）", ["部门/层", "日期", "平均分", "表数", "被拦截表数"],
                con.execute(DEPARTMENT_HISTORY).fetchall()),
         _table("隔离区", ["表", "规则", "隔离行数", "最近隔离时间"], con.execute(QUARANTINE).fetchall()),
     ]

@@ -34,6 +34,14 @@ DDL = (
     f"""CREATE TABLE IF NOT EXISTS {LAKE}.quality.quarantine (
         run_id VARCHAR, table_name VARCHAR, snapshot_id BIGINT, check_name VARCHAR, reason VARCHAR,
         row_json VARCHAR, quarantined_at TIMESTAMPTZ)""",
+    # The bureau's figure: each department's quality per day (the mean of its tables' latest scores that day).
+    f"""CREATE VIEW IF NOT EXISTS {LAKE}.quality.department_scores AS
+        SELECT coalesce(department, layer) AS department, day, round(avg(score), 2) AS score,
+               count(*) AS tables, count(*) FILTER (WHERE outcome = 'blocked') AS blocked_tables
+        FROM (SELECT *, CAST(validated_at AS DATE) AS day FROM {LAKE}.quality.scores
+              QUALIFY row_number() OVER (PARTITION BY table_name, CAST(validated_at AS DATE)
+                                         ORDER BY validated_at DESC) = 1)
+        GROUP BY ALL""",
 )
 
 
@@ -51,21 +59,18 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def published_snapshot(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
     """The snapshot id consumers read ``table`` (``schema.table``) at; None if never published."""
-    row = con.execute(
-        f"SELECT snapshot_id FROM {LAKE}.meta.published WHERE table_name = ? "
-        "ORDER BY published_at DESC, snapshot_id DESC LIMIT 1", [table]
-    ).fetchone() if _has_published(con) else None
-    return int(row[0]) if row else None
+    return published_snapshots(con).get(table)
 
 
 def published_snapshots(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Every published table and its snapshot."""
-    if not _has_published(con):
+    """Every published table and its snapshot (none before the first gate ran)."""
+    try:
+        rows = con.execute(
+            f"SELECT table_name, arg_max(snapshot_id, (published_at, snapshot_id)) FROM {LAKE}.meta.published "
+            "GROUP BY table_name"
+        ).fetchall()
+    except duckdb.CatalogException:
         return {}
-    rows = con.execute(
-        f"SELECT table_name, arg_max(snapshot_id, (published_at, snapshot_id)) FROM {LAKE}.meta.published "
-        "GROUP BY table_name"
-    ).fetchall()
     return {name: int(snapshot) for name, snapshot in rows}
 
 
@@ -137,15 +142,8 @@ def _plain(value: object) -> object:
 
 def has_gate_record(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any gate has run on this lake (its tables exist)."""
-    return _exists(con, "quality", "scores")
-
-
-def _has_published(con: duckdb.DuckDBPyConnection) -> bool:
-    return _exists(con, "meta", "published")
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ? "
-        "AND table_name = ?", [LAKE, schema, table]
-    ).fetchone()[0] > 0
+    try:
+        con.execute(f"SELECT 1 FROM {LAKE}.quality.scores LIMIT 0")
+    except duckdb.CatalogException:
+        return False
+    return True
