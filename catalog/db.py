@@ -1,0 +1,76 @@
+"""The catalog store's engine, sessions and migrations.
+
+``BLOCKLAKE_CATALOG_DB`` is a SQLAlchemy URL: SQLite under ``$BLOCKLAKE_HOME/catalog`` by default,
+``postgresql+psycopg://…`` in production. :func:`upgrade` brings any store to the newest schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from blocklake.settings import Settings, get_settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    if settings.catalog_db:
+        return settings.catalog_db
+    folder = settings.home / "catalog"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'catalog.sqlite'}"
+
+
+@cache
+def engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        created = create_engine(url, connect_args={"timeout": 30})
+        event.listen(created, "connect", _sqlite_pragmas)
+        return created
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the API read while the pipeline refreshes; foreign keys are off in SQLite unless asked.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str | None = None) -> None:
+    """Migrate the store to the newest schema (idempotent)."""
+    url = url or database_url()
+    with engine(url).begin() as connection:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def session(url: str | None = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error."""
+    factory = sessionmaker(engine(url or database_url()), expire_on_commit=False)
+    with factory() as current:
+        try:
+            yield current
+            current.commit()
+        except BaseException:
+            current.rollback()
+            raise

@@ -1,0 +1,232 @@
+"""The catalog store: SQLAlchemy models of the directory, its versions, applications, keys and logs.
+
+SQLite by default, PostgreSQL by settings; the schema is owned by Alembic (``catalog/migrations``).
+Resource codes are stable forever: a resource is identified by its lake table (``source_key``), and
+the code issued for it is never reissued or changed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Department(Base):
+    """A unit that provides or consumes data: a department, the bureau itself, a street office."""
+
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    contact: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="department")  # bureau | department | street | community
+    block_code: Mapped[str | None] = mapped_column(String(12))  # a street office's or community's division code
+
+    resources: Mapped[list[Resource]] = relationship(back_populates="provider")
+
+
+class Resource(Base):
+    """An information resource (信息资源): one published lake table."""
+
+    __tablename__ = "resource"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    classification: Mapped[str] = mapped_column(String(32), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    source_key: Mapped[str] = mapped_column(String(128), unique=True)  # schema.table in the lake
+    layer: Mapped[str] = mapped_column(String(16))  # raw | base | marts
+    name: Mapped[str] = mapped_column(String(200))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    format: Mapped[str] = mapped_column(String(32), default="数据库")
+    share_type: Mapped[str] = mapped_column(String(16))
+    share_conditions: Mapped[str | None] = mapped_column(Text)
+    share_method: Mapped[str] = mapped_column(String(16), default="接口")
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    open_to_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    open_conditions: Mapped[str | None] = mapped_column(Text)
+    update_cycle: Mapped[str] = mapped_column(String(8))
+    block_level: Mapped[str | None] = mapped_column(String(16))  # district … unit, for block resources
+    publish_date: Mapped[date | None] = mapped_column(Date)
+    related_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    upstream: Mapped[list[str]] = mapped_column(JSON, default=list)  # source keys this resource is built from
+    record_count: Mapped[int | None] = mapped_column(BigInteger)
+    published_snapshot: Mapped[int | None] = mapped_column(BigInteger)
+    last_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    quality_score: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    provider: Mapped[Department] = relationship(back_populates="resources")
+    items: Mapped[list[DataItem]] = relationship(back_populates="resource", order_by="DataItem.position",
+                                                 cascade="all, delete-orphan")
+    versions: Mapped[list[ResourceVersion]] = relationship(back_populates="resource",
+                                                           order_by="ResourceVersion.snapshot_id.desc()")
+
+    __table_args__ = (UniqueConstraint("classification", "sequence"),)
+
+
+class DataItem(Base):
+    """A data item (信息项): a column of the resource, with its guide type code."""
+
+    __tablename__ = "data_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    column_name: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200))
+    type_code: Mapped[str] = mapped_column(String(1))
+    sensitive: Mapped[str | None] = mapped_column(String(32))  # resident_id | phone | person_name | person_address
+
+    resource: Mapped[Resource] = relationship(back_populates="items")
+
+
+class ResourceVersion(Base):
+    """A published version of a resource: the lake snapshot consumers read."""
+
+    __tablename__ = "resource_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    snapshot_id: Mapped[int] = mapped_column(BigInteger)
+    record_count: Mapped[int | None] = mapped_column(BigInteger)
+    quality_score: Mapped[float | None] = mapped_column(Float)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    resource: Mapped[Resource] = relationship(back_populates="versions")
+    __table_args__ = (UniqueConstraint("resource_id", "snapshot_id"),)
+
+
+class Application(Base):
+    """A sharing application (共享申请) by a consuming department for chosen items of a resource."""
+
+    __tablename__ = "application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    items: Mapped[list[str]] = mapped_column(JSON)  # column names
+    purpose: Mapped[str] = mapped_column(Text)
+    scenario: Mapped[str] = mapped_column(Text, default="")
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending | approved | refused | withdrawn
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock: two approvals cannot both win
+
+    resource: Mapped[Resource] = relationship()
+    consumer: Mapped[Department] = relationship()
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
+
+
+class Correction(Base):
+    """A correction request (纠错) against a resource, tracked to closure."""
+
+    __tablename__ = "correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | accepted | rejected | closed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+    resource: Mapped[Resource] = relationship()
+    reporter: Mapped[Department] = relationship()
+
+
+class ApiKey(Base):
+    """A department's key to the API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # shown in lists, so a key can be recognised
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | department
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    department: Mapped[Department] = relationship()
+
+
+class CallLog(Base):
+    """Every data API call, counted for the statistics."""
+
+    __tablename__ = "call_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resource.id"))
+    path: Mapped[str] = mapped_column(String(300))
+    status: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditLog(Base):
+    """Every decision and delivery: who did what to which object."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class DailyStat(Base):
+    """The figures bureaus report, one row per day and scope (all, a department, a classification…)."""
+
+    __tablename__ = "daily_stat"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    scope: Mapped[str] = mapped_column(String(16))  # all | department | classification | block_level
+    key: Mapped[str] = mapped_column(String(64))
+    source_units: Mapped[int] = mapped_column(Integer, default=0)
+    resources: Mapped[int] = mapped_column(Integer, default=0)
+    data_items: Mapped[int] = mapped_column(Integer, default=0)
+    records: Mapped[int] = mapped_column(BigInteger, default=0)
+    shared_records: Mapped[int] = mapped_column(BigInteger, default=0)
+    sharing_rate: Mapped[float | None] = mapped_column(Float)
+    applications: Mapped[int] = mapped_column(Integer, default=0)
+    approved_applications: Mapped[int] = mapped_column(Integer, default=0)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("day", "scope", "key"),)

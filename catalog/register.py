@@ -1,0 +1,264 @@
+"""Keep the directory current: every raw table (from the registry) and every base and mart model (from
+dbt's manifest) registers itself as a resource, with what the lake knows about its published version.
+
+Run after each pipeline run (``refresh``); idempotent. A resource keeps its code forever: codes are
+issued once per lake table (``source_key``) as the classification code, ``/`` and a six-digit
+sequence within the classification (编制指南 2017: 前段码/后段码).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from blocklake import lake
+from blocklake.quality.store import published_snapshots
+from blocklake.settings import Settings, get_settings
+from catalog import db
+from catalog.models import AuditLog, DataItem, Department, Resource, ResourceVersion
+from ingestion.registry import Registry, load_registry, raw_table_name
+
+BUREAU = {"code": "bureau", "name": "深圳市南山区政务服务数据管理局", "uscc": "11440305MB2C000176", "kind": "bureau"}
+GATED_MODEL_LAYERS = ("base", "marts")
+LINEAGE_COLUMNS = ("_batch_id", "_extracted_at", "_source", "_source_file", "_source_line")
+DUCKDB_TYPE_CODES = {
+    "VARCHAR": "C", "BIGINT": "I", "INTEGER": "I", "SMALLINT": "I", "TINYINT": "I", "HUGEINT": "I",
+    "DOUBLE": "F", "FLOAT": "F", "DATE": "D", "TIMESTAMP": "T", "TIMESTAMP WITH TIME ZONE": "T", "BOOLEAN": "L",
+    "BLOB": "B",
+}
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """What a lake table declares about itself, before the lake is asked."""
+
+    source_key: str
+    layer: str
+    name: str
+    provider_code: str
+    classification: str
+    share_type: str
+    update_cycle: str
+    abstract: str = ""
+    share_conditions: str | None = None
+    share_method: str = "接口"
+    legal_basis: str | None = None
+    open_to_public: bool = False
+    block_level: str | None = None
+    sensitive: dict[str, str] = field(default_factory=dict)
+    item_titles: dict[str, str] = field(default_factory=dict)
+    upstream: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    departments: int
+    resources: int
+    new_codes: list[str]
+    published: int
+
+
+def refresh(settings: Settings | None = None, *, registry: Registry | None = None,
+            manifest: Path | None = None) -> RefreshSummary:
+    """Register every declared resource with its published version's facts; returns what changed."""
+    settings = settings or get_settings()
+    registry = registry or load_registry(settings.registry_dir)
+    specs = raw_specs(registry) + model_specs(manifest or _manifest_path(settings))
+    db.upgrade()
+    con = lake.connect(settings, read_only=True)
+    try:
+        facts = lake_facts(con, [spec.source_key for spec in specs])
+    finally:
+        con.close()
+    with db.session() as session:
+        departments = _upsert_departments(session, registry)
+        new_codes = [code for spec in specs if (code := _upsert_resource(session, spec, departments, facts))]
+        session.add(AuditLog(at=_now(), actor="system", action="refresh_directory", object_type="directory",
+                             object_id="*", detail={"resources": len(specs), "new_codes": new_codes}))
+    return RefreshSummary(len(departments), len(specs), new_codes, sum(1 for key in facts if facts[key].snapshot))
+
+
+def raw_specs(registry: Registry) -> list[ResourceSpec]:
+    specs = []
+    for dept in registry.departments.values():
+        for table in dept.tables:
+            directory = table.directory
+            specs.append(ResourceSpec(
+                source_key=f"raw.{raw_table_name(dept, table)}", layer="raw", name=table.title,
+                provider_code=dept.code, classification=directory.classification, share_type=directory.share_type,
+                share_conditions=directory.share_conditions, share_method=directory.share_method,
+                legal_basis=directory.legal_basis, open_to_public=directory.open_to_public,
+                update_cycle=table.update_cycle, sensitive=dict(table.sensitive),
+                abstract=f"{dept.name}{table.title}（源表 {table.object}，{table.load.mode} 加载）",
+            ))
+    return specs
+
+
+def model_specs(manifest_path: Path) -> list[ResourceSpec]:
+    """Base and mart models that declare ``config: meta: directory:`` in their YAML."""
+    if not manifest_path.is_file():
+        return []
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    specs = []
+    for node in manifest["nodes"].values():
+        meta = node["config"].get("meta", {})
+        if node["resource_type"] != "model" or node["schema"] not in GATED_MODEL_LAYERS or "directory" not in meta:
+            continue
+        directory = meta["directory"]
+        specs.append(ResourceSpec(
+            source_key=f"{node['schema']}.{node['name']}", layer=node["schema"],
+            name=_title(node), provider_code=BUREAU["code"], classification=directory["classification"],
+            share_type=directory["share_type"], share_conditions=directory.get("share_conditions"),
+            legal_basis=directory.get("legal_basis"), open_to_public=directory.get("open_to_public", False),
+            update_cycle=directory.get("update_cycle", "每日"), abstract=node.get("description", ""),
+            block_level=meta.get("block_level"), sensitive=meta.get("sensitive", {}),
+            item_titles={name: column.get("description", "") for name, column in node["columns"].items()},
+            upstream=tuple(sorted(_upstream_sources(manifest, node["unique_id"]))),
+        ))
+    return specs
+
+
+@dataclass(frozen=True)
+class LakeFacts:
+    snapshot: int | None
+    published_at: datetime | None = None
+    record_count: int | None = None
+    columns: tuple[tuple[str, str], ...] = ()
+    quality_score: float | None = None
+
+
+def lake_facts(con: duckdb.DuckDBPyConnection, source_keys: list[str]) -> dict[str, LakeFacts]:
+    """For each table: its published snapshot, when that was published, rows and columns there, score."""
+    published = published_snapshots(con)
+    facts = {}
+    for key in source_keys:
+        snapshot = published.get(key)
+        if snapshot is None:
+            facts[key] = LakeFacts(None)
+            continue
+        relation = f"{lake.LAKE}.{key} AT (VERSION => {snapshot})"
+        columns = tuple(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {relation})").fetchall())
+        count = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+        when, score = con.execute(
+            f"SELECT max(p.published_at), max(s.score) FROM {lake.LAKE}.meta.published AS p "
+            f"LEFT JOIN {lake.LAKE}.quality.scores AS s USING (table_name, snapshot_id) "
+            "WHERE p.table_name = ? AND p.snapshot_id = ?", [key, snapshot]).fetchone()
+        facts[key] = LakeFacts(snapshot, when, int(count), columns, score)
+    return facts
+
+
+def _upsert_departments(session: Session, registry: Registry) -> dict[str, Department]:
+    wanted = [BUREAU, *({"code": d.code, "name": d.name, "uscc": d.uscc, "contact": d.contact, "kind": "department"}
+                        for d in registry.departments.values())]
+    existing = {dept.code: dept for dept in session.scalars(select(Department))}
+    for values in wanted:
+        dept = existing.get(values["code"]) or Department(code=values["code"])
+        for name, value in values.items():
+            setattr(dept, name, value)
+        session.add(dept)
+        existing[dept.code] = dept
+    session.flush()
+    return existing
+
+
+def _upsert_resource(session: Session, spec: ResourceSpec, departments: dict[str, Department],
+                     facts: dict[str, LakeFacts]) -> str | None:
+    """Create or update one resource; returns its code when it was issued now."""
+    resource = session.scalar(select(Resource).where(Resource.source_key == spec.source_key))
+    issued = None
+    if resource is None:
+        sequence = (session.scalar(select(func.max(Resource.sequence))
+                                   .where(Resource.classification == spec.classification)) or 0) + 1
+        issued = f"{spec.classification}/{sequence:06d}"
+        resource = Resource(source_key=spec.source_key, code=issued, classification=spec.classification,
+                            sequence=sequence, registered_at=_now())
+        session.add(resource)
+    _apply_spec(resource, spec, departments[spec.provider_code])
+    _apply_facts(session, resource, spec, facts.get(spec.source_key, LakeFacts(None)))
+    session.flush()
+    return issued
+
+
+def _apply_spec(resource: Resource, spec: ResourceSpec, provider: Department) -> None:
+    for name in ("layer", "name", "abstract", "share_type", "share_conditions", "share_method", "legal_basis",
+                 "open_to_public", "update_cycle", "block_level"):
+        setattr(resource, name, getattr(spec, name))
+    resource.provider = provider
+    resource.upstream = list(spec.upstream)
+    resource.active = True
+
+
+def _apply_facts(session: Session, resource: Resource, spec: ResourceSpec, facts: LakeFacts) -> None:
+    if facts.snapshot is None:
+        return
+    resource.published_snapshot = facts.snapshot
+    resource.record_count = facts.record_count
+    resource.quality_score = facts.quality_score
+    resource.last_updated_at = facts.published_at
+    resource.publish_date = resource.publish_date or (facts.published_at or _now()).date()
+    _sync_items(resource, spec, facts.columns)
+    if not any(version.snapshot_id == facts.snapshot for version in resource.versions):
+        session.add(ResourceVersion(resource=resource, snapshot_id=facts.snapshot, record_count=facts.record_count,
+                                    quality_score=facts.quality_score, published_at=facts.published_at))
+
+
+def _sync_items(resource: Resource, spec: ResourceSpec, columns: tuple[tuple[str, str], ...]) -> None:
+    """Data items follow the published version's columns (lineage columns are the lake's, not the data's)."""
+    visible = [(name, kind) for name, kind in columns if name not in LINEAGE_COLUMNS]
+    current = {item.column_name: item for item in resource.items}
+    resource.items = [
+        _item(current.get(name), position, name, kind, spec) for position, (name, kind) in enumerate(visible, 1)
+    ]
+
+
+def _item(item: DataItem | None, position: int, column: str, duckdb_type: str, spec: ResourceSpec) -> DataItem:
+    item = item or DataItem(column_name=column)
+    item.position = position
+    item.name = _item_title(spec.item_titles.get(column)) or column
+    item.type_code = DUCKDB_TYPE_CODES.get(duckdb_type.split("(")[0], "N" if duckdb_type.startswith("DECIMAL") else "C")
+    item.sensitive = spec.sensitive.get(column)
+    return item
+
+
+def _item_title(description: str | None) -> str | None:
+    """The Chinese title at the head of a column description (``居住楼栋代码（…）`` → ``居住楼栋代码``)."""
+    if not description:
+        return None
+    return description.split("（")[0].split("：")[0].split("(")[0].strip()[:60] or None
+
+
+def _title(node: dict) -> str:
+    description = node.get("description") or node["name"]
+    return description.split("：")[0].split("（")[0].strip()[:60]
+
+
+def _upstream_sources(manifest: dict, unique_id: str) -> set[str]:
+    """The raw tables a model is built from, through every model between."""
+    found, stack, seen = set(), [unique_id], set()
+    while stack:
+        node_id = stack.pop()
+        if node_id in seen:
+            continue
+        seen.add(node_id)
+        if node_id.startswith("source."):
+            source = manifest["sources"][node_id]
+            found.add(f"{source['schema']}.{source['identifier']}")
+            continue
+        stack.extend(manifest["nodes"].get(node_id, {}).get("depends_on", {}).get("nodes", []))
+    return found
+
+
+def _manifest_path(settings: Settings) -> Path:
+    from blocklake.transform import target_path
+
+    return target_path(settings) / "manifest.json"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
