@@ -143,7 +143,8 @@ def lake_facts(con: duckdb.DuckDBPyConnection, source_keys: list[str]) -> dict[s
             facts[key] = LakeFacts(None)
             continue
         relation = f"{lake.LAKE}.{key} AT (VERSION => {snapshot})"
-        columns = tuple(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {relation})").fetchall())
+        described = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {relation})")
+        columns = tuple(described.fetchall())
         count = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
         when, score = con.execute(
             f"SELECT max(p.published_at), max(s.score) FROM {lake.LAKE}.meta.published AS p "

@@ -1,0 +1,21 @@
+"""The catalog's HTTP API (FastAPI; OpenAPI at ``/openapi.json``, docs at ``/docs``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from catalog import db
+from catalog.api import admin, data, directory, sharing, stats
+
+
+def create_app(database_url: str | None = None) -> FastAPI:
+    """The app over the catalog store at ``database_url`` (default: from settings), migrated first."""
+    url = database_url or db.database_url()
+    db.upgrade(url)
+    app = FastAPI(title="Blocklake 政务数据资源目录", version="1.0",
+                  description="资源目录、共享统计、共享申请与数据接口。部门以 X-API-Key 访问；公众只可查看目录。")
+    app.state.database_url = url
+    app.state.lake = None
+    for module in (directory, sharing, stats, data, admin):
+        app.include_router(module.router)
+    return app

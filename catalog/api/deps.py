@@ -1,0 +1,45 @@
+"""Request dependencies: a store session per request, and who is asking (from ``X-API-Key``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from catalog import db
+from catalog.auth import Principal, principal_for
+
+SESSION_COOKIE = "blocklake_key"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with db.session(request.app.state.database_url) as session:
+        yield session
+
+
+def get_principal(request: Request, session: Annotated[Session, Depends(get_session)],
+                  x_api_key: Annotated[str | None, Header()] = None) -> Principal:
+    principal = principal_for(session, x_api_key or request.cookies.get(SESSION_COOKIE))
+    if principal is None:
+        raise HTTPException(401, "API key unknown, revoked or expired", headers={"WWW-Authenticate": "X-API-Key"})
+    return principal
+
+
+def require_department(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    if principal.role == "public":
+        raise HTTPException(401, "an API key is needed", headers={"WWW-Authenticate": "X-API-Key"})
+    return principal
+
+
+def require_admin(principal: Annotated[Principal, Depends(require_department)]) -> Principal:
+    if not principal.is_admin:
+        raise HTTPException(403, "only the bureau's administrators may do this")
+    return principal
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+DepartmentDep = Annotated[Principal, Depends(require_department)]
+AdminDep = Annotated[Principal, Depends(require_admin)]

@@ -1,0 +1,159 @@
+"""What the API answers with (OpenAPI schemas)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ItemOut(Out):
+    column_name: str
+    name: str
+    type_code: str
+    sensitive: str | None
+
+
+class VersionOut(Out):
+    snapshot_id: int
+    record_count: int | None
+    quality_score: float | None
+    published_at: datetime | None
+
+
+class ResourceSummary(Out):
+    code: str
+    name: str
+    classification: str
+    provider: str = Field(validation_alias="provider_name")
+    share_type: str
+    update_cycle: str
+    layer: str
+    record_count: int | None
+    quality_score: float | None
+    last_updated_at: datetime | None
+
+
+class ResourceDetail(ResourceSummary):
+    abstract: str
+    provider_code: str
+    format: str
+    share_conditions: str | None
+    share_method: str
+    legal_basis: str | None
+    open_to_public: bool
+    block_level: str | None
+    publish_date: date | None
+    published_snapshot: int | None
+    related_codes: list[str]
+    upstream: list[str]
+    items: list[ItemOut]
+    versions: list[VersionOut]
+
+
+class Page(BaseModel):
+    total: int
+    items: list[ResourceSummary]
+    facets: dict[str, dict[str, int]]
+
+
+class ApplicationIn(BaseModel):
+    resource_code: str
+    items: list[str] = Field(min_length=1)
+    purpose: str = Field(min_length=1, max_length=2000)
+    scenario: str = Field("", max_length=2000)
+    period_start: date | None = None
+    period_end: date | None = None
+
+
+class ApplicationOut(Out):
+    id: int
+    resource_code: str
+    consumer: str
+    items: list[str]
+    purpose: str
+    scenario: str
+    status: str
+    submitted_at: datetime
+    deadline: date | None
+    overdue: bool
+    decided_at: datetime | None
+    decided_by: str | None
+    reason: str | None
+
+
+class DecisionIn(BaseModel):
+    reason: str | None = Field(None, max_length=2000)
+
+
+class CorrectionIn(BaseModel):
+    resource_code: str
+    description: str = Field(min_length=1, max_length=4000)
+
+
+class CorrectionOut(Out):
+    id: int
+    resource_code: str
+    reporter: str
+    description: str
+    status: str
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution: str | None
+
+
+class ResolutionIn(BaseModel):
+    accepted: bool
+    resolution: str = Field(min_length=1, max_length=4000)
+
+
+class FiguresOut(BaseModel):
+    source_units: int
+    resources: int
+    data_items: int
+    records: int
+    shared_records: int
+    sharing_rate: float | None
+    applications: int
+    approved_applications: int
+    api_calls: int
+
+
+class StatsOut(BaseModel):
+    total: FiguresOut
+    by_department: dict[str, FiguresOut]
+    by_classification: dict[str, FiguresOut]
+    by_block_level: dict[str, FiguresOut]
+
+
+class DayOut(FiguresOut):
+    day: date
+
+
+class KeyIn(BaseModel):
+    department_code: str
+    role: str = Field("department", pattern="^(department|admin)$")
+    label: str = ""
+    valid_days: int | None = Field(None, ge=1, le=3650)
+
+
+class KeyOut(BaseModel):
+    id: int
+    key: str | None = None  # shown once, when issued
+    prefix: str
+    department_code: str
+    role: str
+
+
+class RowsOut(BaseModel):
+    resource_code: str
+    snapshot_id: int
+    items: list[str]
+    masked: list[str]
+    rows: list[dict]
+    offset: int
+    limit: int
