@@ -119,7 +119,8 @@ def code_of(client: TestClient, name: str) -> str:
 
 def test_the_public_sees_the_directory_and_nothing_else(client: TestClient) -> None:
     listing = client.get("/api/resources").json()
-    assert listing["total"] == 5 and listing["facets"]["share_type"] == {"有条件共享": 1, "无条件共享": 3, "不予共享": 1}
+    assert listing["total"] == 5
+    assert listing["facets"]["share_type"] == {"有条件共享": 1, "无条件共享": 3, "不予共享": 1}
     people = code_of(client, "人口")
     detail = client.get(f"/api/resources/{people}").json()
     assert [item["column_name"] for item in detail["items"]] == ["id", "name", "sfzh", "phone"]
@@ -227,7 +228,8 @@ def test_statistics_count_records_sharing_and_calls(client: TestClient, keys: di
 
 def test_only_the_bureau_administers(client: TestClient, keys: dict[str, str]) -> None:
     assert client.get("/api/admin/audit", headers=as_(keys["alpha"])).status_code == 403
-    assert client.post("/api/admin/keys", headers=as_(keys["alpha"]), json={"department_code": "alpha"}).status_code == 403
+    denied = client.post("/api/admin/keys", headers=as_(keys["alpha"]), json={"department_code": "alpha"})
+    assert denied.status_code == 403
     issued = client.post("/api/admin/keys", headers=as_(keys["admin"]), json={"department_code": "gamma"}).json()
     assert client.get("/api/stats", headers=as_(issued["key"])).status_code == 200
     assert client.delete(f"/api/admin/keys/{issued['id']}", headers=as_(keys["admin"])).status_code == 204
