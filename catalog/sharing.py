@@ -81,12 +81,13 @@ def decide(session: Session, application: Application, provider: Department, *, 
         raise Conflict(f"申请 {application.id} 已处理（{application.status}）")
     if not approve and not (reason and reason.strip()):
         raise SharingError("不予批准须说明理由")
+    number = application.id
     application.status = "approved" if approve else "refused"
     application.decided_at, application.decided_by, application.reason = now, provider.code, reason
     try:
         session.flush()
     except StaleDataError:
-        raise Conflict(f"申请 {application.id} 已被他人处理") from None
+        raise Conflict(f"申请 {number} 已被他人处理") from None
     audit(session, provider.code, "approve" if approve else "refuse", application, {"reason": reason}, now)
     return application
 

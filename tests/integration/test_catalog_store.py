@@ -1,0 +1,85 @@
+"""The catalog store on SQLite and on PostgreSQL: migrations apply (twice, harmlessly) and the sharing
+rules hold on both, including two approvals of one application racing each other."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from sqlalchemy import inspect, select, text
+
+from catalog import db, sharing
+from catalog.models import DataItem, Department, Resource
+from tests.conftest import POSTGRES_DSN, TEST_USCC
+
+TABLES = {"department", "resource", "data_item", "resource_version", "application", "correction", "api_key",
+          "call_log", "audit_log", "daily_stat", "alembic_version"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+        return
+    name = f"catalog_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as con:
+        con.execute(f"CREATE DATABASE {name}")
+    base = POSTGRES_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    url = f"{base}/{name}"
+    yield url
+    db.engine(url).dispose()
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as con:
+        con.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def seed(url: str) -> int:
+    """A provider, a consumer and one conditional resource; returns the resource id."""
+    with db.session(url) as session:
+        provider = Department(code="alpha", name="甲局", uscc=TEST_USCC)
+        consumer = Department(code="beta", name="乙局", uscc="91350100M000100Y43")
+        resource = Resource(code="1.01.001/000001", classification="1.01.001", sequence=1, source_key="raw.a__b",
+                            layer="raw", name="人口", provider=provider, share_type="有条件共享",
+                            share_conditions="限履职", update_cycle="每日", registered_at=datetime.now(UTC))
+        resource.items = [DataItem(position=1, column_name="name", name="姓名", type_code="C")]
+        session.add_all([provider, consumer, resource])
+        session.flush()
+        return resource.id
+
+
+def test_migrations_create_every_table_and_are_idempotent(store_url: str) -> None:
+    db.upgrade(store_url)
+    db.upgrade(store_url)
+    names = set(inspect(db.engine(store_url)).get_table_names())
+    assert TABLES <= names
+    with db.engine(store_url).connect() as con:
+        assert con.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+
+
+def test_two_racing_approvals_cannot_both_win(store_url: str) -> None:
+    db.upgrade(store_url)
+    resource_id = seed(store_url)
+    with db.session(store_url) as session:
+        consumer = session.scalar(select(Department).where(Department.code == "beta"))
+        filed = sharing.apply(session, session.get(Resource, resource_id), consumer,
+                              sharing.ApplicationRequest(["name"], "核查"))
+        number = filed.id
+    outcomes = []
+    with db.session(store_url) as first, db.session(store_url) as second:
+        a, b = first.get(sharing.Application, number), second.get(sharing.Application, number)
+        provider_a = first.scalar(select(Department).where(Department.code == "alpha"))
+        provider_b = second.scalar(select(Department).where(Department.code == "alpha"))
+        sharing.decide(first, a, provider_a, approve=True, reason="同意")
+        first.commit()
+        try:
+            sharing.decide(second, b, provider_b, approve=False, reason="不同意")
+            second.commit()
+            outcomes.append("both")
+        except sharing.Conflict:
+            second.rollback()
+            outcomes.append("conflict")
+    assert outcomes == ["conflict"]
+    with db.session(store_url) as session:
+        assert session.get(sharing.Application, number).status == "approved"
