@@ -19,9 +19,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/blocklake setup
 	@touch $@
 
-## run: generate the demo district (SCALE=tiny|demo|district|city) and run every ingest DAG
+## run: generate the demo district (SCALE=tiny|demo|district|city), run every DAG, then serve the catalog (SERVE=0: don't)
 run: install
-	$(BIN)/blocklake run --scale $(SCALE)
+	$(BIN)/blocklake run --scale $(SCALE) $(if $(filter 0,$(SERVE)),--no-serve,)
 
 ## test: lint, then unit, integration (PostgreSQL, MariaDB, S3, Airflow) and browser tests
 test: install services

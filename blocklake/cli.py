@@ -70,7 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="generate if needed, then run every ingest DAG through Airflow")
     run.add_argument("--scale", choices=["tiny", "demo", "district", "city"], default=None)
     run.add_argument("--regenerate", action="store_true", help="generate the sources even if present")
+    run.add_argument("--no-serve", action="store_true", help="return when done instead of serving the catalog")
     run.set_defaults(command=_run)
+
+    catalog = commands.add_parser("catalog", help="serve the catalog (directory, statistics, applications, API)")
+    catalog.add_argument("--port", type=int, default=None, help="default: BLOCKLAKE_CATALOG_PORT (8765)")
+    catalog.set_defaults(command=_catalog)
 
     ui = commands.add_parser("ui", help="start Airflow (scheduler, API server and UI) with Blocklake's DAGs")
     ui.add_argument("--port", type=int, default=8080)
@@ -193,7 +198,18 @@ def _sql(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from blocklake.pipeline import run_pipeline
 
-    return run_pipeline(scale=args.scale, regenerate=args.regenerate)
+    status = run_pipeline(scale=args.scale, regenerate=args.regenerate)
+    if status == 0 and not args.no_serve:
+        from catalog.server import serve
+
+        return serve()
+    return status
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    from catalog.server import serve
+
+    return serve(port=args.port)
 
 
 def _ui(args: argparse.Namespace) -> int:

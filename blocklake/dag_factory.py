@@ -111,6 +111,17 @@ def gate_models() -> list[dict[str, object]]:
     return [verdict.summary() for verdict in verdicts]
 
 
+@task(trigger_rule="all_done")
+def refresh_catalog() -> dict[str, object]:
+    """Register what is published now in the resource directory and record today's sharing figures."""
+    from catalog.register import refresh
+    from catalog.stats import record_today
+
+    summary = refresh()
+    return {"resources": summary.resources, "new_codes": summary.new_codes, "published": summary.published,
+            "daily_stat_rows": record_today()}
+
+
 PUBLISHED_LAYER_ASSETS = tuple(
     Asset(name=f"{layer}", uri=f"ducklake://lake/{layer}", group="block_base") for layer in ("base", "marts")
 )
@@ -129,7 +140,8 @@ def block_base_dag(registry: Registry, *, pool: str | None) -> DAG:
         tags=["transform", "dbt"],
     ) as dag:
         writer = {"pool": pool} if pool else {}
-        dbt_build.override(**writer)() >> gate_models.override(outlets=list(PUBLISHED_LAYER_ASSETS), **writer)()
+        gated = gate_models.override(outlets=list(PUBLISHED_LAYER_ASSETS), **writer)()
+        dbt_build.override(**writer)() >> gated >> refresh_catalog()
     return dag
 
 

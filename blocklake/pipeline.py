@@ -24,6 +24,7 @@ from blocklake.headlines import headline_figures
 from blocklake.quality.report import write_report
 from blocklake.quality.store import has_gate_record
 from blocklake.settings import Settings, get_settings
+from catalog.server import url as catalog_url
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class RunSummary:
     blocked: list[str]
     mean_score: float | None
     report: Path
+    directory: dict[str, float | int | None]
 
 
 def run_pipeline(scale: str | None = None, regenerate: bool = False) -> int:
@@ -146,7 +148,19 @@ def summarize(settings: Settings, since: datetime, seconds: float) -> RunSummary
         blocked=sorted(table for table, outcome, _ in verdicts if outcome == "blocked"),
         mean_score=sum(score for *_, score in verdicts) / len(verdicts) if verdicts else None,
         report=report,
+        directory=directory_figures(),
     )
+
+
+def directory_figures() -> dict[str, float | int | None]:
+    """The catalog's headline: resources, source units, record sharing rate (empty before a refresh)."""
+    from catalog import db, stats
+
+    with db.session() as session:
+        total = stats.current(session)["all"].get("*")
+    if total is None:
+        return {}
+    return {"resources": total.resources, "source_units": total.source_units, "sharing_rate": total.sharing_rate}
 
 
 def _step(title: str, action) -> None:
@@ -170,6 +184,10 @@ def _print_summary(settings: Settings, summary: RunSummary) -> None:
               f"(previous version kept), mean score {summary.mean_score:.1f}")
     if summary.blocked:
         print(f"BLOCKED by the quality gate: {', '.join(summary.blocked)} (see the report and lake.quality.results)")
+    if summary.directory:
+        rate = summary.directory["sharing_rate"]
+        print(f"Directory: {summary.directory['resources']} resources from {summary.directory['source_units']} "
+              f"source units, record sharing rate {rate:.4f}" if rate is not None else "")
     built = {name: value for name, value in summary.headlines.items() if value is not None}
     if built:
         print("Block base: " + ", ".join(f"{name} {value:,}" for name, value in built.items()))
@@ -178,4 +196,5 @@ def _print_summary(settings: Settings, summary: RunSummary) -> None:
     print("  load ledger  : SELECT * FROM lake.meta.loads ORDER BY started_at DESC")
     print("  query it     : .venv/bin/blocklake sql \"SELECT raw_table, rows_inserted FROM lake.meta.loads\"")
     print(f"  quality      : {summary.report}")
+    print(f"  catalog      : {catalog_url()} (API docs: {catalog_url()}docs)")
     print("  Airflow UI   : make ui")

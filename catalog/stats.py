@@ -65,6 +65,14 @@ def record_day(session: Session, day: date | None = None) -> int:
     return len(rows)
 
 
+def record_today() -> int:
+    """:func:`record_day` in its own session (for the pipeline's refresh task)."""
+    from catalog import db
+
+    with db.session() as session:
+        return record_day(session)
+
+
 def history(session: Session, scope: str = "all", key: str = "*", days: int = 90) -> list[DailyStat]:
     since = datetime.now(UTC).date() - timedelta(days=days)
     return list(session.scalars(select(DailyStat).where(DailyStat.scope == scope, DailyStat.key == key,

@@ -70,8 +70,10 @@ def test_each_table_is_loaded_then_gated_and_only_the_gate_emits_its_raw_asset(p
 
 def test_the_base_layer_build_runs_when_any_department_publishes_and_is_gated(parsed: dict) -> None:
     dag = parsed["dags"]["build_block_base"]
-    assert dag["tasks"] == ["dbt_build", "gate_models"]
+    assert dag["tasks"] == ["dbt_build", "gate_models", "refresh_catalog"]
     assert dag["upstream"]["gate_models"] == ["dbt_build"]
+    assert dag["upstream"]["refresh_catalog"] == ["gate_models"]
+    assert dag["trigger_rules"]["refresh_catalog"] == "all_done"  # the directory shows what is published
     # The gate also runs after a partly failed build, for the models that did build.
     assert dag["trigger_rules"]["gate_models"] == "all_done"
     assert dag["schedule"].startswith("AssetAny(")

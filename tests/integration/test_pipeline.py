@@ -23,8 +23,8 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subpro
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BLOCKLAKE"))}
     env["BLOCKLAKE_HOME"] = str(home)
     blocklake = str(Path(sys.executable).with_name("blocklake"))
-    result = subprocess.run([blocklake, "run", "--scale", "tiny"], env=env, capture_output=True, text=True,
-                            timeout=900, check=False)
+    result = subprocess.run([blocklake, "run", "--scale", "tiny", "--no-serve"], env=env, capture_output=True,
+                            text=True, timeout=900, check=False)
     return home, result
 
 
@@ -110,3 +110,21 @@ def test_every_table_passed_its_gate_and_consumers_read_the_published_snapshot(
     # The staging views read the raw tables at their published snapshots.
     view = lake_query(home, "SELECT sql FROM duckdb_views() WHERE view_name = 'stg_police__resident'")[0][0]
     assert f"AT (VERSION => {published['raw.police__resident']})" in view
+
+
+def test_the_directory_registers_every_published_table(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    home, result = pipeline_run
+    registry = load_registry()
+    match = re.search(r"^Directory: (\d+) resources from (\d+) source units, record sharing rate (0\.\d+)",
+                      result.stdout, re.MULTILINE)
+    assert match, result.stdout
+    assert int(match[1]) == registry.table_count + 13  # every raw table and every base and mart model
+    assert int(match[2]) == len(registry.departments) + 1  # the departments and the bureau
+    import sqlite3
+
+    with sqlite3.connect(home / "catalog" / "catalog.sqlite") as con:
+        codes = dict(con.execute("SELECT source_key, code FROM resource").fetchall())
+        days = con.execute("SELECT count(*) FROM daily_stat WHERE scope = 'all'").fetchone()[0]
+    assert codes["raw.police__resident"] == "1.01.001/000001" and codes["base.base_person"] == "1.01.001/000002"
+    assert days == 1
