@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Query
 
-from catalog import stats
+from catalog import inventory, stats
 from catalog.api.deps import DepartmentDep, SessionDep
 from catalog.api.schemas import DayOut, FiguresOut, StatsOut
 
@@ -22,6 +22,16 @@ def figures(session: SessionDep, _who: DepartmentDep) -> StatsOut:
 
     return StatsOut(total=_figures(current["all"].get("*", stats.Figures())), by_department=out("department"),
                     by_classification=out("classification"), by_block_level=out("block_level"))
+
+
+@router.get("/inventory", summary="Data-element inventory (一数一源): who collects which element")
+def element_inventory(session: SessionDep, _who: DepartmentDep) -> dict:
+    rows = inventory.inventory(session)
+    return {"summary": inventory.summary(rows), "elements": [
+        {"element": row.element, "title": row.title, "authoritative": row.authoritative,
+         "departments": row.departments, "repeated": row.repeated,
+         "collections": [{"department": d, "resource_code": c, "column": col} for d, c, col in row.collections]}
+        for row in rows]}
 
 
 @router.get("/history", response_model=list[DayOut], summary="One row per day, for trends")

@@ -251,3 +251,13 @@ def test_resource_codes_are_stable_across_refreshes(client: TestClient, catalog_
 def test_the_openapi_document_lists_every_endpoint(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/resources", "/api/applications", "/api/data/{code}", "/api/stats", "/api/admin/keys"} <= set(paths)
+
+
+def test_the_element_inventory_finds_repeated_collection(client: TestClient, keys: dict[str, str]) -> None:
+    assert client.get("/api/stats/inventory").status_code == 401
+    body = client.get("/api/stats/inventory", headers=as_(keys["beta"])).json()
+    elements = {row["element"]: row for row in body["elements"]}
+    assert elements["resident_id"]["collections"] == [
+        {"department": "alpha", "resource_code": code_of(client, "人口"), "column": "sfzh"}]
+    assert elements["resident_id"]["repeated"] == 1  # alpha collects it; the police are the authoritative source
+    assert body["summary"] == {"elements": 5, "collections": 3, "repeated_collections": 3}
