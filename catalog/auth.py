@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from catalog.models import ApiKey, Department
 
@@ -50,7 +50,8 @@ def principal_for(session: Session, plain: str | None, *, now: datetime | None =
     """The holder of a key; ``PUBLIC`` without one; None for an unknown, revoked or expired key."""
     if not plain:
         return PUBLIC
-    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == _digest(plain)))
+    key = session.scalar(select(ApiKey).options(joinedload(ApiKey.department))
+                         .where(ApiKey.key_hash == _digest(plain)))
     now = now or datetime.now(UTC)
     if key is None or key.revoked_at is not None or (key.expires_at is not None and _aware(key.expires_at) <= now):
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from catalog import db
+from catalog import db, web
 from catalog.api import admin, data, directory, sharing, stats
 
 
@@ -18,4 +18,5 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.lake = None
     for module in (directory, sharing, stats, data, admin):
         app.include_router(module.router)
+    web.install(app)  # the Chinese web UI: directory, resource pages, applications, statistics
     return app

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from catalog.api import cache
 from catalog.api.deps import PrincipalDep, SessionDep
 from catalog.api.schemas import Page, ResourceDetail, ResourceSummary
 from catalog.models import Department, Resource
@@ -19,6 +20,12 @@ def search(session: SessionDep, _who: PrincipalDep, q: str = Query("", max_lengt
            classification: str | None = Query(None, max_length=32), limit: int = Query(50, ge=1, le=500),
            offset: int = Query(0, ge=0)) -> Page:
     """Full-text over name, abstract, code and provider; facets count the matches before the filters."""
+    key = (str(session.get_bind().url), "search", q, share_type, layer, provider, classification, limit, offset)
+    return cache.cached(key, lambda: _search(session, q, share_type, layer, provider, classification, limit, offset))
+
+
+def _search(session: SessionDep, q: str, share_type: str | None, layer: str | None, provider: str | None,
+            classification: str | None, limit: int, offset: int) -> Page:
     matching = select(Resource.id).join(Resource.provider).where(Resource.active)
     if q:
         pattern = f"%{q}%"

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException
 from sqlalchemy import or_, select
 
 from catalog import sharing
+from catalog.api import cache
 from catalog.api.deps import DepartmentDep, SessionDep
 from catalog.api.schemas import (
     ApplicationIn,
@@ -117,7 +118,10 @@ def _sees(who: Principal, *department_ids: int) -> bool:
 
 
 def _run(action):
+    """Run a sharing service; its refusal becomes the HTTP answer, its success stales the cached figures."""
     try:
-        return action()
+        result = action()
+        cache.clear()
+        return result
     except sharing.SharingError as exc:
         raise HTTPException(exc.status, str(exc)) from exc

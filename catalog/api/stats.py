@@ -7,6 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Query
 
 from catalog import inventory, stats
+from catalog.api import cache
 from catalog.api.deps import DepartmentDep, SessionDep
 from catalog.api.schemas import DayOut, FiguresOut, StatsOut
 
@@ -15,6 +16,10 @@ router = APIRouter(prefix="/api/stats", tags=["statistics"])
 
 @router.get("", response_model=StatsOut, summary="Directory and sharing figures, now")
 def figures(session: SessionDep, _who: DepartmentDep) -> StatsOut:
+    return cache.cached((str(session.get_bind().url), "stats"), lambda: _figures_now(session))
+
+
+def _figures_now(session: SessionDep) -> StatsOut:
     current = stats.current(session)
 
     def out(scope: str) -> dict[str, FiguresOut]:

@@ -291,12 +291,7 @@ def correct(request: Request, session: SessionDep, who: WhoDep, resource_code: F
 def stats_page(request: Request, session: SessionDep, who: WhoDep) -> Response:
     if who.role == "public":
         return _to_login("/stats")
-    # stats.current reads each resource's items and provider lazily: load them in two queries first (the
-    # identity map then hands stats.current these objects, collections included). Kept referenced until used.
-    warm = session.scalars(select(Resource).where(Resource.active)
-                           .options(selectinload(Resource.items), selectinload(Resource.provider))).all()
     figures = stats.current(session)
-    del warm
     total = figures["all"].get("*", stats.Figures())
     names = dict(session.execute(select(Department.code, Department.name)).all())
     departments = sorted(figures["department"].items(), key=lambda kv: (-kv[1].records, kv[0]))

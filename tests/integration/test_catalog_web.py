@@ -75,7 +75,7 @@ def test_a_resource_page_shows_the_directory_metadata(client: TestClient) -> Non
     assert page.status_code == 200
     html = page.text
     for text in ("信息资源分类", "1.01.001", people, "测试alpha局", api_tests.TEST_USCC, "有条件共享", "限履职使用",
-                 "更新周期", "每年", "信息项", "sfzh", "身份证号", "版本", "数据血缘", "alpha.people", "质量评分"):
+                 "更新周期", "每年", "信息项", "sfzh", "身份证号", "版本", "数据血缘", "raw.alpha__people", "质量评分"):
         assert text in html, text
     assert 'action="/applications"' not in html and "登录</a>后可申请" in html
     withheld = client.get(f"/resources/{code_of(client, '内部记录')}").text
@@ -120,7 +120,7 @@ def test_applying_through_the_form_and_deciding(app: FastAPI, client: TestClient
         assert application.consumer.code == "beta" and application.purpose == "救助核查"
         number = application.id
     mine = consumer.get("/applications?done=applied").text
-    assert "申请已提交" in mine and "救助核查" in mine and "待审批" in mine and "身份证号" in mine
+    assert "申请已提交" in mine and "救助核查" in mine and "待审批" in mine and "name、sfzh" in mine
 
     provider = logged_in(app, keys["alpha"])
     queue = provider.get("/applications").text

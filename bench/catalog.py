@@ -1,0 +1,121 @@
+"""Catalog API under load on loopback: directory search and statistics at 200 requests/s.
+
+Registers the district-scale lake built by ``bench.baselayer`` (``var/bench``) in a fresh catalog,
+serves it with uvicorn in its own process, and drives an open-loop load (requests start on schedule
+whether or not earlier ones finished, so a slow server shows up as latency, not as a lower rate).
+Writes ``bench/results/catalog.json``: ``api_p95_ms_at_200rps`` (≤ 50) and ``api_errors`` (= 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.common import figure, write_results
+from blocklake.settings import PROJECT_ROOT, get_settings
+
+PATHS = ("/api/resources?q=人口", "/api/resources?share_type=无条件共享&limit=20", "/api/resources",
+         "/api/stats", "/api/resources?layer=base")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, default=PROJECT_ROOT / "var" / "bench")
+    parser.add_argument("--rate", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=30)
+    args = parser.parse_args()
+    os.environ["BLOCKLAKE_HOME"] = str(args.home)
+    get_settings.cache_clear()
+    key = prepare_catalog(args.home)
+    port = _free_port()
+    log = args.home / "catalog-bench-server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen([sys.executable, "-m", "blocklake.cli", "catalog", "--port", str(port)],
+                                  env=os.environ.copy(), stdout=output, stderr=subprocess.STDOUT)
+        try:
+            _wait_for(port)
+            latencies, errors = asyncio.run(load(f"http://127.0.0.1:{port}", key, args.rate, args.seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    p95 = statistics.quantiles(latencies, n=100)[94] * 1000
+    path = write_results("catalog", "district", [
+        figure("api_p95_ms_at_200rps", p95, "ms", "<= 50"),
+        figure("api_errors", errors, "requests", "= 0"),
+        figure("api_p50_ms", statistics.median(latencies) * 1000, "ms"),
+        figure("api_p99_ms", statistics.quantiles(latencies, n=100)[98] * 1000, "ms"),
+        figure("requests", len(latencies) + errors, "requests"),
+    ], paths=list(PATHS), rate_per_s=args.rate, seconds=args.seconds)
+    print(f"{len(latencies)} requests at {args.rate}/s: p95 {p95:.1f} ms, {errors} errors; wrote {path}")
+
+
+def prepare_catalog(home: Path) -> str:
+    """A fresh catalog over the benchmark lake, and a department key for the statistics."""
+    from sqlalchemy import select
+
+    from catalog import auth, db
+    from catalog.models import Department
+    from catalog.register import refresh
+
+    shutil.rmtree(home / "catalog", ignore_errors=True)
+    refresh()
+    with db.session() as session:
+        return auth.issue_key(session, session.scalar(select(Department).where(Department.code == "civil")))
+
+
+async def load(base: str, key: str, rate: int, seconds: int) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=rate, max_keepalive_connections=rate)
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, timeout=10, limits=limits) as client:
+
+        async def one(path: str) -> None:
+            nonlocal errors
+            started = time.perf_counter()
+            try:
+                response = await client.get(path)
+                if response.status_code != 200:
+                    errors += 1
+                    return
+            except httpx.HTTPError:
+                errors += 1
+                return
+            latencies.append(time.perf_counter() - started)
+
+        tasks, start = [], time.perf_counter()
+        for number in range(rate * seconds):
+            await asyncio.sleep(max(0.0, start + number / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(PATHS[number % len(PATHS)])))
+        await asyncio.gather(*tasks)
+    return latencies, errors
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the catalog did not start on port {port} within {timeout:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
