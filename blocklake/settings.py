@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     gate_quarantine_rows: int = Field(10_000, ge=0, description="Most rows a failed check copies to quarantine.")
     catalog_db: str = Field("", description="Catalog store, a SQLAlchemy URL (empty: SQLite under home/catalog).")
     catalog_port: int = Field(8765, ge=1, le=65535, description="Where `make run` serves the catalog (127.0.0.1).")
+    catalog_workers: int = Field(2, ge=1, le=64, description="Catalog API worker processes.")
     gate_workers: int = Field(2, ge=1, le=16, description="Tables the gate validates at once (threads).")
     gate_examples: int = Field(5, ge=0, le=50, description="Failing values each check reports.")
 

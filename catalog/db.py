@@ -33,7 +33,9 @@ def database_url(settings: Settings | None = None) -> str:
 @cache
 def engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        created = create_engine(url, connect_args={"timeout": 30})
+        # As many connections as the API's worker threads (anyio's default 40): a request waiting for a
+        # connection would hold its thread while others wait for threads.
+        created = create_engine(url, connect_args={"timeout": 30}, pool_size=40, max_overflow=0)
         event.listen(created, "connect", _sqlite_pragmas)
         return created
     return create_engine(url, pool_pre_ping=True)

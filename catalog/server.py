@@ -13,9 +13,12 @@ def serve(port: int | None = None) -> int:
     """Run until interrupted (Ctrl-C)."""
     import uvicorn
 
-    from catalog.api import create_app
+    from catalog import db
 
-    port = port or get_settings().catalog_port
+    settings = get_settings()
+    port = port or settings.catalog_port
+    db.upgrade()  # once, before the workers start: they must not migrate side by side
     print(f"Catalog (资源目录) serving at {url(port)} — API docs at {url(port)}docs; Ctrl-C stops it", flush=True)
-    uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run("catalog.api:worker_app", factory=True, host="127.0.0.1", port=port, log_level="warning",
+                workers=settings.catalog_workers)
     return 0

@@ -8,10 +8,11 @@ from catalog import db, web
 from catalog.api import admin, data, directory, sharing, stats
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
+def create_app(database_url: str | None = None, *, migrate: bool = True) -> FastAPI:
     """The app over the catalog store at ``database_url`` (default: from settings), migrated first."""
     url = database_url or db.database_url()
-    db.upgrade(url)
+    if migrate:
+        db.upgrade(url)
     app = FastAPI(title="Blocklake 政务数据资源目录", version="1.0",
                   description="资源目录、共享统计、共享申请与数据接口。部门以 X-API-Key 访问；公众只可查看目录。")
     app.state.database_url = url
@@ -20,3 +21,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
         app.include_router(module.router)
     web.install(app)  # the Chinese web UI: directory, resource pages, applications, statistics
     return app
+
+
+def worker_app() -> FastAPI:
+    """The app of one uvicorn worker process; :func:`catalog.server.serve` migrated the store already."""
+    return create_app(migrate=False)

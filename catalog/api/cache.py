@@ -13,6 +13,9 @@ import time
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+from fastapi import Response
+from pydantic import BaseModel
+
 TTL_S = 5.0
 MAX_ENTRIES = 2048
 Value = TypeVar("Value")
@@ -32,6 +35,17 @@ def cached(key: Hashable, compute: Callable[[], Value]) -> Value:
             _entries.clear()
         _entries[key] = (now, value)
     return value
+
+
+class JSONBytes(Response):
+    """A response whose body is already-serialised JSON (the cached bytes)."""
+
+    media_type = "application/json"
+
+
+def cached_json(key: Hashable, compute: Callable[[], BaseModel]) -> JSONBytes:
+    """Like :func:`cached`, keeping the serialised body: a hit costs neither validation nor encoding."""
+    return JSONBytes(cached(key, lambda: compute().model_dump_json().encode()))
 
 
 def clear() -> None:

@@ -14,14 +14,15 @@ from catalog.models import Department, Resource
 router = APIRouter(prefix="/api/resources", tags=["directory"])
 
 
-@router.get("", response_model=Page, summary="Search the directory")
+@router.get("", response_model=Page, response_class=cache.JSONBytes, summary="Search the directory")
 def search(session: SessionDep, _who: PrincipalDep, q: str = Query("", max_length=100),
            share_type: str | None = None, layer: str | None = None, provider: str | None = None,
            classification: str | None = Query(None, max_length=32), limit: int = Query(50, ge=1, le=500),
-           offset: int = Query(0, ge=0)) -> Page:
+           offset: int = Query(0, ge=0)) -> cache.JSONBytes:
     """Full-text over name, abstract, code and provider; facets count the matches before the filters."""
     key = (str(session.get_bind().url), "search", q, share_type, layer, provider, classification, limit, offset)
-    return cache.cached(key, lambda: _search(session, q, share_type, layer, provider, classification, limit, offset))
+    return cache.cached_json(key, lambda: _search(session, q, share_type, layer, provider, classification, limit,
+                                                  offset))
 
 
 def _search(session: SessionDep, q: str, share_type: str | None, layer: str | None, provider: str | None,

@@ -14,9 +14,9 @@ from catalog.api.schemas import DayOut, FiguresOut, StatsOut
 router = APIRouter(prefix="/api/stats", tags=["statistics"])
 
 
-@router.get("", response_model=StatsOut, summary="Directory and sharing figures, now")
-def figures(session: SessionDep, _who: DepartmentDep) -> StatsOut:
-    return cache.cached((str(session.get_bind().url), "stats"), lambda: _figures_now(session))
+@router.get("", response_model=StatsOut, response_class=cache.JSONBytes, summary="Directory and sharing figures, now")
+def figures(session: SessionDep, _who: DepartmentDep) -> cache.JSONBytes:
+    return cache.cached_json((str(session.get_bind().url), "stats"), lambda: _figures_now(session))
 
 
 def _figures_now(session: SessionDep) -> StatsOut:
