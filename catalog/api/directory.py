@@ -21,12 +21,13 @@ def search(session: SessionDep, _who: PrincipalDep, q: str = Query("", max_lengt
            offset: int = Query(0, ge=0)) -> cache.JSONBytes:
     """Full-text over name, abstract, code and provider; facets count the matches before the filters."""
     key = (str(session.get_bind().url), "search", q, share_type, layer, provider, classification, limit, offset)
-    return cache.cached_json(key, lambda: _search(session, q, share_type, layer, provider, classification, limit,
-                                                  offset))
+    return cache.cached_json(key, lambda: find(session, q, share_type, layer, provider, classification, limit,
+                                               offset))
 
 
-def _search(session: SessionDep, q: str, share_type: str | None, layer: str | None, provider: str | None,
-            classification: str | None, limit: int, offset: int) -> Page:
+def find(session: SessionDep, q: str, share_type: str | None, layer: str | None, provider: str | None,
+         classification: str | None, limit: int, offset: int) -> Page:
+    """The search itself, for the API and the web pages."""
     matching = select(Resource.id).join(Resource.provider).where(Resource.active)
     if q:
         pattern = f"%{q}%"

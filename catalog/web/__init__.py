@@ -86,10 +86,10 @@ def directory_page(request: Request, session: SessionDep, who: WhoDep, q: str = 
     filters = {"q": q.strip()[:100], "share_type": share_type[:16], "layer": layer[:16], "provider": provider[:64],
                "classification": classification[:32]}
     number = max(_int(page, 1), 1)
-    found = directory.search(session=session, _who=who, q=filters["q"], share_type=filters["share_type"] or None,
-                             layer=filters["layer"] or None, provider=filters["provider"] or None,
-                             classification=filters["classification"] or None, limit=PAGE_SIZE,
-                             offset=(number - 1) * PAGE_SIZE)
+    found = directory.find(session=session, q=filters["q"], share_type=filters["share_type"] or None,
+                           layer=filters["layer"] or None, provider=filters["provider"] or None,
+                           classification=filters["classification"] or None, limit=PAGE_SIZE,
+                           offset=(number - 1) * PAGE_SIZE)
     names = dict(session.execute(select(Department.code, Department.name)).all())
     labels = {"share_type": {}, "layer": LAYERS, "provider": names, "classification": CLASSES}
     facets = [
