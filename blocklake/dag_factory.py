@@ -145,6 +145,21 @@ def block_base_dag(registry: Registry, *, pool: str | None) -> DAG:
     return dag
 
 
+@task
+def write_ops_report() -> str:
+    """The data operations report (数据运维报告): volumes, freshness, quality, sharing, match rates, overdue."""
+    from catalog.ops_report import write_ops_report as write
+
+    return str(write())
+
+
+def ops_report_dag() -> DAG:
+    with DAG(dag_id="ops_report", description="数据运维报告（每日）", schedule="@daily", start_date=START_DATE,
+             catchup=False, max_active_runs=1, default_args=DEFAULT_ARGS, tags=["report"]) as dag:
+        write_ops_report()
+    return dag
+
+
 def build_dags(registry: Registry | None = None) -> dict[str, DAG]:
     """Every DAG keyed by dag_id, ready for ``globals().update(...)`` in a DAG file."""
     settings = get_settings()
@@ -152,6 +167,7 @@ def build_dags(registry: Registry | None = None) -> dict[str, DAG]:
     pool = LAKE_WRITER_POOL if uses_single_writer(settings) else None
     dags = [ingest_dag(dept, pool=pool) for dept in registry.departments.values()]
     dags.append(block_base_dag(registry, pool=pool))
+    dags.append(ops_report_dag())
     return {dag.dag_id: dag for dag in dags}
 
 

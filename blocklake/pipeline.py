@@ -40,6 +40,7 @@ class RunSummary:
     mean_score: float | None
     report: Path
     directory: dict[str, float | int | None]
+    ops_report: Path | None
 
 
 def run_pipeline(scale: str | None = None, regenerate: bool = False) -> int:
@@ -106,7 +107,8 @@ def run_dags() -> list[str]:
     if bag.import_errors:
         raise BlocklakeError(f"DAG import errors: {bag.import_errors}")
     # dag.test() does not follow Asset schedules: run the consumer explicitly after its producers.
-    dag_ids = [*sorted(dag_id for dag_id in bag.dags if dag_id.startswith("ingest_")), "build_block_base"]
+    dag_ids = [*sorted(dag_id for dag_id in bag.dags if dag_id.startswith("ingest_")), "build_block_base",
+               "ops_report"]
     failed = []
     for number, dag_id in enumerate(dag_ids, start=1):
         clock = time.monotonic()
@@ -149,7 +151,14 @@ def summarize(settings: Settings, since: datetime, seconds: float) -> RunSummary
         mean_score=sum(score for *_, score in verdicts) / len(verdicts) if verdicts else None,
         report=report,
         directory=directory_figures(),
+        ops_report=_ops_report(),
     )
+
+
+def _ops_report() -> Path | None:
+    """Written by the ``ops_report`` DAG, the run's last."""
+    path = get_settings().home / "reports" / "ops.html"
+    return path if path.is_file() else None
 
 
 def directory_figures() -> dict[str, float | int | None]:
@@ -196,5 +205,7 @@ def _print_summary(settings: Settings, summary: RunSummary) -> None:
     print("  load ledger  : SELECT * FROM lake.meta.loads ORDER BY started_at DESC")
     print("  query it     : .venv/bin/blocklake sql \"SELECT raw_table, rows_inserted FROM lake.meta.loads\"")
     print(f"  quality      : {summary.report}")
+    if summary.ops_report:
+        print(f"  operations   : {summary.ops_report}")
     print(f"  catalog      : {catalog_url()} (API docs: {catalog_url()}docs)")
     print("  Airflow UI   : make ui")

@@ -52,7 +52,7 @@ def parsed(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_every_department_has_a_dag_and_no_import_errors(parsed: dict) -> None:
     registry = load_registry()
     assert parsed["errors"] == {}
-    expected = [f"ingest_{code}" for code in registry.departments] + ["build_block_base"]
+    expected = [f"ingest_{code}" for code in registry.departments] + ["build_block_base", "ops_report"]
     assert sorted(parsed["dags"]) == sorted(expected)
 
 

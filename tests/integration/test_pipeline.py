@@ -51,7 +51,8 @@ def test_run_succeeds_and_prints_the_summary(pipeline_run: tuple[Path, subproces
     registry = load_registry()
     assert f"{len(registry.departments)} departments, {registry.table_count} tables" in result.stdout
     progress = re.findall(r"^\[\s*\d+/\d+\] (\w+)\s+success\s+[\d.]+s$", result.stdout, re.MULTILINE)
-    assert sorted(progress) == sorted([f"ingest_{code}" for code in registry.departments] + ["build_block_base"])
+    assert sorted(progress) == sorted([f"ingest_{code}" for code in registry.departments]
+                                      + ["build_block_base", "ops_report"])
     assert re.search(r"^Block base: address_match_rate 0\.\d+, .*persons [\d,]+, .*events_closure_rate 0\.\d+",
                      result.stdout, re.MULTILINE)
 
@@ -128,3 +129,14 @@ def test_the_directory_registers_every_published_table(
         days = con.execute("SELECT count(*) FROM daily_stat WHERE scope = 'all'").fetchone()[0]
     assert codes["raw.police__resident"] == "1.01.001/000001" and codes["base.base_person"] == "1.01.001/000002"
     assert days == 1
+
+
+def test_the_operations_report_is_written_with_its_sections(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    home, result = pipeline_run
+    report = home / "reports" / "ops.html"
+    assert f"operations   : {home / 'reports'}" in result.stdout
+    page = report.read_text(encoding="utf-8")
+    for section in ("数据量", "时效性", "数据质量", "地址匹配率", "数据共享", "超期未办的共享申请"):
+        assert section in page, section
+    assert page.count("<svg") >= 4 and "police" in page
