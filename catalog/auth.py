@@ -58,6 +58,14 @@ def principal_for(session: Session, plain: str | None, *, now: datetime | None =
     return Principal(key.role, key.department)
 
 
+def key_is_valid(connection, plain: str, *, now: datetime | None = None) -> bool:
+    """The same test as :func:`principal_for`, on a bare connection (the API's fast path)."""
+    row = connection.execute(select(ApiKey.revoked_at, ApiKey.expires_at).where(ApiKey.key_hash == _digest(plain))
+                             ).first()
+    now = now or datetime.now(UTC)
+    return row is not None and row.revoked_at is None and (row.expires_at is None or _aware(row.expires_at) > now)
+
+
 def revoke(session: Session, key_id: int) -> bool:
     key = session.get(ApiKey, key_id)
     if key is None or key.revoked_at is not None:

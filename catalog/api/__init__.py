@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from catalog import db, web
-from catalog.api import admin, data, directory, sharing, stats
+from catalog.api import admin, cache, data, directory, sharing, stats
 
 
 def create_app(database_url: str | None = None, *, migrate: bool = True) -> FastAPI:
@@ -20,6 +20,7 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
     for module in (directory, sharing, stats, data, admin):
         app.include_router(module.router)
     web.install(app)  # the Chinese web UI: directory, resource pages, applications, statistics
+    app.add_middleware(cache.CachedGets, database_url=url)
     return app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -15,12 +15,12 @@ router = APIRouter(prefix="/api/resources", tags=["directory"])
 
 
 @router.get("", response_model=Page, response_class=cache.JSONBytes, summary="Search the directory")
-def search(session: SessionDep, _who: PrincipalDep, q: str = Query("", max_length=100),
+def search(request: Request, session: SessionDep, _who: PrincipalDep, q: str = Query("", max_length=100),
            share_type: str | None = None, layer: str | None = None, provider: str | None = None,
            classification: str | None = Query(None, max_length=32), limit: int = Query(50, ge=1, le=500),
            offset: int = Query(0, ge=0)) -> cache.JSONBytes:
     """Full-text over name, abstract, code and provider; facets count the matches before the filters."""
-    key = (str(session.get_bind().url), "search", q, share_type, layer, provider, classification, limit, offset)
+    key = cache.request_key(request.app.state.database_url, request.url.path, request.scope["query_string"])
     return cache.cached_json(key, lambda: find(session, q, share_type, layer, provider, classification, limit,
                                                offset))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from catalog import inventory, stats
 from catalog.api import cache
@@ -15,8 +15,9 @@ router = APIRouter(prefix="/api/stats", tags=["statistics"])
 
 
 @router.get("", response_model=StatsOut, response_class=cache.JSONBytes, summary="Directory and sharing figures, now")
-def figures(session: SessionDep, _who: DepartmentDep) -> cache.JSONBytes:
-    return cache.cached_json((str(session.get_bind().url), "stats"), lambda: _figures_now(session))
+def figures(request: Request, session: SessionDep, _who: DepartmentDep) -> cache.JSONBytes:
+    key = cache.request_key(request.app.state.database_url, request.url.path, request.scope["query_string"])
+    return cache.cached_json(key, lambda: _figures_now(session))
 
 
 def _figures_now(session: SessionDep) -> StatsOut:
