@@ -13,9 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-from markupsafe import Markup
 
-from blocklake import lake
+from blocklake import htmlpage, lake
 from blocklake.quality.checks import CYCLE_MAX_AGE
 from blocklake.quality.store import has_gate_record
 from blocklake.settings import get_settings
@@ -46,7 +45,7 @@ def write_ops_report(path: Path | None = None, *, now: datetime | None = None) -
     finally:
         con.close()
     sections += [_sharing(), _applications(settings.today)]
-    page = _PAGE.format(generated=now.strftime("%Y-%m-%d %H:%M UTC"), body="\n".join(sections))
+    page = htmlpage.page("Blocklake 数据运维报告", "数据量、时效性、质量、共享、地址匹配与超期申请。", sections)
     reports = settings.home / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     path = path or reports / f"ops-{now:%Y-%m-%d}.html"
@@ -58,7 +57,7 @@ def write_ops_report(path: Path | None = None, *, now: datetime | None = None) -
 def _volumes(con: duckdb.DuckDBPyConnection, now: datetime) -> str:
     rows = con.execute(VOLUMES, [now - timedelta(days=7)]).fetchall()
     chart = bar_chart([(department, int(count or 0)) for department, count in rows], title="入湖记录数")
-    return _section("数据量（近 7 天入湖记录数，按部门）", chart)
+    return htmlpage.section("数据量（近 7 天入湖记录数，按部门）", chart)
 
 
 def _freshness(con: duckdb.DuckDBPyConnection, now: datetime) -> str:
@@ -72,28 +71,29 @@ def _freshness(con: duckdb.DuckDBPyConnection, now: datetime) -> str:
             rows.append((f"{dept.name} · {table.title}", table.update_cycle,
                          loaded.strftime("%Y-%m-%d %H:%M") if loaded else "从未", "超期" if late else "正常"))
     late_count = sum(row[3] == "超期" for row in rows)
-    return _section(f"时效性（{late_count} 张表超过更新周期）", _table(["表", "更新周期", "最近入湖", "状态"], rows))
+    body = htmlpage.table(["表", "更新周期", "最近入湖", "状态"], rows)
+    return htmlpage.section(f"时效性（{late_count} 张表超过更新周期）", body)
 
 
 def _quality(con: duckdb.DuckDBPyConnection) -> str:
     if not has_gate_record(con):
-        return _section("数据质量", Markup("<p>质量闸门尚未运行。</p>"))
+        return htmlpage.section("数据质量", "<p>质量闸门尚未运行。</p>")
     rows = con.execute(SCORES).fetchall()
     blocked = [table for table, _, outcome in rows if outcome == "blocked"]
     chart = bar_chart([(table, round(score, 1)) for table, score, _ in rows[:15]], title="质量分最低的表",
                       value_format=lambda value: f"{value:.1f}")
     note = f"<p>被拦截、沿用上一版本的表：{html.escape('、'.join(blocked)) or '无'}</p>"
-    return _section("数据质量（最新评分，最低的 15 张表）", Markup(note) + chart)
+    return htmlpage.section("数据质量（最新评分，最低的 15 张表）", note + str(chart))
 
 
 def _match_rates(con: duckdb.DuckDBPyConnection) -> str:
     try:
         rows = con.execute(MATCH_RATES).fetchall()
     except duckdb.CatalogException:
-        return _section("地址匹配率", Markup("<p>底板尚未构建。</p>"))
+        return htmlpage.section("地址匹配率", "<p>底板尚未构建。</p>")
     chart = bar_chart([(f"{source}（{count:,}）", rate) for source, rate, count in rows], title="地址匹配率",
                       value_format=lambda value: f"{value:.1%}")
-    return _section("地址匹配率（按来源表）", chart)
+    return htmlpage.section("地址匹配率（按来源表）", chart)
 
 
 def _sharing() -> str:
@@ -108,7 +108,7 @@ def _sharing() -> str:
             ("接口调用", f"{total.api_calls:,}")]
     chart = bar_chart([(code, entry.records) for code, entry in sorted(figures["department"].items())],
                       title="各部门数据量")
-    return _section("数据共享", _table(["指标", "数值"], rows) + chart)
+    return htmlpage.section("数据共享", htmlpage.table(["指标", "数值"], rows) + str(chart))
 
 
 def _applications(today) -> str:
@@ -116,34 +116,5 @@ def _applications(today) -> str:
         overdue = sharing.overdue(session, today)
         rows = [(a.id, a.resource.code, a.resource.name, a.consumer.name, a.submitted_at.strftime("%Y-%m-%d"),
                  a.deadline.isoformat()) for a in overdue]
-    return _section(f"超期未办的共享申请（{len(rows)} 件）",
-                    _table(["申请", "资源代码", "资源", "申请部门", "提交日期", "办理时限"], rows))
-
-
-def _section(title: str, body: Markup | str) -> str:
-    return f"<section><h2>{html.escape(title)}</h2>{body}</section>"
-
-
-def _table(headers: list[str], rows: list[tuple]) -> Markup:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
-    empty = f'<tr><td colspan="{len(headers)}">（无）</td></tr>' if not rows else ""
-    return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{body}{empty}</tbody></table>")
-
-
-_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>Blocklake 数据运维报告</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; max-width: 1100px; }}
-table {{ border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }}
-th, td {{ border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; }}
-th {{ background: #f0f0f0; }}
-svg.chart {{ max-width: 100%; height: auto; display: block; }}
-svg.chart .bar {{ fill: #1d5fa8; }}
-svg.chart .line {{ fill: none; stroke: #1d5fa8; stroke-width: 2; }}
-svg.chart .grid {{ stroke: #d9dee5; }}
-</style></head>
-<body><h1>Blocklake 数据运维报告</h1><p>生成于 {generated}。</p>
-{body}
-</body></html>
-"""
+    return htmlpage.section(f"超期未办的共享申请（{len(rows)} 件）",
+                    htmlpage.table(["申请", "资源代码", "资源", "申请部门", "提交日期", "办理时限"], rows))

@@ -113,7 +113,8 @@ def model_specs(manifest_path: Path) -> list[ResourceSpec]:
         directory = meta["directory"]
         specs.append(ResourceSpec(
             source_key=f"{node['schema']}.{node['name']}", layer=node["schema"],
-            name=_title(node), provider_code=BUREAU["code"], classification=directory["classification"],
+            name=_title(node.get("description")) or node["name"], provider_code=BUREAU["code"],
+            classification=directory["classification"],
             share_type=directory["share_type"], share_conditions=directory.get("share_conditions"),
             legal_basis=directory.get("legal_basis"), open_to_public=directory.get("open_to_public", False),
             update_cycle=directory.get("update_cycle", "每日"), abstract=node.get("description", ""),
@@ -221,22 +222,17 @@ def _sync_items(resource: Resource, spec: ResourceSpec, columns: tuple[tuple[str
 def _item(item: DataItem | None, position: int, column: str, duckdb_type: str, spec: ResourceSpec) -> DataItem:
     item = item or DataItem(column_name=column)
     item.position = position
-    item.name = _item_title(spec.item_titles.get(column)) or column
+    item.name = _title(spec.item_titles.get(column)) or column
     item.type_code = DUCKDB_TYPE_CODES.get(duckdb_type.split("(")[0], "N" if duckdb_type.startswith("DECIMAL") else "C")
     item.sensitive = spec.sensitive.get(column)
     return item
 
 
-def _item_title(description: str | None) -> str | None:
-    """The Chinese title at the head of a column description (``居住楼栋代码（…）`` → ``居住楼栋代码``)."""
+def _title(description: str | None) -> str | None:
+    """The Chinese title at the head of a description (``居住楼栋代码（…）`` → ``居住楼栋代码``)."""
     if not description:
         return None
     return description.split("（")[0].split("：")[0].split("(")[0].strip()[:60] or None
-
-
-def _title(node: dict) -> str:
-    description = node.get("description") or node["name"]
-    return description.split("：")[0].split("（")[0].strip()[:60]
 
 
 def _upstream_sources(manifest: dict, unique_id: str) -> set[str]:

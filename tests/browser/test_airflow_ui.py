@@ -14,18 +14,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from blocklake import ui
 from blocklake.settings import get_settings
 from ingestion.registry import load_registry
+from tests.browser.conftest import fresh_page
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DAG_LIST_TIMEOUT_S = 120  # the DAG processor parses dags/ right after start; allow a slow machine
 UI_TIMEOUT_MS = 30_000
 
@@ -40,30 +38,10 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ui.RunningAirf
             running.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found; `make services` installs Chromium (browser tests never skip)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Page]:
-    """A fresh context (no session cookie); on failure the last screen is saved under tmp_path."""
-    context = browser.new_context()
-    context.set_default_timeout(UI_TIMEOUT_MS)
-    page = context.new_page()
-    failures_before = request.session.testsfailed
-    yield page
-    # The call phase has been reported by fixture teardown, so a failure of this test shows here.
-    if request.session.testsfailed > failures_before:
-        screenshot = tmp_path / "failure.png"
-        page.screenshot(path=str(screenshot), full_page=True)
-        print(f"screenshot of the failure: {screenshot}")
-    context.close()
+    with fresh_page(browser, request, tmp_path, timeout_ms=UI_TIMEOUT_MS) as opened:
+        yield opened
 
 
 def test_wrong_password_is_refused(airflow: ui.RunningAirflow, page: Page) -> None:

@@ -1,7 +1,7 @@
 """The catalog's web UI driven through headless Chromium like a user would: search the directory, open a
 resource, apply as a consuming department, approve as the provider, read the statistics.
 
-The app (API + web pages, as :func:`catalog.web.install` wires them) runs under uvicorn in a background
+The app (API + web pages, as :func:`catalog.api.create_app` wires them) runs under uvicorn in a background
 thread over the catalog API tests' lake; each test gets a fresh, logged-out browser context.
 """
 
@@ -15,18 +15,15 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from catalog.api import create_app
-from catalog.web import install
+from tests.browser.conftest import fresh_page
 from tests.conftest import free_port
 from tests.integration import test_catalog_api as api_tests
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 UI_TIMEOUT_MS = 15_000
 
 # The same lake and catalog as the API tests (departments alpha, beta, gamma; five resources).
@@ -37,8 +34,7 @@ keys = api_tests.keys
 @pytest.fixture(scope="module")
 def catalog_url(catalog_home: Path) -> Iterator[str]:
     """The catalog app under uvicorn on a free loopback port, for the whole module."""
-    app = create_app()
-    install(app)
+    app = create_app()  # API and web pages
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning",
                                            access_log=False))
     thread = threading.Thread(target=server.run, name="catalog-uvicorn", daemon=True)
@@ -56,29 +52,10 @@ def catalog_url(catalog_home: Path) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found; `make services` installs Chromium (browser tests never skip)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Page]:
-    """A fresh context (no session cookie); on failure the last screen is saved under tmp_path."""
-    context = browser.new_context(locale="zh-CN")
-    context.set_default_timeout(UI_TIMEOUT_MS)
-    page = context.new_page()
-    failures_before = request.session.testsfailed
-    yield page
-    if request.session.testsfailed > failures_before:
-        screenshot = tmp_path / "failure.png"
-        page.screenshot(path=str(screenshot), full_page=True)
-        print(f"screenshot of the failure: {screenshot}")
-    context.close()
+    with fresh_page(browser, request, tmp_path, timeout_ms=UI_TIMEOUT_MS, locale="zh-CN") as opened:
+        yield opened
 
 
 def test_search_the_directory_and_open_a_resource(catalog_url: str, page: Page) -> None:

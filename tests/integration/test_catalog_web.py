@@ -17,7 +17,6 @@ from catalog import db
 from catalog.api import create_app
 from catalog.api.deps import SESSION_COOKIE
 from catalog.models import Application
-from catalog.web import install
 from tests.integration import test_catalog_api as api_tests
 
 ORIGIN = {"Origin": "http://testserver"}
@@ -29,9 +28,7 @@ keys = api_tests.keys
 
 @pytest.fixture(scope="module")
 def app(catalog_home) -> FastAPI:
-    app = create_app()
-    install(app)
-    return app
+    return create_app()  # API and web pages
 
 
 @pytest.fixture(scope="module")
