@@ -74,20 +74,26 @@ def prepare_catalog(home: Path) -> str:
 
 
 async def load(base: str, key: str, rate: int, seconds: int) -> tuple[list[float], int]:
+    """Open-loop GETs at ``rate``/s over keep-alive connections; returns latencies (s) and failures."""
+    import aiohttp
+
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=rate, max_keepalive_connections=rate)
-    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, timeout=10, limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=rate)
+    timeout = aiohttp.ClientTimeout(total=10)
+    async with aiohttp.ClientSession(base, connector=connector, timeout=timeout,
+                                     headers={"X-API-Key": key}) as client:
 
         async def one(path: str) -> None:
             nonlocal errors
             started = time.perf_counter()
             try:
-                response = await client.get(path)
-                if response.status_code != 200:
-                    errors += 1
-                    return
-            except httpx.HTTPError:
+                async with client.get(path) as response:
+                    await response.read()
+                    if response.status != 200:
+                        errors += 1
+                        return
+            except (aiohttp.ClientError, TimeoutError):
                 errors += 1
                 return
             latencies.append(time.perf_counter() - started)

@@ -56,13 +56,20 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str | None = None) -> None:
-    """Migrate the store to the newest schema (idempotent)."""
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Migrate the store to the newest schema, or to ``revision`` (idempotent)."""
     url = url or database_url()
     with engine(url).begin() as connection:
         config = alembic_config(url)
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    with engine(url).begin() as connection:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
 
 
 @contextmanager

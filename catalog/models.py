@@ -69,6 +69,9 @@ class Resource(Base):
     open_conditions: Mapped[str | None] = mapped_column(Text)
     update_cycle: Mapped[str] = mapped_column(String(8))
     block_level: Mapped[str | None] = mapped_column(String(16))  # district … unit, for block resources
+    # The column holding each row's block code (street 9 digits … unit 23): rows belong to the street
+    # its first 9 digits name, and a street office's or community's share is a prefix of it.
+    block_column: Mapped[str | None] = mapped_column(String(128))
     publish_date: Mapped[date | None] = mapped_column(Date)
     related_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     upstream: Mapped[list[str]] = mapped_column(JSON, default=list)  # source keys this resource is built from
@@ -84,6 +87,7 @@ class Resource(Base):
                                                  cascade="all, delete-orphan")
     versions: Mapped[list[ResourceVersion]] = relationship(back_populates="resource",
                                                            order_by="ResourceVersion.snapshot_id.desc()")
+    street_counts: Mapped[list[StreetCount]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (UniqueConstraint("classification", "sequence"),)
 
@@ -102,6 +106,17 @@ class DataItem(Base):
     sensitive: Mapped[str | None] = mapped_column(String(32))  # resident_id | phone | person_name | person_address
 
     resource: Mapped[Resource] = relationship(back_populates="items")
+
+
+class StreetCount(Base):
+    """Records of a block resource's published version in one street (for the per-street figures)."""
+
+    __tablename__ = "street_count"
+
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True)
+    street_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    street_name: Mapped[str | None] = mapped_column(String(100))
+    records: Mapped[int] = mapped_column(BigInteger)
 
 
 class ResourceVersion(Base):

@@ -21,7 +21,7 @@ from blocklake import lake
 from blocklake.quality.store import published_snapshots
 from blocklake.settings import Settings, get_settings
 from catalog import db
-from catalog.models import AuditLog, DataItem, Department, Resource, ResourceVersion
+from catalog.models import AuditLog, DataItem, Department, Resource, ResourceVersion, StreetCount
 from ingestion.registry import Registry, load_registry, raw_table_name
 
 BUREAU = {"code": "bureau", "name": "深圳市南山区政务服务数据管理局", "uscc": "11440305MB2C000176", "kind": "bureau"}
@@ -51,6 +51,7 @@ class ResourceSpec:
     legal_basis: str | None = None
     open_to_public: bool = False
     block_level: str | None = None
+    block_column: str | None = None
     sensitive: dict[str, str] = field(default_factory=dict)
     item_titles: dict[str, str] = field(default_factory=dict)
     upstream: tuple[str, ...] = ()
@@ -73,7 +74,7 @@ def refresh(settings: Settings | None = None, *, registry: Registry | None = Non
     db.upgrade()
     con = lake.connect(settings, read_only=True)
     try:
-        facts = lake_facts(con, [spec.source_key for spec in specs])
+        facts = lake_facts(con, {spec.source_key: spec.block_column for spec in specs})
     finally:
         con.close()
     with db.session() as session:
@@ -94,7 +95,7 @@ def raw_specs(registry: Registry) -> list[ResourceSpec]:
                 provider_code=dept.code, classification=directory.classification, share_type=directory.share_type,
                 share_conditions=directory.share_conditions, share_method=directory.share_method,
                 legal_basis=directory.legal_basis, open_to_public=directory.open_to_public,
-                update_cycle=table.update_cycle, sensitive=dict(table.sensitive),
+                update_cycle=table.update_cycle, sensitive=dict(table.sensitive), block_column=table.block_column,
                 abstract=f"{dept.name}{table.title}（源表 {table.object}，{table.load.mode} 加载）",
             ))
     return specs
@@ -118,7 +119,8 @@ def model_specs(manifest_path: Path) -> list[ResourceSpec]:
             share_type=directory["share_type"], share_conditions=directory.get("share_conditions"),
             legal_basis=directory.get("legal_basis"), open_to_public=directory.get("open_to_public", False),
             update_cycle=directory.get("update_cycle", "每日"), abstract=node.get("description", ""),
-            block_level=meta.get("block_level"), sensitive=meta.get("sensitive", {}),
+            block_level=meta.get("block_level"), block_column=meta.get("block_column"),
+            sensitive=meta.get("sensitive", {}),
             item_titles={name: column.get("description", "") for name, column in node["columns"].items()},
             upstream=tuple(sorted(_upstream_sources(manifest, node["unique_id"]))),
         ))
@@ -132,13 +134,17 @@ class LakeFacts:
     record_count: int | None = None
     columns: tuple[tuple[str, str], ...] = ()
     quality_score: float | None = None
+    street_records: dict[str, int] = field(default_factory=dict)  # street code -> records (block resources)
+    street_names: dict[str, str] = field(default_factory=dict)
 
 
-def lake_facts(con: duckdb.DuckDBPyConnection, source_keys: list[str]) -> dict[str, LakeFacts]:
-    """For each table: its published snapshot, when that was published, rows and columns there, score."""
+def lake_facts(con: duckdb.DuckDBPyConnection, block_columns: dict[str, str | None]) -> dict[str, LakeFacts]:
+    """For each table (source key -> its block column, if any): its published snapshot, when that was
+    published, rows and columns there, score, and for block resources the rows per street."""
     published = published_snapshots(con)
+    names = _street_names(con, published.get(STREETS))
     facts = {}
-    for key in source_keys:
+    for key, block_column in block_columns.items():
         snapshot = published.get(key)
         if snapshot is None:
             facts[key] = LakeFacts(None)
@@ -151,8 +157,27 @@ def lake_facts(con: duckdb.DuckDBPyConnection, source_keys: list[str]) -> dict[s
             f"SELECT max(p.published_at), max(s.score) FROM {lake.LAKE}.meta.published AS p "
             f"LEFT JOIN {lake.LAKE}.quality.scores AS s USING (table_name, snapshot_id) "
             "WHERE p.table_name = ? AND p.snapshot_id = ?", [key, snapshot]).fetchone()
-        facts[key] = LakeFacts(snapshot, when, int(count), columns, score)
+        streets = _street_records(con, relation, block_column) if block_column else {}
+        facts[key] = LakeFacts(snapshot, when, int(count), columns, score, streets, names)
     return facts
+
+
+STREETS = "base.base_street"
+STREET_CODE_LENGTH = 9  # 440305001: block codes below a street begin with it (DESIGN.md, block hierarchy)
+
+
+def _street_records(con: duckdb.DuckDBPyConnection, relation: str, block_column: str) -> dict[str, int]:
+    rows = con.execute(
+        f'SELECT left("{block_column}", {STREET_CODE_LENGTH}) AS street, count(*) FROM {relation} '
+        f'WHERE length("{block_column}") >= {STREET_CODE_LENGTH} GROUP BY street').fetchall()
+    return dict(rows)
+
+
+def _street_names(con: duckdb.DuckDBPyConnection, snapshot: int | None) -> dict[str, str]:
+    if snapshot is None:
+        return {}
+    relation = f"{lake.LAKE}.{STREETS} AT (VERSION => {snapshot})"
+    return dict(con.execute(f"SELECT street_code, street_name FROM {relation}").fetchall())
 
 
 def _upsert_departments(session: Session, registry: Registry) -> dict[str, Department]:
@@ -189,7 +214,7 @@ def _upsert_resource(session: Session, spec: ResourceSpec, departments: dict[str
 
 def _apply_spec(resource: Resource, spec: ResourceSpec, provider: Department) -> None:
     for name in ("layer", "name", "abstract", "share_type", "share_conditions", "share_method", "legal_basis",
-                 "open_to_public", "update_cycle", "block_level"):
+                 "open_to_public", "update_cycle", "block_level", "block_column"):
         setattr(resource, name, getattr(spec, name))
     resource.provider = provider
     resource.upstream = list(spec.upstream)
@@ -205,6 +230,8 @@ def _apply_facts(session: Session, resource: Resource, spec: ResourceSpec, facts
     resource.last_updated_at = facts.published_at
     resource.publish_date = resource.publish_date or (facts.published_at or _now()).date()
     _sync_items(resource, spec, facts.columns)
+    resource.street_counts = [StreetCount(street_code=code, street_name=facts.street_names.get(code), records=records)
+                              for code, records in sorted(facts.street_records.items())]
     if not any(version.snapshot_id == facts.snapshot for version in resource.versions):
         session.add(ResourceVersion(resource=resource, snapshot_id=facts.snapshot, record_count=facts.record_count,
                                     quality_score=facts.quality_score, published_at=facts.published_at))

@@ -2,6 +2,8 @@
 one row per day and scope so trends can be plotted.
 
 Record sharing rate = records in shared resources (无条件 + 有条件) ÷ all records in the directory.
+Per street, the same figures count the rows of block resources (base and mart models with a block
+column) that lie in the street, so a street's rate says how much of its block data is shared.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from catalog.models import Application, CallLog, DailyStat, DataItem, Department, Resource
+from catalog.models import Application, CallLog, DailyStat, DataItem, Department, Resource, StreetCount
 
 SHARED = ("无条件共享", "有条件共享")
-SCOPES = ("all", "department", "classification", "block_level")
+SCOPES = ("all", "department", "classification", "block_level", "street")
 
 
 @dataclass
@@ -50,6 +52,7 @@ def current(session: Session, day: date | None = None) -> dict[str, dict[str, Fi
             entry.records += records
             entry.shared_records += records if row.share_type in SHARED else 0
             providers[scope][key].add(row.provider_id)
+    _add_streets(session, figures, providers, facts)
     for scope, keys in providers.items():
         for key, ids in keys.items():
             figures[scope][key].source_units = len(ids)
@@ -64,6 +67,26 @@ _RESOURCE_FACTS = (
            select(func.count(DataItem.id)).where(DataItem.resource_id == Resource.id).scalar_subquery().label("items"))
     .join(Department, Department.id == Resource.provider_id).where(Resource.active)
 )
+
+
+def _add_streets(session: Session, figures: dict[str, dict[str, Figures]], providers: dict[str, dict[str, set[int]]],
+                 facts: dict) -> None:
+    for resource_id, street, records in session.execute(select(StreetCount.resource_id, StreetCount.street_code,
+                                                               StreetCount.records)):
+        if (row := facts.get(resource_id)) is None:
+            continue
+        entry = figures["street"][street]
+        entry.resources += 1
+        entry.data_items += row.items
+        entry.records += records
+        entry.shared_records += records if row.share_type in SHARED else 0
+        providers["street"][street].add(row.provider_id)
+
+
+def street_names(session: Session) -> dict[str, str]:
+    """Street code -> name, as the lake's street table had them at the last refresh."""
+    return dict(session.execute(select(StreetCount.street_code, func.max(StreetCount.street_name))
+                                .group_by(StreetCount.street_code)).all())
 
 
 def record_day(session: Session, day: date | None = None) -> int:

@@ -74,6 +74,8 @@ class TableSpec(Strict):
     header_row: int = Field(1, ge=1, description="Excel: the 1-based row holding the column names.")
     footer_pattern: str | None = Field(None, description="Excel: regex of a total row; group 1 is the count.")
     freshness_column: str | None = Field(None, description="Timeliness: the column dating a record.")
+    block_column: str | None = Field(None, description="The column holding each row's block code (street 9 "
+                                     "digits, community 12, grid 15, building 19, unit 23): per-street figures.")
     quality: list[Check] = Field(default_factory=list, description="Checks beyond the derived ones.")
 
 

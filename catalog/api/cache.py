@@ -1,9 +1,11 @@
 """A short-lived response cache for the directory and the statistics.
 
 Both change only when the pipeline refreshes the directory (another process) or an application is
-decided here, yet they are the most requested pages. Answers are kept for ``TTL_S`` seconds and
-dropped at once when this process changes the store. Authentication is never cached: a revoked key
-stops working on its next request.
+decided here, yet they are the most requested pages. An answer is served as is for ``TTL_S`` seconds;
+after that, until ``STALE_S``, it is still served while one background thread recomputes it
+(stale-while-revalidate), so an expiry never makes a queue of requests wait on the store. Concurrent
+misses of one key compute it once. A change made by this process drops every answer at once.
+Authentication is never cached: a revoked key stops working on its next request.
 """
 
 from __future__ import annotations
@@ -11,30 +13,62 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from dataclasses import dataclass
 
 from fastapi import Response
 from pydantic import BaseModel
 
 TTL_S = 5.0
+STALE_S = 60.0
 MAX_ENTRIES = 2048
-Value = TypeVar("Value")
-_entries: dict[Hashable, tuple[float, object]] = {}
+Compute = Callable[[], bytes]
+
+
+@dataclass
+class _Entry:
+    stored_at: float
+    body: bytes
+    compute: Compute
+    refreshing: bool = False
+
+
+_entries: dict[Hashable, _Entry] = {}
+_flights: dict[Hashable, threading.Lock] = {}
 _lock = threading.Lock()
+_generation = 0  # bumped by clear(): a computation started before a change must not be stored after it
 
 
-def cached(key: Hashable, compute: Callable[[], Value]) -> Value:
-    now = time.monotonic()
+def lookup(key: Hashable) -> bytes | None:
+    """The cached body if fresh, or stale but young enough (then a refresh is started); else None."""
     with _lock:
-        hit = _entries.get(key)
-    if hit is not None and now - hit[0] < TTL_S:
-        return hit[1]  # type: ignore[return-value]
-    value = compute()
+        entry = _entries.get(key)
+        if entry is None:
+            return None
+        age = time.monotonic() - entry.stored_at
+        if age < TTL_S:
+            return entry.body
+        if age >= STALE_S:
+            return None
+        if not entry.refreshing:
+            entry.refreshing = True
+            threading.Thread(target=_refresh, args=(key, entry.compute, _generation), daemon=True,
+                             name="cache-refresh").start()
+        return entry.body
+
+
+def cached_bytes(key: Hashable, compute: Compute) -> bytes:
+    body = lookup(key)
+    if body is not None:
+        return body
     with _lock:
-        if len(_entries) >= MAX_ENTRIES:
-            _entries.clear()
-        _entries[key] = (now, value)
-    return value
+        flight = _flights.setdefault(key, threading.Lock())
+    with flight:  # one computes; those who came meanwhile find its answer
+        body = lookup(key)
+        if body is None:
+            generation = _generation
+            body = compute()
+            _store(key, body, compute, generation)
+    return body
 
 
 class JSONBytes(Response):
@@ -44,13 +78,35 @@ class JSONBytes(Response):
 
 
 def cached_json(key: Hashable, compute: Callable[[], BaseModel]) -> JSONBytes:
-    """Like :func:`cached`, keeping the serialised body: a hit costs neither validation nor encoding."""
-    return JSONBytes(cached(key, lambda: compute().model_dump_json().encode()))
+    """The serialised answer is kept: a hit costs neither validation nor encoding. ``compute`` must open
+    its own store session, since a refresh runs after the request that stored it has ended."""
+    return JSONBytes(cached_bytes(key, lambda: compute().model_dump_json().encode()))
 
 
 def clear() -> None:
+    global _generation
     with _lock:
+        _generation += 1
         _entries.clear()
+
+
+def _store(key: Hashable, body: bytes, compute: Compute, generation: int) -> None:
+    with _lock:
+        if generation != _generation:
+            return
+        if len(_entries) >= MAX_ENTRIES:
+            _entries.clear()
+            _flights.clear()
+        _entries[key] = _Entry(time.monotonic(), body, compute)
+
+
+def _refresh(key: Hashable, compute: Compute, generation: int) -> None:
+    try:
+        _store(key, compute(), compute, generation)
+    except Exception:  # the stale answer stays until STALE_S; the next miss raises the error to its caller
+        with _lock:
+            if (entry := _entries.get(key)) is not None:
+                entry.refreshing = False
 
 
 FAST_PATHS = {"/api/resources": False, "/api/stats": True}  # path -> needs a department's key
@@ -60,12 +116,6 @@ KEY_HEADER = b"x-api-key"
 def request_key(database_url: str, path: str, query_string: bytes) -> tuple[str, str, bytes]:
     """The cache key of a GET: the store, the path and the raw query (what the middleware can see)."""
     return (database_url, path, query_string)
-
-
-def peek(key: Hashable) -> object | None:
-    with _lock:
-        hit = _entries.get(key)
-    return hit[1] if hit is not None and time.monotonic() - hit[0] < TTL_S else None
 
 
 class CachedGets:
@@ -86,7 +136,7 @@ class CachedGets:
         needs_key = FAST_PATHS.get(scope.get("path", "")) if scope["type"] == "http" else None
         body = None
         if needs_key is not None and scope["method"] == "GET":
-            body = peek(request_key(self.database_url, scope["path"], scope.get("query_string", b"")))
+            body = lookup(request_key(self.database_url, scope["path"], scope.get("query_string", b"")))
         if body is None or not self._allowed(scope, needs_key):
             await self.app(scope, receive, send)
             return

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from catalog import db
 from catalog.api import cache
 from catalog.api.deps import PrincipalDep, SessionDep
 from catalog.api.schemas import Page, ResourceDetail, ResourceSummary
@@ -21,8 +22,13 @@ def search(request: Request, session: SessionDep, _who: PrincipalDep, q: str = Q
            offset: int = Query(0, ge=0)) -> cache.JSONBytes:
     """Full-text over name, abstract, code and provider; facets count the matches before the filters."""
     key = cache.request_key(request.app.state.database_url, request.url.path, request.scope["query_string"])
-    return cache.cached_json(key, lambda: find(session, q, share_type, layer, provider, classification, limit,
-                                               offset))
+    url = request.app.state.database_url
+
+    def compute() -> Page:
+        with db.session(url) as own:
+            return find(own, q, share_type, layer, provider, classification, limit, offset)
+
+    return cache.cached_json(key, compute)
 
 
 def find(session: SessionDep, q: str, share_type: str | None, layer: str | None, provider: str | None,

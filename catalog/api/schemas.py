@@ -128,6 +128,7 @@ class StatsOut(BaseModel):
     by_department: dict[str, FiguresOut]
     by_classification: dict[str, FiguresOut]
     by_block_level: dict[str, FiguresOut]
+    by_street: dict[str, FiguresOut] = Field(description="block resources' records per street code")
 
 
 class DayOut(FiguresOut):

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Query, Request
 
-from catalog import inventory, stats
+from catalog import db, inventory, stats
 from catalog.api import cache
 from catalog.api.deps import DepartmentDep, SessionDep
 from catalog.api.schemas import DayOut, FiguresOut, StatsOut
@@ -17,7 +17,13 @@ router = APIRouter(prefix="/api/stats", tags=["statistics"])
 @router.get("", response_model=StatsOut, response_class=cache.JSONBytes, summary="Directory and sharing figures, now")
 def figures(request: Request, session: SessionDep, _who: DepartmentDep) -> cache.JSONBytes:
     key = cache.request_key(request.app.state.database_url, request.url.path, request.scope["query_string"])
-    return cache.cached_json(key, lambda: _figures_now(session))
+    url = request.app.state.database_url
+
+    def compute() -> StatsOut:
+        with db.session(url) as own:
+            return _figures_now(own)
+
+    return cache.cached_json(key, compute)
 
 
 def _figures_now(session: SessionDep) -> StatsOut:
@@ -27,7 +33,7 @@ def _figures_now(session: SessionDep) -> StatsOut:
         return {key: _figures(entry) for key, entry in sorted(current.get(scope, {}).items())}
 
     return StatsOut(total=_figures(current["all"].get("*", stats.Figures())), by_department=out("department"),
-                    by_classification=out("classification"), by_block_level=out("block_level"))
+                    by_classification=out("classification"), by_block_level=out("block_level"), by_street=out("street"))
 
 
 @router.get("/inventory", summary="Data-element inventory (一数一源): who collects which element")

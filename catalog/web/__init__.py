@@ -300,6 +300,8 @@ def stats_page(request: Request, session: SessionDep, who: WhoDep) -> Response:
                                                                     if kv[0] in BLOCK_LEVELS else 99, kv[0]))
     trend = [(row.day.isoformat(), None if row.sharing_rate is None else row.sharing_rate * 100)
              for row in stats.history(session, "all", "*", 90)]
+    street_names = stats.street_names(session)
+    streets = [(street_names.get(code) or code, entry) for code, entry in sorted(figures["street"].items())]
     today = datetime.now(UTC).date().isoformat()
     if total.sharing_rate is not None and (not trend or trend[-1][0] != today):
         trend.append((today, total.sharing_rate * 100))  # today's live figure, until record_day stores it
@@ -310,11 +312,14 @@ def stats_page(request: Request, session: SessionDep, who: WhoDep) -> Response:
         "classes": bar_chart([(CLASSES.get(key, key), entry.resources) for key, entry in classes],
                              title="各分类资源数（个）"),
         "trend": line_chart(trend, title="数据共享率（近 90 天）", y_max=100, value_format=percent),
+        "streets": bar_chart([(name, entry.records) for name, entry in streets], title="各街道块数据量（条）"),
+        "street_rates": bar_chart([(name, round((entry.sharing_rate or 0) * 100, 1)) for name, entry in streets],
+                                  title="各街道块数据共享率（%）", value_format=lambda value: f"{value:.1f}%"),
     }
     return render(request, "stats.html", who, title="共享统计", total=total, totals=asdict(total), charts=charts,
                   departments=[(names.get(code, code), entry) for code, entry in departments],
                   classes=[(CLASSES.get(key, key), entry) for key, entry in classes],
-                  levels=[(BLOCK_LEVELS.get(key, key), entry) for key, entry in levels])
+                  levels=[(BLOCK_LEVELS.get(key, key), entry) for key, entry in levels], streets=streets)
 
 
 # Static, errors, helpers ----------------------------------------------------------------------------------

@@ -116,6 +116,7 @@ def test_apply_approve_and_read_the_statistics(catalog_url: str, page: Page, key
     expect(page.locator('[data-figure="已批准"]')).not_to_have_text("0")
     expect(page.locator("svg.chart").first).to_be_visible()
     expect(page.locator("svg.chart rect.bar").first).to_be_visible()
+    expect(page.locator("#by-street tbody tr")).to_have_count(2)  # the two streets alpha's places lie in
 
 
 def sign_in(page: Page, key: str) -> None:

@@ -30,6 +30,9 @@ def _department(code: str, uscc: str, tables: list[dict]) -> dict:
             "tables": [{"source": f"{code}_db", "update_cycle": "每年", **table} for table in tables]}
 
 
+GRIDS = ("440305001001001", "440305002003004")
+
+
 @pytest.fixture(scope="module")
 def catalog_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A lake with three departments' published tables, registered in a fresh catalog."""
@@ -43,8 +46,9 @@ def catalog_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     sqlite_execute(source, "CREATE TABLE people (id INTEGER, name TEXT, sfzh TEXT, phone TEXT)")
     sqlite_execute(source, "INSERT INTO people VALUES (?, ?, ?, ?)",
                    [(i, f"张{i}", VALID_ID, "13800138000") for i in range(1, 21)])
-    sqlite_execute(source, "CREATE TABLE places (id INTEGER, place TEXT)")
-    sqlite_execute(source, "INSERT INTO places VALUES (?, ?)", [(i, f"场所{i}") for i in range(1, 6)])
+    sqlite_execute(source, "CREATE TABLE places (id INTEGER, place TEXT, grid TEXT)")
+    sqlite_execute(source, "INSERT INTO places VALUES (?, ?, ?)",
+                   [(i, f"场所{i}", GRIDS[i % 2]) for i in range(1, 6)])
     sqlite_execute(source, "CREATE TABLE secrets (id INTEGER, note TEXT)")
     sqlite_execute(source, "INSERT INTO secrets VALUES (1, '内部')")
     for code in ("alpha", "beta", "gamma"):
@@ -55,7 +59,7 @@ def catalog_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                    "directory": {"classification": "1.01.001", "share_type": "有条件共享",
                                  "share_conditions": "限履职使用"}},
                   {"name": "places", "title": "场所", "object": "places", "primary_key": ["id"],
-                   "directory": {"classification": "2.01.001", "share_type": "无条件共享"}},
+                   "block_column": "grid", "directory": {"classification": "2.01.001", "share_type": "无条件共享"}},
                   {"name": "secrets", "title": "内部记录", "object": "secrets", "primary_key": ["id"],
                    "directory": {"classification": "3.01.001", "share_type": "不予共享",
                                  "legal_basis": "《中华人民共和国保守国家秘密法》第二十八条"}}],
@@ -224,6 +228,13 @@ def test_statistics_count_records_sharing_and_calls(client: TestClient, keys: di
     assert total["sharing_rate"] == pytest.approx(35 / 36)
     assert total["source_units"] == 3 and total["resources"] == 5
     assert total["api_calls"] >= 2 and total["approved_applications"] >= 2
+
+
+def test_statistics_per_street_count_the_rows_of_block_resources(client: TestClient, keys: dict[str, str]) -> None:
+    streets = client.get("/api/stats", headers=as_(keys["beta"])).json()["by_street"]
+    # alpha's places declare their grid column: ids 1, 3, 5 lie in street …002 and ids 2, 4 in …001.
+    assert {code: figures["records"] for code, figures in streets.items()} == {"440305001": 2, "440305002": 3}
+    assert streets["440305002"]["shared_records"] == 3 and streets["440305002"]["resources"] == 1
 
 
 def test_only_the_bureau_administers(client: TestClient, keys: dict[str, str]) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 
 from catalog import db, sharing
@@ -16,7 +17,8 @@ from catalog.models import DataItem, Department, Resource
 from tests.conftest import POSTGRES_DSN, TEST_USCC
 
 TABLES = {"department", "resource", "data_item", "resource_version", "application", "correction", "api_key",
-          "call_log", "audit_log", "daily_stat", "alembic_version"}
+          "call_log", "audit_log", "daily_stat", "street_count", "alembic_version"}
+HEAD = ScriptDirectory.from_config(db.alembic_config("sqlite://")).get_current_head()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -55,7 +57,27 @@ def test_migrations_create_every_table_and_are_idempotent(store_url: str) -> Non
     names = set(inspect(db.engine(store_url)).get_table_names())
     assert names >= TABLES
     with db.engine(store_url).connect() as con:
-        assert con.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert con.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+
+
+def test_each_migration_keeps_the_rows_already_stored_and_can_be_undone(store_url: str) -> None:
+    db.upgrade(store_url, "0001")
+    with db.engine(store_url).begin() as con:
+        con.execute(text("INSERT INTO department (id, code, name, uscc, kind) VALUES (1, 'alpha', '甲局', :uscc, 'x')"),
+                    {"uscc": TEST_USCC})
+        con.execute(text("INSERT INTO resource (id, code, classification, sequence, source_key, layer, name, "
+                         "provider_id, abstract, format, share_type, share_method, open_to_public, update_cycle, "
+                         "related_codes, upstream, active, registered_at) VALUES (1, '1.01.001/000001', '1.01.001', "
+                         "1, 'raw.a__b', 'raw', '人口', 1, '', '数据库', '无条件共享', '接口', false, '每日', '[]', "
+                         "'[]', true, CURRENT_TIMESTAMP)"))
+    db.upgrade(store_url)
+    with db.session(store_url) as session:
+        kept = session.scalar(select(Resource).where(Resource.code == "1.01.001/000001"))
+        assert kept.name == "人口" and kept.block_column is None and kept.street_counts == []
+    db.downgrade(store_url, "0001")
+    assert "street_count" not in inspect(db.engine(store_url)).get_table_names()
+    with db.engine(store_url).connect() as con:
+        assert con.execute(text("SELECT name FROM resource")).scalar() == "人口"
 
 
 def test_two_racing_approvals_cannot_both_win(store_url: str) -> None:

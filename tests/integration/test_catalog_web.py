@@ -189,10 +189,13 @@ def test_not_found_pages_are_chinese_and_the_api_keeps_json(client: TestClient) 
 def test_the_statistics_page(app: FastAPI, keys: dict[str, str]) -> None:
     html = logged_in(app, keys["beta"]).get("/stats").text
     for text in ("数源单位", "资源数", "信息项", "数据量", "共享数据量", "数据共享率", "申请数", "已批准", "接口调用",
-                 "各部门数据量", "各分类资源数", "数据共享率趋势", "按板块层级", "基础信息资源", "测试alpha局"):
+                 "各部门数据量", "各分类资源数", "数据共享率趋势", "按板块层级", "基础信息资源", "测试alpha局",
+                 "各街道块数据量", "各街道块数据共享率", "按街道"):
         assert text in html, text
     assert 'data-figure="数据共享率">97.2%<' in html  # 35 of 36 records are in shared resources
-    assert html.count("<svg") == 3 and "<script" not in html
+    assert html.count("<svg") == 5 and "<script" not in html
+    by_street = html[html.index('id="by-street"'):]
+    assert "<td>440305002</td>" in by_street and "<td>440305001</td>" in by_street
 
 
 @contextmanager

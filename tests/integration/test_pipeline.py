@@ -131,6 +131,29 @@ def test_the_directory_registers_every_published_table(
     assert days == 1
 
 
+def test_per_street_figures_count_each_block_resources_rows_in_its_street(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    home, _ = pipeline_run
+    import sqlite3
+
+    with sqlite3.connect(home / "catalog" / "catalog.sqlite") as con:
+        counted = dict(con.execute(
+            "SELECT c.street_code, c.records FROM street_count AS c JOIN resource AS r ON r.id = c.resource_id "
+            "WHERE r.source_key = 'base.base_person'").fetchall())
+        names = dict(con.execute("SELECT street_code, street_name FROM street_count").fetchall())
+        per_street = dict(con.execute(
+            "SELECT key, records FROM daily_stat WHERE scope = 'street'").fetchall())
+        block_resources = con.execute("SELECT count(*) FROM resource WHERE block_column IS NOT NULL").fetchone()[0]
+    in_lake = dict(lake_query(home, "SELECT left(residence_grid_code, 9), count(*) FROM lake.base.base_person "
+                                    "WHERE residence_grid_code IS NOT NULL GROUP BY ALL"))
+    assert counted == in_lake and len(counted) >= 2
+    streets = dict(lake_query(home, "SELECT street_code, street_name FROM lake.base.base_street"))
+    assert names == {code: streets[code] for code in names}
+    assert block_resources == 12  # 10 base and mart models, natres's buildings and units
+    # A street's records are the sum over every block resource; the persons alone are part of it.
+    assert all(per_street[code] >= count for code, count in counted.items())
+
+
 def test_the_operations_report_is_written_with_its_sections(
         pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     home, result = pipeline_run
