@@ -47,3 +47,7 @@ class SchemaDriftError(BlocklakeError):
 
 class LakeError(BlocklakeError):
     """The lake could not be opened or written."""
+
+
+class ExportError(BlocklakeError):
+    """A bundle could not be built or delivered; nothing was delivered."""

@@ -1,11 +1,19 @@
-"""Display masks for personal information (DESIGN.md, 个人信息): what may appear on a screen, in a
-report or in a log line instead of the value itself.
+"""Personal information (DESIGN.md, 个人信息): display masks — what may appear on a screen, in a
+report, an export or a log line instead of the value itself — and keyed pseudonyms for linkage.
 
 ID: first 6 + ``********`` + last 4; phone: first 3 + ``****`` + last 4; name: surname + ``*``.
+Pseudonym: HMAC-SHA256 of the value under a key per consuming department, so one department can link
+its extracts over time but two departments cannot link theirs to each other.
+
+Each rule exists twice: in Python (:func:`mask`, :func:`pseudonym`) and as a DuckDB SQL expression
+(:func:`sql_mask`, :func:`sql_pseudonym`) for exports and the SQL endpoint, where rows never pass
+through Python; tests hold the two to each other.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 
 
@@ -42,3 +50,39 @@ MASKS: dict[str, Callable[[str], str]] = {
 def mask(kind: str | None, value: str) -> str:
     """``value`` masked for its sensitive ``kind``; unchanged when the kind is not personal."""
     return MASKS[kind](value) if kind in MASKS else value
+
+
+LINKAGE_KINDS = ("resident_id", "phone", "mobile")  # identifiers a consumer may need to join on
+
+
+def consumer_key(secret: bytes, consumer_code: str) -> bytes:
+    """The pseudonym key of one consuming department, derived from the bureau's secret."""
+    return hmac.new(secret, f"blocklake-pseudonym:{consumer_code}".encode(), hashlib.sha256).digest()
+
+
+def pseudonym(key: bytes, value: str) -> str:
+    return hmac.new(key, value.strip().encode(), hashlib.sha256).hexdigest()
+
+
+def sql_mask(kind: str | None, column: str) -> str:
+    """A DuckDB expression showing ``column`` (SQL, quoted) as :func:`mask` would; NULL stays NULL."""
+    text = f"trim(CAST({column} AS VARCHAR))"
+    rules = {
+        "resident_id": f"CASE WHEN length({text}) > 10 THEN left({text}, 6) || '********' || right({text}, 4) "
+                       f"ELSE repeat('*', length({text})) END",
+        "phone": f"CASE WHEN length({text}) > 7 THEN left({text}, 3) || '****' || right({text}, 4) "
+                 f"ELSE repeat('*', length({text})) END",
+        "person_name": f"CASE WHEN {text} = '' THEN '' ELSE left({text}, 1) || '*' END",
+        "person_address": f"CASE WHEN {text} = '' THEN '' ELSE left({text}, length({text}) // 2) || '…' END",
+    }
+    rules["mobile"] = rules["phone"]
+    return rules.get(kind, column)
+
+
+def sql_pseudonym(key: bytes, column: str) -> str:
+    """HMAC-SHA256 (RFC 2104) in DuckDB SQL, equal to :func:`pseudonym`: DuckDB has SHA-256 but no HMAC."""
+    block = key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
+    inner = bytes(byte ^ 0x36 for byte in block).hex()
+    outer = bytes(byte ^ 0x5C for byte in block).hex()
+    message = f"encode(trim(CAST({column} AS VARCHAR)))"
+    return f"sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || {message})))"

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from blocklake.errors import ConfigError
@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     catalog_workers: int = Field(2, ge=1, le=64, description="Catalog API worker processes.")
     gate_workers: int = Field(2, ge=1, le=16, description="Tables the gate validates at once (threads).")
     gate_examples: int = Field(5, ge=0, le=50, description="Failing values each check reports.")
+    export_root: Path | None = Field(None, description="Folder of delivered bundles (empty: home/exports).")
+    export_target: str = Field("", description="Empty: folders under export_root; s3://bucket/prefix/ delivers "
+                               "to a bucket, whose name may hold {consumer} (one bucket per consumer).")
+    export_secret: SecretStr = Field(SecretStr(""), description="Key of the pseudonyms (HMAC) in exports; "
+                                     "empty: a random key kept in home/secrets/export-hmac.key.")
+    export_inline_rows: int = Field(10_000, ge=0, description="Up to this many rows the SQL files carry "
+                                    "INSERTs; above it, a CSV beside them with COPY / LOAD DATA.")
 
     @field_validator("lake_catalog")
     @classmethod
@@ -79,6 +86,10 @@ class Settings(BaseSettings):
     @property
     def lake_on_s3(self) -> bool:
         return self.lake_data_uri.startswith("s3://")
+
+    @property
+    def exports_path(self) -> Path:
+        return self.export_root or self.home / "exports"
 
     @property
     def sources_path(self) -> Path:

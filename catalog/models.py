@@ -38,7 +38,7 @@ class Department(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)  # unknown for offices registered from the lake
     contact: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="department")  # bureau | department | street | community
     block_code: Mapped[str | None] = mapped_column(String(12))  # a street office's or community's division code
@@ -195,6 +195,30 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     department: Mapped[Department] = relationship()
+
+
+class Export(Base):
+    """A bundle delivered to a consumer: one per application and published snapshot, never re-sent."""
+
+    __tablename__ = "export"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    snapshot_id: Mapped[int] = mapped_column(BigInteger)
+    items: Mapped[list[str]] = mapped_column(JSON)
+    masked: Mapped[dict[str, str]] = mapped_column(JSON)  # column -> how it was masked or pseudonymised
+    block_scope: Mapped[str | None] = mapped_column(String(23))  # the block-code prefix rows were limited to
+    rows: Mapped[int] = mapped_column(BigInteger)
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    location: Mapped[str] = mapped_column(String(500))
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # of the rows delivered: unchanged data is not re-sent
+    unchanged: Mapped[bool] = mapped_column(Boolean, default=False)  # recorded, not sent: same rows as before
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("application_id", "snapshot_id"),)
 
 
 class CallLog(Base):

@@ -75,10 +75,11 @@ def refresh(settings: Settings | None = None, *, registry: Registry | None = Non
     con = lake.connect(settings, read_only=True)
     try:
         facts = lake_facts(con, {spec.source_key: spec.block_column for spec in specs})
+        blocks = block_units(con)
     finally:
         con.close()
     with db.session() as session:
-        departments = _upsert_departments(session, registry)
+        departments = _upsert_departments(session, registry, blocks)
         new_codes = [code for spec in specs if (code := _upsert_resource(session, spec, departments, facts))]
         session.add(AuditLog(at=_now(), actor="system", action="refresh_directory", object_type="directory",
                              object_id="*", detail={"resources": len(specs), "new_codes": new_codes}))
@@ -180,9 +181,30 @@ def _street_names(con: duckdb.DuckDBPyConnection, snapshot: int | None) -> dict[
     return dict(con.execute(f"SELECT street_code, street_name FROM {relation}").fetchall())
 
 
-def _upsert_departments(session: Session, registry: Registry) -> dict[str, Department]:
+BLOCK_UNITS = {  # lake table -> (kind, code column, name column, suffix of the office's name)
+    "base.base_street": ("street", "street_code", "street_name", "办事处"),
+    "base.base_community": ("community", "community_code", "community_name", "社区居委会"),
+}
+
+
+def block_units(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
+    """Street offices and community committees, from the published street and community tables: they
+    consume data about their own block (回流), so they are departments of the directory too."""
+    published = published_snapshots(con)
+    units = []
+    for table, (kind, code_column, name_column, suffix) in BLOCK_UNITS.items():
+        if (snapshot := published.get(table)) is None:
+            continue
+        rows = con.execute(f"SELECT {code_column}, {name_column} FROM {lake.LAKE}.{table} AT (VERSION => {snapshot}) "
+                           f"ORDER BY {code_column}").fetchall()
+        units += [{"code": f"{kind}_{code}", "name": f"{name}{suffix}", "kind": kind, "block_code": code}
+                  for code, name in rows]
+    return units
+
+
+def _upsert_departments(session: Session, registry: Registry, blocks: list[dict[str, str]]) -> dict[str, Department]:
     wanted = [BUREAU, *({"code": d.code, "name": d.name, "uscc": d.uscc, "contact": d.contact, "kind": "department"}
-                        for d in registry.departments.values())]
+                        for d in registry.departments.values()), *blocks]
     existing = {dept.code: dept for dept in session.scalars(select(Department))}
     for values in wanted:
         dept = existing.get(values["code"]) or Department(code=values["code"])

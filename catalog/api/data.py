@@ -10,9 +10,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import select
 
 from blocklake import lake, masking
+from catalog import grants
 from catalog.api.deps import DepartmentDep, SessionDep
 from catalog.api.schemas import RowsOut
-from catalog.models import Application, CallLog, Resource
+from catalog.models import CallLog, Resource
 from catalog.register import LINEAGE_COLUMNS
 
 router = APIRouter(prefix="/api/data", tags=["data"])
@@ -40,15 +41,10 @@ def rows(code: str, request: Request, session: SessionDep, who: DepartmentDep,
 
 def _approved_items(session: SessionDep, resource: Resource, who) -> list[str]:
     """The union of the items of the caller's approved applications for this resource (admin: all)."""
-    if who.is_admin:
-        return [item.column_name for item in resource.items]
-    granted = session.scalars(select(Application).where(
-        Application.resource_id == resource.id, Application.consumer_id == who.department.id,
-        Application.status == "approved"))
-    approved = {column for application in granted for column in application.items}
-    if not approved:
+    grant = grants.grant_for(session, who, resource)
+    if grant is None or not grant.items:
         raise HTTPException(403, f"no approved application of {who.actor} for {resource.code}")
-    return [item.column_name for item in resource.items if item.column_name in approved]
+    return list(grant.items)
 
 
 def _read(request: Request, resource: Resource, items: list[str], limit: int, offset: int) -> list[dict]:

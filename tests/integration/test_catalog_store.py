@@ -17,7 +17,7 @@ from catalog.models import DataItem, Department, Resource
 from tests.conftest import POSTGRES_DSN, TEST_USCC
 
 TABLES = {"department", "resource", "data_item", "resource_version", "application", "correction", "api_key",
-          "call_log", "audit_log", "daily_stat", "street_count", "alembic_version"}
+          "call_log", "audit_log", "daily_stat", "street_count", "export", "alembic_version"}
 HEAD = ScriptDirectory.from_config(db.alembic_config("sqlite://")).get_current_head()
 
 
