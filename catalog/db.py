@@ -58,18 +58,28 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
     """Migrate the store to the newest schema, or to ``revision`` (idempotent)."""
-    url = url or database_url()
-    with engine(url).begin() as connection:
-        config = alembic_config(url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    _migrate(url or database_url(), command.upgrade, revision)
 
 
 def downgrade(url: str, revision: str) -> None:
-    with engine(url).begin() as connection:
-        config = alembic_config(url)
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+    _migrate(url, command.downgrade, revision)
+
+
+def _migrate(url: str, step, revision: str) -> None:
+    with engine(url).connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # SQLite alters a table by copying it; its foreign keys would refuse the copy's drop
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # the pragma is ignored inside a transaction; end the one it began
+        try:
+            with connection.begin():
+                config = alembic_config(url)
+                config.attributes["connection"] = connection
+                step(config, revision)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 @contextmanager
