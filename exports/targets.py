@@ -97,9 +97,12 @@ class S3Target:
         _check_files(staged)
         uploaded = []
         try:
+            if not self.client.bucket_exists(bucket):
+                raise ExportError(f"bucket {bucket} does not exist; create it for the consumer, or change "
+                                  "BLOCKLAKE_EXPORT_TARGET")
             for path in sorted(staged.iterdir(), key=lambda p: p.name == MANIFEST):  # the manifest last
                 key = f"{prefix}/{path.name}"
-                self.client.upload_file(str(path), bucket, key)
+                self.client.fput_object(bucket, key, str(path))
                 uploaded.append(key)
         except Exception as exc:
             self._delete(bucket, uploaded)
@@ -109,18 +112,17 @@ class S3Target:
 
     def withdraw(self, location: str) -> None:
         bucket, _, prefix = location.removeprefix("s3://").partition("/")
-        listed = self.client.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
-        self._delete(bucket, [item["Key"] for item in listed])
+        listed = self.client.list_objects(bucket, prefix=prefix, recursive=True)
+        self._delete(bucket, [item.object_name for item in listed])
 
     @property
     def client(self):
         if self._client is None:
-            import boto3
+            from minio import Minio
 
-            scheme = "https" if self.settings.s3_use_ssl else "http"
-            self._client = boto3.client(
-                "s3", endpoint_url=f"{scheme}://{self.settings.s3_endpoint}", region_name=self.settings.s3_region,
-                aws_access_key_id=self.settings.s3_access_key, aws_secret_access_key=self.settings.s3_secret_key)
+            self._client = Minio(self.settings.s3_endpoint, access_key=self.settings.s3_access_key,
+                                 secret_key=self.settings.s3_secret_key, secure=self.settings.s3_use_ssl,
+                                 region=self.settings.s3_region)
         return self._client
 
     def _where(self, relative: PurePosixPath) -> tuple[str, str]:
@@ -130,8 +132,8 @@ class S3Target:
         return bucket, "/".join(part for part in (prefix.strip("/"), str(relative)) if part)
 
     def _delete(self, bucket: str, keys: list[str]) -> None:
-        if keys:
-            self.client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in keys]})
+        for key in keys:
+            self.client.remove_object(bucket, key)
 
 
 def safe_join(root: Path, relative: PurePosixPath) -> Path:

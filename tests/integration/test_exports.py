@@ -10,7 +10,7 @@ import re
 import subprocess
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 import polars
@@ -19,17 +19,20 @@ import pyarrow.parquet as pq
 import pymysql
 import pytest
 import yaml
+from minio import Minio
 from sqlalchemy import select
 
 from blocklake import lake
+from blocklake.errors import ExportError
 from blocklake.quality.identifiers import is_valid_resident_id
 from blocklake.settings import get_settings
 from catalog import db, sharing
 from catalog.models import Application, AuditLog, Department, Export, Resource
 from catalog.register import refresh
 from exports import service
+from exports.targets import FolderTarget, safe_join
 from ingestion.runner import load_table
-from tests.conftest import POSTGRES_DSN, TEST_USCC, sqlite_execute
+from tests.conftest import POSTGRES_DSN, TEST_USCC, S3Server, sqlite_execute
 
 VALID_IDS = ("11010519491231002X", "440305199001011237", "440305198512120016")
 GRIDS = ("440305001001001", "440305002003004")
@@ -376,3 +379,79 @@ def _typed_parquet(folder: Path) -> tuple:
     con.execute(f"CREATE VIEW typed AS SELECT * REPLACE (CAST(to_json(pair) AS VARCHAR) AS pair, hex(raw) AS raw) "
                 f"FROM read_parquet('{folder / 'typed.parquet'}')")
     return _normal(con.execute(_typed_checksum("duckdb")).fetchone())
+
+
+def test_delivery_to_the_consumers_s3_bucket_puts_the_manifest_last(export_home: Path, s3_server: S3Server,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    client = Minio(s3_server.endpoint, access_key=s3_server.access_key, secret_key=s3_server.secret_key, secure=False)
+    client.make_bucket("exports-beta")
+    for name, value in {"EXPORT_TARGET": "s3://exports-{consumer}/bundles/", "S3_ENDPOINT": s3_server.endpoint,
+                        "S3_ACCESS_KEY": s3_server.access_key, "S3_SECRET_KEY": s3_server.secret_key}.items():
+        monkeypatch.setenv(f"BLOCKLAKE_{name}", value)
+    get_settings.cache_clear()
+    try:
+        number = approve("beta", "places", ["id", "place"])
+        results = [r for r in service.export_due() if r.delivery.application_id == number]
+    finally:
+        get_settings.cache_clear()
+    assert [r.status for r in results] == ["delivered"]
+    location = results[0].location
+    assert location.startswith("s3://exports-beta/bundles/beta/2.01.001_000001/application-")
+    prefix = location.removeprefix("s3://exports-beta/")
+    listed = client.list_objects("exports-beta", prefix=prefix, recursive=True)
+    names = {item.object_name.rsplit("/", 1)[1] for item in listed}
+    assert names == {"alpha__places.parquet", "postgres.sql", "mysql.sql", "manifest.json"}
+    manifest = json.loads(client.get_object("exports-beta", prefix + "manifest.json").read())
+    parquet = client.get_object("exports-beta", prefix + "alpha__places.parquet").read()
+    import hashlib
+
+    assert hashlib.sha256(parquet).hexdigest() == manifest["files"]["alpha__places.parquet"]["sha256"]
+
+
+def test_a_missing_bucket_delivers_nothing_and_records_nothing(export_home: Path, s3_server: S3Server,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"EXPORT_TARGET": "s3://no-such-bucket-{consumer}/", "S3_ENDPOINT": s3_server.endpoint,
+                        "S3_ACCESS_KEY": s3_server.access_key, "S3_SECRET_KEY": s3_server.secret_key}.items():
+        monkeypatch.setenv(f"BLOCKLAKE_{name}", value)
+    get_settings.cache_clear()
+    try:
+        number = approve("gamma", "people", ["id"])
+        results = [r for r in service.export_due() if r.delivery.application_id == number]
+    finally:
+        get_settings.cache_clear()
+    assert [r.status for r in results] == ["failed"] and "does not exist" in results[0].error
+    with db.session() as session:
+        assert session.scalar(select(Export).where(Export.application_id == number)) is None
+        session.get(Application, number).status = "withdrawn"
+
+
+@pytest.mark.parametrize("relative", ["../x", "beta/../../x", "/etc", ".."])
+def test_paths_outside_the_export_root_are_refused(tmp_path: Path, relative: str) -> None:
+    with pytest.raises(ExportError):
+        safe_join(tmp_path, PurePosixPath(relative))
+
+
+def test_a_symlink_in_the_export_folder_is_never_followed(tmp_path: Path) -> None:
+    root, outside = tmp_path / "exports", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "beta").symlink_to(outside, target_is_directory=True)
+    target = FolderTarget(root)
+    staged = target.staging()
+    (staged / "manifest.json").write_text("{}")
+    with pytest.raises(ExportError, match="symlink"):
+        target.publish(staged, PurePosixPath("beta", "2.01.001_000001", "application-1", "snapshot-1"))
+    assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize(("field", "value"), [("consumer_code", "../../etc"), ("consumer_code", "/abs"),
+                                              ("resource_code", "../../x/000001"), ("resource_code", "1.01/../../x")])
+def test_hostile_consumer_or_resource_names_are_refused(field: str, value: str) -> None:
+    from exports.plan import Delivery
+    from exports.targets import bundle_path
+
+    fields = {"application_id": 1, "consumer_id": 1, "resource_id": 1, "consumer_code": "beta", "consumer_name": "乙",
+              "resource_code": "2.01.001/000001", "resource_name": "x", "source_key": "raw.x", "snapshot_id": 1,
+              "items": ("id",), field: value}
+    with pytest.raises(ExportError, match="refusing"):
+        bundle_path(Delivery(**fields))
