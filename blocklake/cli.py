@@ -62,10 +62,22 @@ def _parser() -> argparse.ArgumentParser:
     quality.add_argument("--out", type=Path, default=None, help="default: $BLOCKLAKE_HOME/reports/quality.html")
     quality.set_defaults(command=_quality)
 
-    sql = commands.add_parser("sql", help="run a read-only SQL query against the lake (attached as `lake`)")
+    operator = ("Views raw.*, base.*, marts.* read each table's published version: every column but lineage, "
+                "nothing masked, and the lake itself is attached as `lake` (e.g. lake.meta.loads). This is for "
+                "the bureau's operator, who has file access to the lake anyway; departments use POST /api/sql. "
+                "The session is locked: no other files, settings or extensions.")
+    sql = commands.add_parser("sql", help="a read-only SQL query over the published tables", description=operator)
     sql.add_argument("query")
-    sql.add_argument("--max-rows", type=int, default=50)
+    sql.add_argument("--format", choices=["table", "csv", "parquet"], default="table",
+                     help="table: printed aligned; csv/parquet: the whole result written by DuckDB's COPY")
+    sql.add_argument("--output", type=Path, help="file for csv/parquet (csv default: standard output)")
+    sql.add_argument("--max-rows", type=int, default=50, help="rows a table shows (default 50)")
     sql.set_defaults(command=_sql)
+
+    shell = commands.add_parser("shell", help="an interactive read-only SQL prompt over the published tables",
+                                description=operator + " Statements end with ';'; .tables lists the views; .quit.")
+    shell.add_argument("--max-rows", type=int, default=50, help="rows a result shows (default 50)")
+    shell.set_defaults(command=_shell)
 
     run = commands.add_parser("run", help="generate if needed, then run every ingest DAG through Airflow")
     run.add_argument("--scale", choices=["tiny", "demo", "district", "city"], default=None)
@@ -180,19 +192,30 @@ def _quality(args: argparse.Namespace) -> int:
 
 
 def _sql(args: argparse.Namespace) -> int:
-    import duckdb
+    from blocklake import readonly
 
-    from blocklake import lake
-
-    con = lake.connect(get_settings(), read_only=True)
-    try:
-        con.sql(args.query).show(max_rows=args.max_rows, max_width=200)
-    except duckdb.Error as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if args.format == "table" and args.output is not None:
+        print("error: --output is for --format csv or parquet", file=sys.stderr)
         return 2
-    finally:
-        con.close()
+    if args.format == "parquet" and args.output is None:
+        print("error: --format parquet needs --output PATH", file=sys.stderr)
+        return 2
+    output = args.output or (Path("/dev/stdout") if args.format == "csv" else None)
+    with readonly.session(get_settings(), spill=True, writable=[output] if output else []) as analyst:
+        if output is None:
+            print(readonly.format_table(analyst.run(args.query, limit=args.max_rows)))
+        else:
+            sys.stdout.flush()  # DuckDB writes to the same descriptor
+            readonly.copy_to(analyst.con, args.query, output, args.format)
     return 0
+
+
+def _shell(args: argparse.Namespace) -> int:
+    from blocklake import readonly
+
+    settings = get_settings()
+    with readonly.session(settings, spill=True) as analyst:
+        return readonly.shell(analyst, max_rows=args.max_rows, history=settings.home / "shell_history")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -1,5 +1,7 @@
-"""Build Airflow DAGs from the source registry: one ``ingest_<department>`` DAG per department, and
-``build_block_base``, which runs dbt whenever any department publishes.
+"""Build Airflow DAGs from the source registry: one ``ingest_<department>`` DAG per department,
+``build_block_base``, which runs dbt whenever any department publishes, ``export_bundles``, which
+delivers the bundles due whenever the directory is refreshed (and hourly, for new approvals), and
+``ops_report``.
 
 Every write is followed by its quality gate (write-audit-publish): ``load_<table> >> gate_<table>``
 and ``dbt_build >> gate_models``. Only the gate emits the Asset, so downstream runs on published data.
@@ -13,6 +15,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import DAG, Asset, AssetAny, task
+from airflow.timetables.assets import AssetOrTimeSchedule
+from airflow.timetables.trigger import CronTriggerTimetable
 
 from blocklake.airflow_env import LAKE_WRITER_POOL, uses_single_writer
 from blocklake.settings import get_settings
@@ -111,7 +115,10 @@ def gate_models() -> list[dict[str, object]]:
     return [verdict.summary() for verdict in verdicts]
 
 
-@task(trigger_rule="all_done")
+DIRECTORY_ASSET = Asset(name="directory", uri="catalog://directory", group="catalog")
+
+
+@task(trigger_rule="all_done", outlets=[DIRECTORY_ASSET])
 def refresh_catalog() -> dict[str, object]:
     """Register what is published now in the resource directory and record today's sharing figures."""
     from catalog.register import refresh
@@ -146,6 +153,44 @@ def block_base_dag(registry: Registry, *, pool: str | None) -> DAG:
 
 
 @task
+def plan_exports() -> list[int]:
+    """The applications with a bundle due: approved, their resource published since the last bundle."""
+    from catalog import db
+    from exports.plan import due
+
+    db.upgrade()
+    with db.session() as session:
+        return sorted({delivery.application_id for delivery in due(session)})
+
+
+@task(max_active_tis_per_dagrun=2)
+def deliver_bundle(application_id: int) -> dict[str, object]:
+    """Write, deliver and record one application's bundle; bad input fails this bundle only."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from blocklake.errors import ExportError
+    from exports.service import export_application
+
+    try:
+        result = export_application(application_id)
+    except ExportError as exc:
+        raise AirflowFailException(str(exc)) from exc
+    if result is None:
+        return {"application": application_id, "status": "not due"}
+    return {"application": application_id, "status": result.status, "rows": result.rows, "location": result.location}
+
+
+def export_dag() -> DAG:
+    with DAG(dag_id="export_bundles", description="共享交付：按已批准的申请导出数据包（Parquet、SQL）",
+             schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("@hourly", timezone="UTC"),
+                                          assets=DIRECTORY_ASSET),
+             start_date=START_DATE, catchup=False, max_active_runs=1, default_args=DEFAULT_ARGS,
+             tags=["export"]) as dag:
+        deliver_bundle.expand(application_id=plan_exports())
+    return dag
+
+
+@task
 def write_ops_report() -> str:
     """The data operations report (数据运维报告): volumes, freshness, quality, sharing, match rates, overdue."""
     from catalog.ops_report import write_ops_report as write
@@ -167,6 +212,7 @@ def build_dags(registry: Registry | None = None) -> dict[str, DAG]:
     pool = LAKE_WRITER_POOL if uses_single_writer(settings) else None
     dags = [ingest_dag(dept, pool=pool) for dept in registry.departments.values()]
     dags.append(block_base_dag(registry, pool=pool))
+    dags.append(export_dag())
     dags.append(ops_report_dag())
     return {dag.dag_id: dag for dag in dags}
 

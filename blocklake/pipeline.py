@@ -40,6 +40,7 @@ class RunSummary:
     mean_score: float | None
     report: Path
     directory: dict[str, float | int | None]
+    exports: dict[str, int]
     ops_report: Path | None
 
 
@@ -108,9 +109,11 @@ def run_dags() -> list[str]:
         raise BlocklakeError(f"DAG import errors: {bag.import_errors}")
     # dag.test() does not follow Asset schedules: run the consumer explicitly after its producers.
     dag_ids = [*sorted(dag_id for dag_id in bag.dags if dag_id.startswith("ingest_")), "build_block_base",
-               "ops_report"]
+               "export_bundles", "ops_report"]
     failed = []
     for number, dag_id in enumerate(dag_ids, start=1):
+        if dag_id == "export_bundles":
+            _step("demo sharing applications", _demo_applications)
         clock = time.monotonic()
         print(f"[{number:>2}/{len(dag_ids)}] {dag_id:<20} ", end="", flush=True)
         run = bag.dags[dag_id].test()
@@ -119,6 +122,12 @@ def run_dags() -> list[str]:
         if state != "success":
             failed.append(dag_id)
     return failed
+
+
+def _demo_applications() -> str:
+    from catalog.demo import subscribe_now
+
+    return f"{subscribe_now()} filed"
 
 
 def summarize(settings: Settings, since: datetime, seconds: float) -> RunSummary:
@@ -151,6 +160,7 @@ def summarize(settings: Settings, since: datetime, seconds: float) -> RunSummary
         mean_score=sum(score for *_, score in verdicts) / len(verdicts) if verdicts else None,
         report=report,
         directory=directory_figures(),
+        exports=export_figures(),
         ops_report=_ops_report(),
     )
 
@@ -170,6 +180,20 @@ def directory_figures() -> dict[str, float | int | None]:
     if total is None:
         return {}
     return {"resources": total.resources, "source_units": total.source_units, "sharing_rate": total.sharing_rate}
+
+
+def export_figures() -> dict[str, int]:
+    """Bundles delivered so far, to how many consumers, with how many rows."""
+    from sqlalchemy import func, select
+
+    from catalog import db
+    from catalog.models import Export
+
+    with db.session() as session:
+        bundles, consumers, rows = session.execute(
+            select(func.count(), func.count(func.distinct(Export.consumer_id)), func.coalesce(func.sum(Export.rows), 0))
+            .where(Export.unchanged.is_(False))).one()
+    return {"bundles": bundles, "consumers": consumers, "rows": rows}
 
 
 def _step(title: str, action) -> None:
@@ -197,6 +221,9 @@ def _print_summary(settings: Settings, summary: RunSummary) -> None:
         rate = summary.directory["sharing_rate"]
         print(f"Directory: {summary.directory['resources']} resources from {summary.directory['source_units']} "
               f"source units, record sharing rate {rate:.4f}" if rate is not None else "")
+    if summary.exports.get("bundles"):
+        print(f"Exports: {summary.exports['bundles']} bundles to {summary.exports['consumers']} consumers, "
+              f"{summary.exports['rows']:,} rows (masked; street offices get their own street's rows)")
     built = {name: value for name, value in summary.headlines.items() if value is not None}
     if built:
         print("Block base: " + ", ".join(f"{name} {value:,}" for name, value in built.items()))
@@ -205,6 +232,8 @@ def _print_summary(settings: Settings, summary: RunSummary) -> None:
     print("  load ledger  : SELECT * FROM lake.meta.loads ORDER BY started_at DESC")
     print("  query it     : .venv/bin/blocklake sql \"SELECT raw_table, rows_inserted FROM lake.meta.loads\"")
     print(f"  quality      : {summary.report}")
+    if summary.exports.get("bundles"):
+        print(f"  exports      : {settings.exports_path}")
     if summary.ops_report:
         print(f"  operations   : {summary.ops_report}")
     print(f"  catalog      : {catalog_url()} (API docs: {catalog_url()}docs)")

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     catalog_workers: int = Field(2, ge=1, le=64, description="Catalog API worker processes.")
     gate_workers: int = Field(2, ge=1, le=16, description="Tables the gate validates at once (threads).")
     gate_examples: int = Field(5, ge=0, le=50, description="Failing values each check reports.")
+    sql_timeout_s: float = Field(10, gt=0, description="Longest an analyst's SQL query may run (POST /api/sql).")
+    sql_max_rows: int = Field(10_000, ge=1, description="Most rows an analyst's SQL query returns (POST /api/sql).")
     export_root: Path | None = Field(None, description="Folder of delivered bundles (empty: home/exports).")
     export_target: str = Field("", description="Empty: folders under export_root; s3://bucket/prefix/ delivers "
                                "to a bucket, whose name may hold {consumer} (one bucket per consumer).")

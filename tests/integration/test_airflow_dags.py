@@ -21,12 +21,16 @@ configure()
 started = time.monotonic()
 from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
+def schedule(value):  # an asset-or-time schedule shows its assets and its cron
+    if hasattr(value, "asset_condition"):
+        return f"{value.asset_condition} or {value.timetable.summary}"
+    return str(value)
 heavy = sorted(m for m in ("duckdb", "pyarrow", "polars", "great_expectations", "dbt") if m in sys.modules)
 print(json.dumps({
     "errors": {k: str(v) for k, v in bag.import_errors.items()},
     "seconds": time.monotonic() - started,
     "heavy": heavy,
-    "dags": {dag_id: {"tasks": sorted(t.task_id for t in dag.tasks), "schedule": str(dag.schedule),
+    "dags": {dag_id: {"tasks": sorted(t.task_id for t in dag.tasks), "schedule": schedule(dag.schedule),
                       "outlets": sorted(o.uri for t in dag.tasks for o in t.outlets),
                       "emitters": sorted({t.task_id.split("_")[0] for t in dag.tasks if t.outlets}),
                       "upstream": {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks},
@@ -52,7 +56,8 @@ def parsed(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_every_department_has_a_dag_and_no_import_errors(parsed: dict) -> None:
     registry = load_registry()
     assert parsed["errors"] == {}
-    expected = [f"ingest_{code}" for code in registry.departments] + ["build_block_base", "ops_report"]
+    expected = [f"ingest_{code}" for code in registry.departments] + ["build_block_base", "export_bundles",
+                                                                        "ops_report"]
     assert sorted(parsed["dags"]) == sorted(expected)
 
 
@@ -80,8 +85,15 @@ def test_the_base_layer_build_runs_when_any_department_publishes_and_is_gated(pa
     for code, dept in load_registry().departments.items():
         for table in dept.tables:
             assert f"ducklake://lake/raw/{code}__{table.name}" in dag["schedule"]
-    assert dag["outlets"] == ["ducklake://lake/base", "ducklake://lake/marts"]
-    assert dag["emitters"] == ["gate"]
+    assert dag["outlets"] == ["catalog://directory/", "ducklake://lake/base", "ducklake://lake/marts"]
+    assert dag["emitters"] == ["gate", "refresh"]  # the layers once gated, the directory once refreshed
+
+
+def test_exports_run_when_the_directory_is_refreshed_and_hourly(parsed: dict) -> None:
+    dag = parsed["dags"]["export_bundles"]
+    assert dag["tasks"] == ["deliver_bundle", "plan_exports"]
+    assert dag["upstream"]["deliver_bundle"] == ["plan_exports"]
+    assert "catalog://directory/" in dag["schedule"] and dag["schedule"].endswith(" or 0 * * * *")
 
 
 def test_dag_files_import_nothing_heavy_at_parse_time(parsed: dict) -> None:

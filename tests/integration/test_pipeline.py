@@ -52,7 +52,7 @@ def test_run_succeeds_and_prints_the_summary(pipeline_run: tuple[Path, subproces
     assert f"{len(registry.departments)} departments, {registry.table_count} tables" in result.stdout
     progress = re.findall(r"^\[\s*\d+/\d+\] (\w+)\s+success\s+[\d.]+s$", result.stdout, re.MULTILINE)
     assert sorted(progress) == sorted([f"ingest_{code}" for code in registry.departments]
-                                      + ["build_block_base", "ops_report"])
+                                      + ["build_block_base", "export_bundles", "ops_report"])
     assert re.search(r"^Block base: address_match_rate 0\.\d+, .*persons [\d,]+, .*events_closure_rate 0\.\d+",
                      result.stdout, re.MULTILINE)
 
@@ -163,3 +163,21 @@ def test_the_operations_report_is_written_with_its_sections(
     for section in ("数据量", "时效性", "数据质量", "地址匹配率", "数据共享", "超期未办的共享申请"):
         assert section in page, section
     assert page.count("<svg") >= 4 and "police" in page
+
+
+def test_the_demo_applications_are_delivered_as_masked_bundles_scoped_to_each_street(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    home, result = pipeline_run
+    streets = [code for (code,) in lake_query(home, "SELECT street_code FROM lake.base.base_street")]
+    match = re.search(r"^Exports: (\d+) bundles to (\d+) consumers, ([\d,]+) rows", result.stdout, re.MULTILINE)
+    assert match, result.stdout[-3000:]
+    assert int(match[1]) == len(streets) + 1 and int(match[2]) == len(streets) + 1  # each street, and civil affairs
+    exports = home / "exports"
+    for street in streets:
+        [parquet] = (exports / f"street_{street}").glob("*/application-*/snapshot-*/mart_block_stats.parquet")
+        codes = duckdb.sql(f"SELECT DISTINCT street_code FROM read_parquet('{parquet}')").fetchall()
+        assert codes == [(street,)]
+    [persons] = (exports / "civil").glob("*/application-*/snapshot-*/base_person.parquet")
+    ids = duckdb.sql(f"SELECT count(resident_id), count(*) FILTER (WHERE resident_id LIKE '______********____'), "
+                     f"count(DISTINCT resident_id_pseudonym) FROM read_parquet('{persons}')").fetchone()
+    assert ids[0] > 0 and ids[1] == ids[0] and ids[2] > 0.9 * ids[0]  # every ID masked, pseudonyms distinct

@@ -1,0 +1,108 @@
+"""Read-only SQL for departments (and the bureau's admins) over the published tables they may read.
+
+What a caller may read is what :func:`catalog.grants.readable` says — the approved items of its approved
+applications — so the SQL endpoint, the data API and the exports cannot disagree. A query passes the
+guard (:mod:`catalog.sqlguard`) first, then runs in a fresh locked DuckDB session
+(:mod:`blocklake.readonly`) holding views of only the tables it reads, with only the granted columns and
+personal ones masked inside DuckDB. Every call, refused or not, is written to the call log.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from blocklake import readonly
+from blocklake.settings import get_settings
+from catalog import grants, sqlguard
+from catalog.api.deps import DepartmentDep, SessionDep
+from catalog.auth import Principal
+from catalog.models import CallLog, Resource
+from catalog.register import LINEAGE_COLUMNS
+
+router = APIRouter(prefix="/api", tags=["sql"])
+PATH = "/api/sql"
+# Each query opens its own DuckDB (views differ per caller); two at once keep memory and the 2 cores in check.
+_RUNNING = threading.BoundedSemaphore(2)
+
+
+class SqlIn(BaseModel):
+    query: str = Field(min_length=1, max_length=100_000, description="One SELECT over schema.table views.")
+    limit: int = Field(1000, ge=1, le=10_000, description="Most rows to return (also capped by the server).")
+
+
+class SqlOut(BaseModel):
+    sql: str = Field(description="The query as run: qualified by the guard.")
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool = Field(description="More rows than the limit matched.")
+    snapshots: dict[str, int] = Field(description="Table -> the published snapshot read.")
+    masked: dict[str, list[str]] = Field(description="Table -> its personal columns, shown masked.")
+    elapsed_s: float
+
+
+@router.post("/sql", response_model=SqlOut, summary="Read-only SQL over the published tables you may read")
+def run_sql(body: SqlIn, session: SessionDep, who: DepartmentDep) -> SqlOut:
+    granted = _published_grants(session, who)
+    try:
+        checked = sqlguard.check(body.query, {key: _visible(grant) for key, grant in granted.items()})
+    except sqlguard.SqlRefused as exc:
+        _refuse(session, who, 400, str(exc))
+    access = {key: _access(granted[key]) for key in checked.tables}
+    settings = get_settings()
+    try:
+        with _RUNNING, readonly.session(settings, access) as analyst:
+            result = analyst.run(checked.sql, limit=min(body.limit, settings.sql_max_rows),
+                                 timeout_s=settings.sql_timeout_s)
+            snapshots = dict(analyst.snapshots)
+    except readonly.QueryTimeout as exc:
+        _refuse(session, who, 408, str(exc))
+    except readonly.QueryError as exc:
+        _refuse(session, who, 400, f"the query failed: {exc}")
+    _log(session, who, 200, [granted[key].resource for key in checked.tables], len(result.rows))
+    return SqlOut(sql=checked.sql, columns=result.columns, rows=[list(row) for row in result.rows],
+                  truncated=result.truncated, snapshots=snapshots, elapsed_s=round(result.elapsed_s, 4),
+                  masked={key: sorted(access[key].masks) for key in checked.tables if access[key].masks})
+
+
+def _published_grants(session: Session, who: Principal) -> dict[str, grants.Grant]:
+    """The caller's grants on published tables of the analyst layers; 403 when there are none."""
+    granted = {key: grant for key, grant in grants.readable(session, who).items()
+               if grant.items and grant.resource.published_snapshot is not None
+               and key.split(".", 1)[0] in readonly.LAYERS}
+    if not granted:
+        _refuse(session, who, 403, f"{who.actor} has no approved application for a published resource; "
+                                   "apply for one first (POST /api/applications)")
+    return granted
+
+
+def _visible(grant: grants.Grant) -> list[str]:
+    return [item for item in grant.items if item not in LINEAGE_COLUMNS]
+
+
+def _access(grant: grants.Grant) -> readonly.TableAccess:
+    visible = _visible(grant)
+    masks = {item.column_name: item.sensitive for item in grant.resource.items
+             if item.sensitive and item.column_name in visible}
+    return readonly.TableAccess(tuple(visible), masks)
+
+
+def _refuse(session: Session, who: Principal, status: int, message: str) -> NoReturn:
+    # Committed here: the request's session rolls back when the HTTPException leaves the endpoint.
+    _log(session, who, status, [], 0)
+    session.commit()
+    raise HTTPException(status, message)
+
+
+def _log(session: Session, who: Principal, status: int, resources: list[Resource], rows: int) -> None:
+    """One call-log row per resource read (the statistics count calls per resource), one row if none."""
+    now = datetime.now(UTC)
+    department_id = who.department.id if who.department else None
+    for resource in resources or [None]:
+        session.add(CallLog(at=now, department_id=department_id, resource_id=resource.id if resource else None,
+                            path=PATH, status=status, rows=rows))
