@@ -37,6 +37,7 @@ bench: install services
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.baselayer
 	$(BIN)/python -m bench.catalog
+	$(BIN)/python -m bench.exports
 	$(BIN)/python -m bench.address
 
 ## services: make sure PostgreSQL, MariaDB and Chromium are there (installs and starts them as root)

@@ -85,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-serve", action="store_true", help="return when done instead of serving the catalog")
     run.set_defaults(command=_run)
 
+    export = commands.add_parser("export", help="deliver the bundles due for approved applications (no Airflow)")
+    export.add_argument("--consumer", default=None, help="only this department's bundles (its code)")
+    export.set_defaults(command=_export)
+
     catalog = commands.add_parser("catalog", help="serve the catalog (directory, statistics, applications, API)")
     catalog.add_argument("--port", type=int, default=None, help="default: BLOCKLAKE_CATALOG_PORT (8765)")
     catalog.set_defaults(command=_catalog)
@@ -227,6 +231,16 @@ def _run(args: argparse.Namespace) -> int:
 
         return serve()
     return status
+
+
+def _export(args: argparse.Namespace) -> int:
+    from exports.service import export_due
+
+    results = export_due(consumer=args.consumer, progress=lambda line: print(line, flush=True))
+    failed = [result for result in results if result.status == "failed"]
+    print(f"{len(results) - len(failed)} bundles delivered or up to date, {len(failed)} failed"
+          + ("" if results else " (nothing due)"))
+    return 1 if failed else 0
 
 
 def _catalog(args: argparse.Namespace) -> int:

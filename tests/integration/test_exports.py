@@ -393,6 +393,7 @@ def test_delivery_to_the_consumers_s3_bucket_puts_the_manifest_last(export_home:
         number = approve("beta", "places", ["id", "place"])
         results = [r for r in service.export_due() if r.delivery.application_id == number]
     finally:
+        monkeypatch.undo()  # the module's lake and catalog again, for the tests after this one
         get_settings.cache_clear()
     assert [r.status for r in results] == ["delivered"]
     location = results[0].location
@@ -418,6 +419,7 @@ def test_a_missing_bucket_delivers_nothing_and_records_nothing(export_home: Path
         number = approve("gamma", "people", ["id"])
         results = [r for r in service.export_due() if r.delivery.application_id == number]
     finally:
+        monkeypatch.undo()  # the module's lake and catalog again, for the tests after this one
         get_settings.cache_clear()
     assert [r.status for r in results] == ["failed"] and "does not exist" in results[0].error
     with db.session() as session:
@@ -455,3 +457,17 @@ def test_hostile_consumer_or_resource_names_are_refused(field: str, value: str) 
               "items": ("id",), field: value}
     with pytest.raises(ExportError, match="refusing"):
         bundle_path(Delivery(**fields))
+
+
+def test_no_full_id_or_phone_reaches_the_progress_lines_logs_or_audit(export_home: Path,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    number = approve("gamma", "people", ["id", "name", "sfzh", "phone", "note"])
+    lines: list[str] = []
+    with caplog.at_level("DEBUG"):
+        results = [r for r in service.export_due(progress=lines.append) if r.delivery.application_id == number]
+    assert [r.status for r in results] == ["delivered"], results
+    with db.session() as session:
+        audit = [json.dumps(a.detail, ensure_ascii=False) for a in session.scalars(select(AuditLog))]
+    text = "\n".join([*lines, caplog.text, *audit, *(str(r) for r in results)])
+    assert lines and not any(value in text for value in VALID_IDS)
+    assert not re.search(r"1380013\d{4}", text)
