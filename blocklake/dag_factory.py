@@ -1,7 +1,7 @@
 """Build Airflow DAGs from the source registry: one ``ingest_<department>`` DAG per department,
 ``build_block_base``, which runs dbt whenever any department publishes, ``export_bundles``, which
-delivers the bundles due whenever the directory is refreshed (and hourly, for new approvals), and
-``ops_report``.
+delivers the bundles due whenever the directory is refreshed (and hourly, for new approvals),
+``ops_report`` and ``lake_maintenance``.
 
 Every write is followed by its quality gate (write-audit-publish): ``load_<table> >> gate_<table>``
 and ``dbt_build >> gate_models``. Only the gate emits the Asset, so downstream runs on published data.
@@ -205,6 +205,22 @@ def ops_report_dag() -> DAG:
     return dag
 
 
+@task
+def maintain_lake() -> dict[str, int]:
+    """Expire old snapshots (never a published one) and delete unreferenced and orphaned files."""
+    from blocklake.maintenance import maintain
+
+    return maintain().summary()
+
+
+def maintenance_dag(*, pool: str | None) -> DAG:
+    with DAG(dag_id="lake_maintenance", description="湖维护：过期快照、清理旧文件与孤儿文件（每日）",
+             schedule="@daily", start_date=START_DATE, catchup=False, max_active_runs=1,
+             default_args=DEFAULT_ARGS, tags=["maintenance"]) as dag:
+        maintain_lake.override(**({"pool": pool} if pool else {}))()
+    return dag
+
+
 def build_dags(registry: Registry | None = None) -> dict[str, DAG]:
     """Every DAG keyed by dag_id, ready for ``globals().update(...)`` in a DAG file."""
     settings = get_settings()
@@ -214,6 +230,7 @@ def build_dags(registry: Registry | None = None) -> dict[str, DAG]:
     dags.append(block_base_dag(registry, pool=pool))
     dags.append(export_dag())
     dags.append(ops_report_dag())
+    dags.append(maintenance_dag(pool=pool))
     return {dag.dag_id: dag for dag in dags}
 
 

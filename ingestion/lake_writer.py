@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 
+from blocklake import failpoints
 from blocklake.errors import SourceDataError
 from ingestion import loads, schema
 from ingestion.extractors import Extraction
@@ -81,6 +82,7 @@ def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRe
         loads.write_record(con, record)
         loads.write_rejects(con, record)
         loads.commit_message(con, record)
+        failpoints.hit("lake_writer.before_commit")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

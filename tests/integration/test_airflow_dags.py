@@ -57,7 +57,7 @@ def test_every_department_has_a_dag_and_no_import_errors(parsed: dict) -> None:
     registry = load_registry()
     assert parsed["errors"] == {}
     expected = [f"ingest_{code}" for code in registry.departments] + ["build_block_base", "export_bundles",
-                                                                        "ops_report"]
+                                                                        "ops_report", "lake_maintenance"]
     assert sorted(parsed["dags"]) == sorted(expected)
 
 
