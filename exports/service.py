@@ -19,7 +19,7 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from blocklake import lake, masking
+from blocklake import failpoints, lake, masking
 from blocklake.errors import ExportError
 from blocklake.settings import Settings, get_settings
 from catalog import db
@@ -92,7 +92,7 @@ def deliver(con: duckdb.DuckDBPyConnection, delivery: plan.Delivery, target: Tar
         bundle = write_bundle(con, delivery, staged, key=masking.consumer_key(secret, delivery.consumer_code),
                               inline_rows=settings.export_inline_rows)
         return _record(delivery, bundle, target)
-    except (ExportError, duckdb.Error, OSError) as exc:
+    except (ExportError, duckdb.Error, OSError, failpoints.InjectedFault) as exc:
         if raise_errors:
             raise
         return ExportResult(delivery, "failed", error=str(exc))
@@ -113,6 +113,7 @@ def _record(delivery: plan.Delivery, bundle: Bundle, target: Target) -> ExportRe
             session.flush()  # a second delivery of the same application and snapshot stops here
             if not unchanged:
                 location = export.location = target.publish(bundle.folder, bundle_path(delivery))
+            failpoints.hit("exports.after_publish")
             session.add(_audit(delivery, bundle, export))
     except IntegrityError:
         return ExportResult(delivery, "already delivered")
