@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from blocklake import lake
+from blocklake.errors import ConfigError
 from blocklake.settings import Settings, get_settings
 from ingestion import lake_writer, loads, schema
 from ingestion.connections import resolve
@@ -67,7 +68,12 @@ def _since(con: duckdb.DuckDBPyConnection, spec: TableSpec, record: LoadRecord) 
     cursor_type = types[spec.load.cursor or ""]
     overlap = spec.load.overlap
     expression = f"CAST(? AS {cursor_type})"
-    if overlap and cursor_type.startswith(("TIMESTAMP", "DATE")):
+    if overlap and not cursor_type.startswith(("TIMESTAMP", "DATE")):
+        # Ignoring the overlap would silently lose every row committed late: refuse instead.
+        raise ConfigError(f"{record.department}.{record.table_name}: load.overlap needs a date or time cursor, but "
+                          f"{spec.load.cursor} is {cursor_type} in the lake; remove the overlap, or have the source "
+                          "give the column a date/time type")
+    if overlap:
         expression = f"CAST({expression} - INTERVAL '{int(overlap.total_seconds())} seconds' AS {cursor_type})"
     since = con.execute(f"SELECT {expression}", [record.watermark]).fetchone()[0]
     record.since = str(since)
