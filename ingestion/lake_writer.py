@@ -16,10 +16,10 @@ import duckdb
 import pyarrow as pa
 
 from blocklake import failpoints
-from blocklake.errors import SourceDataError
+from blocklake.errors import BlocklakeError, SourceDataError, SourceUnavailableError
 from ingestion import loads, schema
 from ingestion.extractors import Extraction
-from ingestion.extractors.base import quote_ident
+from ingestion.extractors.base import Reject, quote_ident
 from ingestion.loads import LoadRecord
 from ingestion.registry import TableSpec
 
@@ -36,19 +36,27 @@ class CountingStream:
         self.bytes = 0
         self._label = label
         self._reader = reader
+        self.error: BaseException | None = None  # what the source raised mid-stream (DuckDB only wraps it)
 
     def reader(self) -> pa.RecordBatchReader:
         return pa.RecordBatchReader.from_batches(self.schema, self._batches())
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
         next_report = _PROGRESS_EVERY_ROWS
-        for batch in self._reader:
+        for batch in self._guarded(self._reader):
             self.rows += batch.num_rows
             self.bytes += batch.nbytes
             if self.rows >= next_report:
                 log.info("%s: %s rows extracted", self._label, f"{self.rows:,}")
                 next_report += _PROGRESS_EVERY_ROWS
             yield batch
+
+    def _guarded(self, reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from reader
+        except Exception as exc:
+            self.error = exc
+            raise
 
 
 def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRecord) -> LoadRecord:
@@ -84,8 +92,12 @@ def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRe
         loads.commit_message(con, record)
         failpoints.hit("lake_writer.before_commit")
         con.execute("COMMIT")
-    except BaseException:
+    except BaseException as exc:
         con.execute("ROLLBACK")
+        if stream.error is not None and not isinstance(stream.error, BlocklakeError):
+            raise SourceUnavailableError(
+                f"{record.department}.{record.table_name}: the source failed after {stream.rows:,} rows were "
+                f"read ({stream.error}); nothing was loaded and readers keep the last published version") from exc
         raise
     finally:
         con.unregister("incoming")
@@ -158,13 +170,26 @@ def _check_outcome(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec,
     if record.rows_rejected and record.rows_rejected > spec.load.max_reject_ratio * seen:
         raise SourceDataError(
             f"{record.rows_rejected} of {seen} rows of {record.department}.{record.table_name} could not be read "
-            f"(limit {spec.load.max_reject_ratio:.0%}); the load stopped and the lake keeps its last good version"
+            f"(limit {spec.load.max_reject_ratio:.0%}): {_rejects_by_file(record.rejects)}. The load stopped and "
+            f"the lake keeps its last good version; every bad line is in lake.meta.rejects (load_id "
+            f"'{record.load_id}'). Ask the department to fix and resend the file, or raise 'load: "
+            "{max_reject_ratio: ...}' for this table in the registry if such rows are expected"
         )
     if spec.load.mode == "full" and had_table and record.rows_extracted == 0 and not spec.load.allow_empty:
         raise SourceDataError(
             f"the extract of {record.department}.{record.table_name} is empty; refusing to empty {target}. "
             "If the source really is empty now, set 'load: {allow_empty: true}' for this table"
         )
+
+
+def _rejects_by_file(rejects: list[Reject]) -> str:
+    """Where the bad rows are: per file, how many and the first one with its error."""
+    by_file: dict[str, list[Reject]] = {}
+    for reject in rejects:
+        by_file.setdefault(reject.file, []).append(reject)
+    worst = sorted(by_file.items(), key=lambda item: -len(item[1]))
+    parts = [f"{len(bad)} in {file} (first: line {bad[0].line}, {bad[0].error})" for file, bad in worst[:3]]
+    return "; ".join(parts) + (f"; and {len(worst) - 3} more files" if len(worst) > 3 else "")
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
