@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     batch_rows: int = Field(122_880, ge=1_024, description="Rows per Arrow record batch when extracting.")
     memory_limit: str = Field("4GB", description="DuckDB memory_limit for lake writers.")
     threads: int = Field(0, ge=0, description="DuckDB threads; 0 lets DuckDB decide.")
+    csv_max_line_bytes: int = Field(1 << 20, ge=1_024, description="Longest CSV line a load accepts; a longer "
+                                    "one (a pasted blob, or a file without line ends) refuses the file.")
+    excel_max_unzipped_bytes: int = Field(256 << 20, ge=1 << 20, description="Most bytes of XML a workbook may "
+                                          "unzip to (zip bombs; a workbook's memory is a few times this).")
+    excel_max_cells: int = Field(10_000_000, ge=1, description="Most cells (rows x columns of the used range) "
+                                 "a sheet may span: the Excel reader holds them all, 32 bytes each.")
     connect_retries: int = Field(3, ge=0)
     connect_backoff_s: float = Field(1.0, ge=0)
     as_of: date | None = Field(None, description="The pipeline's today: ages, deadlines and freshness (empty: today).")

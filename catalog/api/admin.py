@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
 from catalog import auth
-from catalog.api.deps import AdminDep, SessionDep
+from catalog.api.deps import AdminDep, ObjectId, SessionDep
 from catalog.api.schemas import KeyIn, KeyOut
 from catalog.models import ApiKey, AuditLog, Department
 from catalog.sharing import audit
@@ -29,14 +29,14 @@ def issue(body: KeyIn, session: SessionDep, who: AdminDep) -> KeyOut:
 
 
 @router.delete("/keys/{key_id}", status_code=204, summary="Revoke a key")
-def revoke(key_id: int, session: SessionDep, who: AdminDep) -> None:
+def revoke(key_id: ObjectId, session: SessionDep, who: AdminDep) -> None:
     if not auth.revoke(session, key_id):
         raise HTTPException(404, f"no active key {key_id}")
     audit(session, who.actor, "revoke_key", session.get(ApiKey, key_id), {})
 
 
 @router.get("/audit", summary="The audit log, newest first")
-def audit_log(session: SessionDep, _who: AdminDep, limit: int = 200) -> list[dict]:
-    rows = session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(min(limit, 1000)))
+def audit_log(session: SessionDep, _who: AdminDep, limit: int = Query(200, ge=1, le=1000)) -> list[dict]:
+    rows = session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(limit))
     return [{"at": row.at, "actor": row.actor, "action": row.action, "object": f"{row.object_type}:{row.object_id}",
              "detail": row.detail} for row in rows]

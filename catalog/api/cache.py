@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from fastapi import Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 TTL_S = 5.0
@@ -71,10 +71,13 @@ def cached_bytes(key: Hashable, compute: Compute) -> bytes:
     return body
 
 
-class JSONBytes(Response):
-    """A response whose body is already-serialised JSON (the cached bytes)."""
+class JSONBytes(JSONResponse):
+    """A response whose body is already-serialised JSON (the cached bytes). A JSONResponse, so that the
+    OpenAPI document describes it by the route's response_model (FastAPI documents any other response
+    class as a plain string)."""
 
-    media_type = "application/json"
+    def render(self, content: bytes) -> bytes:
+        return content
 
 
 def cached_json(key: Hashable, compute: Callable[[], BaseModel]) -> JSONBytes:

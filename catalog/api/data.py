@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from blocklake import lake, masking
 from catalog import grants
-from catalog.api.deps import DepartmentDep, SessionDep
+from catalog.api.deps import DepartmentDep, Offset, SessionDep
 from catalog.api.schemas import RowsOut
 from catalog.models import CallLog, Resource
 from catalog.register import LINEAGE_COLUMNS
@@ -22,7 +22,7 @@ _LAKE_LOCK = threading.Lock()
 
 @router.get("/{code:path}", response_model=RowsOut, summary="Rows of a published resource (approved items)")
 def rows(code: str, request: Request, session: SessionDep, who: DepartmentDep,
-         limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> RowsOut:
+         limit: int = Query(100, ge=1, le=1000), offset: Offset = 0) -> RowsOut:
     resource = session.scalar(select(Resource).where(Resource.code == code, Resource.active))
     if resource is None:
         raise HTTPException(404, f"no resource {code}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from catalog import db
@@ -38,6 +38,13 @@ def require_admin(principal: Annotated[Principal, Depends(require_department)]) 
         raise HTTPException(403, "only the bureau's administrators may do this")
     return principal
 
+
+# Store ids are 32-bit integers on PostgreSQL, and SQLite overflows past 64 bits: a larger id must be a 422,
+# not a driver error (500).
+MAX_ID = 2**31 - 1
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# OFFSET is a 64-bit integer in SQLite, PostgreSQL and DuckDB alike.
+Offset = Annotated[int, Query(ge=0, le=2**63 - 1)]
 
 SessionDep = Annotated[Session, Depends(get_session)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from catalog import db
 from catalog.api import cache
-from catalog.api.deps import PrincipalDep, SessionDep
+from catalog.api.deps import Offset, PrincipalDep, SessionDep
 from catalog.api.schemas import Page, ResourceDetail, ResourceSummary
 from catalog.models import Department, Resource
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/resources", tags=["directory"])
 def search(request: Request, session: SessionDep, _who: PrincipalDep, q: str = Query("", max_length=100),
            share_type: str | None = None, layer: str | None = None, provider: str | None = None,
            classification: str | None = Query(None, max_length=32), limit: int = Query(50, ge=1, le=500),
-           offset: int = Query(0, ge=0)) -> cache.JSONBytes:
+           offset: Offset = 0) -> cache.JSONBytes:
     """Full-text over name, abstract, code and provider; facets count the matches before the filters."""
     key = cache.request_key(request.app.state.database_url, request.url.path, request.scope["query_string"])
     url = request.app.state.database_url

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time the store keeps is UTC. Without an offset the
+    answer would not be the RFC 3339 date-time the OpenAPI document promises."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class Out(BaseModel):
@@ -22,7 +32,7 @@ class VersionOut(Out):
     snapshot_id: int
     record_count: int | None
     quality_score: float | None
-    published_at: datetime | None
+    published_at: UtcDatetime | None
 
 
 class ResourceSummary(Out):
@@ -35,7 +45,7 @@ class ResourceSummary(Out):
     layer: str
     record_count: int | None
     quality_score: float | None
-    last_updated_at: datetime | None
+    last_updated_at: UtcDatetime | None
 
 
 class ResourceDetail(ResourceSummary):
@@ -78,10 +88,10 @@ class ApplicationOut(Out):
     purpose: str
     scenario: str
     status: str
-    submitted_at: datetime
+    submitted_at: UtcDatetime
     deadline: date | None
     overdue: bool
-    decided_at: datetime | None
+    decided_at: UtcDatetime | None
     decided_by: str | None
     reason: str | None
 
@@ -101,8 +111,8 @@ class CorrectionOut(Out):
     reporter: str
     description: str
     status: str
-    created_at: datetime
-    resolved_at: datetime | None
+    created_at: UtcDatetime
+    resolved_at: UtcDatetime | None
     resolution: str | None
 
 

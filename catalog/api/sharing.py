@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 
 from catalog import sharing
 from catalog.api import cache
-from catalog.api.deps import DepartmentDep, SessionDep
+from catalog.api.deps import DepartmentDep, ObjectId, SessionDep
 from catalog.api.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -43,19 +43,19 @@ def applications(session: SessionDep, who: DepartmentDep, status: str | None = N
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut)
-def application(application_id: int, session: SessionDep, who: DepartmentDep) -> ApplicationOut:
+def application(application_id: ObjectId, session: SessionDep, who: DepartmentDep) -> ApplicationOut:
     return application_out(_visible_application(session, application_id, who))
 
 
 @router.post("/applications/{application_id}/approve", response_model=ApplicationOut)
-def approve(application_id: int, body: DecisionIn, session: SessionDep, who: DepartmentDep) -> ApplicationOut:
+def approve(application_id: ObjectId, body: DecisionIn, session: SessionDep, who: DepartmentDep) -> ApplicationOut:
     found = _visible_application(session, application_id, who)
     return application_out(_run(lambda: sharing.decide(session, found, who.department, approve=True,
                                                        reason=body.reason)))
 
 
 @router.post("/applications/{application_id}/refuse", response_model=ApplicationOut)
-def refuse(application_id: int, body: DecisionIn, session: SessionDep, who: DepartmentDep) -> ApplicationOut:
+def refuse(application_id: ObjectId, body: DecisionIn, session: SessionDep, who: DepartmentDep) -> ApplicationOut:
     found = _visible_application(session, application_id, who)
     return application_out(_run(lambda: sharing.decide(session, found, who.department, approve=False,
                                                        reason=body.reason)))
@@ -76,7 +76,7 @@ def corrections(session: SessionDep, who: DepartmentDep) -> list[CorrectionOut]:
 
 
 @router.post("/corrections/{correction_id}/resolve", response_model=CorrectionOut)
-def resolve(correction_id: int, body: ResolutionIn, session: SessionDep, who: DepartmentDep) -> CorrectionOut:
+def resolve(correction_id: ObjectId, body: ResolutionIn, session: SessionDep, who: DepartmentDep) -> CorrectionOut:
     found = session.get(Correction, correction_id)
     if found is None or not _sees(who, found.reporter_id, found.resource.provider_id):
         raise HTTPException(404, f"no correction {correction_id}")

@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from catalog import db, sharing, stats
 from catalog.api import directory
-from catalog.api.deps import SESSION_COOKIE, SessionDep
+from catalog.api.deps import SESSION_COOKIE, ObjectId, SessionDep
 from catalog.auth import PUBLIC, Principal, principal_for
 from catalog.models import Application, Department, Resource, ResourceVersion
 from catalog.web.charts import bar_chart, line_chart
@@ -241,7 +241,7 @@ def apply(request: Request, session: SessionDep, who: WhoDep, resource_code: For
 
 
 @router.post("/applications/{application_id}/decide", response_class=HTMLResponse)
-def decide(request: Request, session: SessionDep, who: WhoDep, application_id: int, decision: FormStr = "",
+def decide(request: Request, session: SessionDep, who: WhoDep, application_id: ObjectId, decision: FormStr = "",
            reason: FormStr = "") -> Response:
     if refused := _cross_site(request):
         return refused

@@ -14,10 +14,11 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pyarrow as pa
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from blocklake.errors import SourceDataError
 from ingestion.extractors.base import Extraction, ExtractRequest, Reject, register
+from ingestion.extractors.workbook_guard import check_workbook
 
 
 @dataclass
@@ -26,20 +27,33 @@ class ExcelExtraction(Extraction):
     columns: list[str] = field(init=False)
     data_rows: int = field(init=False, default=0)
     footer_total: int | None = field(init=False, default=None)
+    sheet: CalamineSheet = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.path = Path(self.request.location.target)
         if not self.path.exists():
             raise SourceDataError(f"workbook {self.path} does not exist")
         if self.path.stat().st_size == 0:
-            raise SourceDataError(f"workbook {self.path} is empty (0 bytes)")
+            raise SourceDataError(f"workbook {self.path} is empty (0 bytes): the department's export did not "
+                                  "complete; ask it to resend the file")
+        check_workbook(self.path, self.request.settings)  # before calamine, which aborts on absurd sizes
         try:
             self.workbook = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine raises its own error types for damaged files
-            raise SourceDataError(f"{self.path} is not a readable workbook (damaged or truncated?): {exc}") from None
+            raise SourceDataError(f"{self.path} is not a readable workbook (damaged or truncated?): {exc}; "
+                                  "ask the department to re-save it from Excel and resend it") from None
         sheet = self.request.table.object
         if sheet not in self.workbook.sheet_names:
             raise SourceDataError(f"{self.path} has no sheet '{sheet}'; its sheets are {self.workbook.sheet_names}")
+        self.sheet = self._load_sheet(sheet)
+
+    def _load_sheet(self, name: str) -> CalamineSheet:
+        """The whole sheet, read here so its XML errors surface as a refused file, not a crash mid-load."""
+        try:
+            return self.workbook.get_sheet_by_name(name)
+        except CalamineError as exc:  # XmlError, ZipError…: a damaged or crafted sheet
+            raise SourceDataError(f"{self.path} sheet '{name}' cannot be read ({exc}); ask the department to "
+                                  "re-save the workbook from Excel and resend it") from None
 
     def reader(self) -> pa.RecordBatchReader:
         rows = self._rows()
@@ -48,9 +62,8 @@ class ExcelExtraction(Extraction):
         return pa.RecordBatchReader.from_batches(schema, self._batches(rows, schema))
 
     def _rows(self) -> Iterator[tuple[int, list[object]]]:
-        sheet = self.workbook.get_sheet_by_name(self.request.table.object)
-        first_row = (sheet.start or (0, 0))[0] + 1  # calamine starts at the first used row
-        for number, row in enumerate(sheet.iter_rows(), start=first_row):
+        first_row = (self.sheet.start or (0, 0))[0] + 1  # calamine starts at the first used row
+        for number, row in enumerate(self.sheet.iter_rows(), start=first_row):
             if number >= self.request.table.header_row:
                 yield number, row
 
