@@ -112,18 +112,15 @@ def copy_reference(con, delivery, path: Path) -> None:
 
 
 def parquet_only(con, delivery, target) -> None:
+    """The bundle's Parquet and its checksum, as the export writes them."""
     from blocklake import masking
-    from exports.bundle import _sha256
-    from exports.columns import project, quote, row_filter
+    from exports.bundle import sha256, write_parquet
 
     folder = target.staging()
     try:
-        select = ", ".join(f"{c.expression} AS {quote(c.name)}" for c in project(delivery, masking.consumer_key(
-            b"bench", delivery.consumer_code)))
         path = folder / "x.parquet"
-        con.execute(f"COPY (SELECT {select} FROM lake.{delivery.source_key} AT (VERSION => {delivery.snapshot_id}) "
-                    f"{row_filter(delivery)}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
-        _sha256(path)
+        write_parquet(con, delivery, path, key=masking.consumer_key(b"bench", delivery.consumer_code))
+        sha256(path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -33,17 +33,13 @@ class Bundle:
 
     @property
     def manifest_sha256(self) -> str:
-        return _sha256(self.folder / MANIFEST)
+        return sha256(self.folder / MANIFEST)
 
 
 def write_bundle(con: duckdb.DuckDBPyConnection, delivery: Delivery, folder: Path, *, key: bytes,
                  inline_rows: int) -> Bundle:
-    columns = project(delivery, key)
     parquet = folder / f"{delivery.table}.parquet"
-    relation = f"{lake.LAKE}.{delivery.source_key} AT (VERSION => {delivery.snapshot_id})"
-    select = ", ".join(f"{c.expression} AS {quote(c.name)}" for c in columns)
-    con.execute(f"COPY (SELECT {select} FROM {relation} {row_filter(delivery)}) TO '{_path(parquet)}' "
-                "(FORMAT parquet, COMPRESSION zstd)")
+    columns = write_parquet(con, delivery, parquet, key=key)
     source = f"read_parquet('{_path(parquet)}')"
     described = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall()
     portable = [sqlfiles.portable(name, kind) for name, kind in described]
@@ -55,6 +51,17 @@ def write_bundle(con: duckdb.DuckDBPyConnection, delivery: Delivery, folder: Pat
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     size = sum(path.stat().st_size for path in folder.iterdir())
     return Bundle(folder, int(rows), size, fingerprint, manifest)
+
+
+def write_parquet(con: duckdb.DuckDBPyConnection, delivery: Delivery, path: Path, *, key: bytes) -> list[OutputColumn]:
+    """The delivery's rows — approved items, masked and pseudonymised, in its block — straight from the
+    lake to zstd Parquet; returns the columns written."""
+    columns = project(delivery, key)
+    relation = f"{lake.LAKE}.{delivery.source_key} AT (VERSION => {delivery.snapshot_id})"
+    select = ", ".join(f"{c.expression} AS {quote(c.name)}" for c in columns)
+    con.execute(f"COPY (SELECT {select} FROM {relation} {row_filter(delivery)}) TO '{_path(path)}' "
+                "(FORMAT parquet, COMPRESSION zstd)")
+    return columns
 
 
 def _write_sql(con: duckdb.DuckDBPyConnection, delivery: Delivery, folder: Path, source: str,
@@ -94,13 +101,13 @@ def _manifest(delivery: Delivery, columns: list[OutputColumn], folder: Path, row
         "row_count": rows,
         "fingerprint": fingerprint,
         "timestamps": "TIMESTAMP WITH TIME ZONE values are given in UTC in the SQL and CSV files",
-        "files": {path.name: {"sha256": _sha256(path), "bytes": path.stat().st_size}
+        "files": {path.name: {"sha256": sha256(path), "bytes": path.stat().st_size}
                   for path in sorted(folder.iterdir()) if path.name != MANIFEST},
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
-def _sha256(path: Path) -> str:
+def sha256(path: Path) -> str:
     with path.open("rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 

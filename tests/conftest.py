@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,3 +111,43 @@ def s3_server() -> Iterator[S3Server]:
     yield S3Server(endpoint=f"127.0.0.1:{port}")
     process.terminate()
     process.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class SourceDepartment:
+    uscc: str
+    source: Path  # the SQLite file its tables are read from
+    tables: list[dict[str, Any]]
+
+
+@contextmanager
+def registered_lake(root: Path, departments: dict[str, SourceDepartment], **env: str) -> Iterator[Path]:
+    """A lake under ``root`` in which every table of ``departments`` is loaded, gated and registered in a
+    fresh catalog (no dbt models); ``env`` adds BLOCKLAKE_ settings. For module-scoped fixtures."""
+    from blocklake.quality.gate import gate_raw_table
+    from catalog.register import refresh
+    from ingestion.runner import load_table
+
+    patch = pytest.MonkeyPatch()
+    defaults = {"HOME": root / "var", "REGISTRY_DIR": root / "registry", "AS_OF": "2026-10-31", "THREADS": "2"}
+    for name, value in {**defaults, **env}.items():
+        patch.setenv(f"BLOCKLAKE_{name}", str(value))
+    (root / "registry").mkdir()
+    for code, department in departments.items():
+        patch.setenv(f"BLOCKLAKE_CONN_{code.upper()}_DB", f"sqlite://{department.source}")
+        document = {"code": code, "name": f"测试{code}局", "uscc": department.uscc,
+                    "sources": [{"id": f"{code}_db", "kind": "sqlite", "connection": f"{code}_db"}],
+                    "tables": [{"source": f"{code}_db", "update_cycle": "每年", **t} for t in department.tables]}
+        (root / "registry" / f"{code}.yaml").write_text(yaml.safe_dump(document, allow_unicode=True),
+                                                        encoding="utf-8")
+    get_settings.cache_clear()
+    try:
+        for code, department in departments.items():
+            for table in department.tables:
+                load_table(code, table["name"])
+                gate_raw_table(code, table["name"])
+        refresh(manifest=root / "no-dbt-manifest.json")
+        yield root
+    finally:
+        get_settings.cache_clear()
+        patch.undo()

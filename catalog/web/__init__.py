@@ -214,10 +214,9 @@ def _applications_view(request: Request, session: Session, who: Principal, *, st
                   error=error, message=message)
 
 
-@router.post("/applications", response_class=HTMLResponse)
-def apply(request: Request, session: SessionDep, who: WhoDep, resource_code: FormStr = "",
-          items: Annotated[list[str] | None, Form()] = None, purpose: FormStr = "", scenario: FormStr = "",
-          period_start: FormStr = "", period_end: FormStr = "") -> Response:
+def _posted_resource(request: Request, session: Session, who: Principal, resource_code: str) -> Resource | Response:
+    """The resource a department's form posts about, or the page to answer with instead (a cross-site
+    post refused, the public sent to log in, an unknown code)."""
     if refused := _cross_site(request):
         return refused
     if who.role == "public":
@@ -225,6 +224,16 @@ def apply(request: Request, session: SessionDep, who: WhoDep, resource_code: For
     resource = _load_resource(session, resource_code, active_only=True)
     if resource is None:
         return not_found(request, who, f"资源目录中没有代码为 {resource_code} 的资源。")
+    return resource
+
+
+@router.post("/applications", response_class=HTMLResponse)
+def apply(request: Request, session: SessionDep, who: WhoDep, resource_code: FormStr = "",
+          items: Annotated[list[str] | None, Form()] = None, purpose: FormStr = "", scenario: FormStr = "",
+          period_start: FormStr = "", period_end: FormStr = "") -> Response:
+    resource = _posted_resource(request, session, who, resource_code)
+    if isinstance(resource, Response):
+        return resource
     form = {"items": items or [], "purpose": purpose, "scenario": scenario, "period_start": period_start,
             "period_end": period_end, "description": ""}
     try:
@@ -265,13 +274,9 @@ def decide(request: Request, session: SessionDep, who: WhoDep, application_id: O
 @router.post("/corrections", response_class=HTMLResponse)
 def correct(request: Request, session: SessionDep, who: WhoDep, resource_code: FormStr = "",
             description: FormStr = "") -> Response:
-    if refused := _cross_site(request):
-        return refused
-    if who.role == "public":
-        return _to_login(f"/resources/{resource_code}" if resource_code else "/")
-    resource = _load_resource(session, resource_code, active_only=True)
-    if resource is None:
-        return not_found(request, who, f"资源目录中没有代码为 {resource_code} 的资源。")
+    resource = _posted_resource(request, session, who, resource_code)
+    if isinstance(resource, Response):
+        return resource
     try:
         sharing.file_correction(session, resource, who.department, description.strip()[:4000])
         session.commit()

@@ -8,26 +8,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from blocklake.settings import get_settings
 from catalog import auth, db
 from catalog.api import create_app
 from catalog.models import ApiKey, Department, Resource
 from catalog.register import refresh
 from catalog.workdays import add_working_days
-from ingestion.runner import load_table
-from tests.conftest import TEST_USCC, sqlite_execute
+from tests.conftest import TEST_USCC, SourceDepartment, registered_lake, sqlite_execute
 
 VALID_ID = "11010519491231002X"
-
-
-def _department(code: str, uscc: str, tables: list[dict]) -> dict:
-    return {"code": code, "name": f"测试{code}局", "uscc": uscc,
-            "sources": [{"id": f"{code}_db", "kind": "sqlite", "connection": f"{code}_db"}],
-            "tables": [{"source": f"{code}_db", "update_cycle": "每年", **table} for table in tables]}
 
 
 GRIDS = ("440305001001001", "440305002003004")
@@ -37,11 +28,6 @@ GRIDS = ("440305001001001", "440305002003004")
 def catalog_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A lake with three departments' published tables, registered in a fresh catalog."""
     root = tmp_path_factory.mktemp("catalog")
-    patch = pytest.MonkeyPatch()
-    for name, value in {"BLOCKLAKE_HOME": root / "var", "BLOCKLAKE_REGISTRY_DIR": root / "registry",
-                        "BLOCKLAKE_AS_OF": "2026-10-31", "BLOCKLAKE_THREADS": "2"}.items():
-        patch.setenv(name, str(value))
-    (root / "registry").mkdir()
     source = root / "alpha.sqlite"
     sqlite_execute(source, "CREATE TABLE people (id INTEGER, name TEXT, sfzh TEXT, phone TEXT)")
     sqlite_execute(source, "INSERT INTO people VALUES (?, ?, ?, ?)",
@@ -51,8 +37,6 @@ def catalog_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                    [(i, f"场所{i}", GRIDS[i % 2]) for i in range(1, 6)])
     sqlite_execute(source, "CREATE TABLE secrets (id INTEGER, note TEXT)")
     sqlite_execute(source, "INSERT INTO secrets VALUES (1, '内部')")
-    for code in ("alpha", "beta", "gamma"):
-        patch.setenv(f"BLOCKLAKE_CONN_{code.upper()}_DB", f"sqlite://{source}")
     tables = {
         "alpha": [{"name": "people", "title": "人口", "object": "people", "primary_key": ["id"],
                    "sensitive": {"name": "person_name", "sfzh": "resident_id", "phone": "phone"},
@@ -69,21 +53,8 @@ def catalog_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                    "directory": {"classification": "3.03.001", "share_type": "无条件共享"}}],
     }
     usccs = {"alpha": TEST_USCC, "beta": "91350100M000100Y43", "gamma": "91110000600037341L"}
-    for code, specs in tables.items():
-        document = _department(code, usccs[code], specs)
-        (root / "registry" / f"{code}.yaml").write_text(yaml.safe_dump(document, allow_unicode=True),
-                                                        encoding="utf-8")
-    get_settings.cache_clear()
-    from blocklake.quality.gate import gate_raw_table
-
-    for code, specs in tables.items():
-        for table in specs:
-            load_table(code, table["name"])
-            gate_raw_table(code, table["name"])
-    refresh(manifest=root / "no-dbt-manifest.json")
-    yield root
-    get_settings.cache_clear()
-    patch.undo()
+    with registered_lake(root, {code: SourceDepartment(usccs[code], source, specs) for code, specs in tables.items()}):
+        yield root
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ import psycopg
 import pyarrow.parquet as pq
 import pymysql
 import pytest
-import yaml
 from minio import Minio
 from sqlalchemy import select
 
@@ -32,7 +31,7 @@ from catalog.register import refresh
 from exports import service
 from exports.targets import FolderTarget, safe_join
 from ingestion.runner import load_table
-from tests.conftest import POSTGRES_DSN, TEST_USCC, S3Server, sqlite_execute
+from tests.conftest import POSTGRES_DSN, TEST_USCC, S3Server, SourceDepartment, registered_lake, sqlite_execute
 
 VALID_IDS = ("11010519491231002X", "440305199001011237", "440305198512120016")
 GRIDS = ("440305001001001", "440305002003004")
@@ -49,19 +48,12 @@ def _people_rows() -> list[tuple]:
 def export_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A lake with one department's people (conditional) and places (unconditional), in a fresh catalog."""
     root = tmp_path_factory.mktemp("exports")
-    patch = pytest.MonkeyPatch()
-    for name, value in {"BLOCKLAKE_HOME": root / "var", "BLOCKLAKE_REGISTRY_DIR": root / "registry",
-                        "BLOCKLAKE_AS_OF": "2026-10-31", "BLOCKLAKE_THREADS": "2",
-                        "BLOCKLAKE_EXPORT_INLINE_ROWS": "50", "BLOCKLAKE_EXPORT_SECRET": "test secret"}.items():
-        patch.setenv(name, str(value))
     source = root / "alpha.sqlite"
     sqlite_execute(source, "CREATE TABLE people (id INTEGER, name TEXT, sfzh TEXT, phone TEXT, grid TEXT, born DATE, "
                            "updated TIMESTAMP, verified BOOLEAN, note TEXT)")
     sqlite_execute(source, "INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _people_rows())
     sqlite_execute(source, "CREATE TABLE places (id INTEGER, place TEXT, area REAL)")
     sqlite_execute(source, "INSERT INTO places VALUES (?, ?, ?)", [(i, f"场所{i}", i * 1.5) for i in range(1, 11)])
-    patch.setenv("BLOCKLAKE_CONN_ALPHA_DB", f"sqlite://{source}")
-    (root / "registry").mkdir()
     tables = [
         {"name": "people", "title": "人口", "object": "people", "primary_key": ["id"], "block_column": "grid",
          "sensitive": {"name": "person_name", "sfzh": "resident_id", "phone": "phone"},
@@ -69,25 +61,14 @@ def export_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         {"name": "places", "title": "场所", "object": "places", "primary_key": ["id"],
          "directory": {"classification": "2.01.001", "share_type": "无条件共享"}},
     ]
-    document = {"code": "alpha", "name": "测试alpha局", "uscc": TEST_USCC,
-                "sources": [{"id": "alpha_db", "kind": "sqlite", "connection": "alpha_db"}],
-                "tables": [{"source": "alpha_db", "update_cycle": "每年", **table} for table in tables]}
-    (root / "registry" / "alpha.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    get_settings.cache_clear()
-    from blocklake.quality.gate import gate_raw_table
-
-    for table in tables:
-        load_table("alpha", table["name"])
-        gate_raw_table("alpha", table["name"])
-    refresh(manifest=root / "no-dbt-manifest.json")
-    with db.session() as session:
-        session.add_all([Department(code="beta", name="测试beta局", uscc="91350100M000100Y43", kind="department"),
-                         Department(code="gamma", name="测试gamma局", uscc="91110000600037341L", kind="department"),
-                         Department(code="street_440305001", name="一号街道办事处", kind="street",
-                                    block_code="440305001")])
-    yield root
-    get_settings.cache_clear()
-    patch.undo()
+    with registered_lake(root, {"alpha": SourceDepartment(TEST_USCC, source, tables)}, EXPORT_INLINE_ROWS="50",
+                         EXPORT_SECRET="test secret"):
+        with db.session() as session:
+            session.add_all([Department(code="beta", name="测试beta局", uscc="91350100M000100Y43", kind="department"),
+                             Department(code="gamma", name="测试gamma局", uscc="91110000600037341L", kind="department"),
+                             Department(code="street_440305001", name="一号街道办事处", kind="street",
+                                        block_code="440305001")])
+        yield root
 
 
 def approve(consumer: str, table: str, items: list[str]) -> int:
@@ -234,18 +215,30 @@ def postgres_database() -> Iterator[str]:
 def test_the_sql_loads_into_postgresql_and_matches_the_lake(delivered: dict[str, Path], bundle: str,
                                                             postgres_database: str) -> None:
     folder = delivered[bundle]
-    dsn = POSTGRES_DSN.rsplit("/", 1)[0] + f"/{postgres_database}"
-    subprocess.run(["psql", dsn, "-v", "ON_ERROR_STOP=1", "-q", "-f", "postgres.sql"], cwd=folder, check=True,
-                   capture_output=True)
     table = json.loads((folder / "manifest.json").read_text())["table"]
-    with psycopg.connect(dsn) as con:
-        loaded = con.execute(_checksum_sql(folder, table, "postgres")).fetchone()
+    loaded = loaded_into_postgres(folder, postgres_database, _checksum_sql(folder, table, "postgres"))
     assert _normal(loaded) == _parquet_checksum(folder, table)
 
 
 @pytest.mark.parametrize("bundle", ["beta", "gamma"])
 def test_the_sql_loads_into_mariadb_and_matches_the_lake(delivered: dict[str, Path], bundle: str) -> None:
     folder = delivered[bundle]
+    table = json.loads((folder / "manifest.json").read_text())["table"]
+    assert _normal(loaded_into_mariadb(folder, _checksum_sql(folder, table, "mysql"))) == \
+        _parquet_checksum(folder, table)
+
+
+def loaded_into_postgres(folder: Path, database: str, checksum: str) -> tuple:
+    """Run the bundle's postgres.sql with psql from its folder, as a consumer would; then ``checksum``."""
+    dsn = POSTGRES_DSN.rsplit("/", 1)[0] + f"/{database}"
+    subprocess.run(["psql", dsn, "-v", "ON_ERROR_STOP=1", "-q", "-f", "postgres.sql"], cwd=folder, check=True,
+                   capture_output=True)
+    with psycopg.connect(dsn) as con:
+        return con.execute(checksum).fetchone()
+
+
+def loaded_into_mariadb(folder: Path, checksum: str) -> tuple:
+    """Run the bundle's mysql.sql with the mariadb client into a fresh database; then ``checksum`` (UTC)."""
     name = f"bundle_{uuid.uuid4().hex[:10]}"
     admin = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
     admin.cursor().execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
@@ -253,16 +246,16 @@ def test_the_sql_loads_into_mariadb_and_matches_the_lake(delivered: dict[str, Pa
         with (folder / "mysql.sql").open("rb") as script:
             subprocess.run(["mariadb", "--local-infile=1", "-h", "127.0.0.1", "-u", "root", name], stdin=script,
                            cwd=folder, check=True, capture_output=True)
-        table = json.loads((folder / "manifest.json").read_text())["table"]
         con = pymysql.connect(host="127.0.0.1", user="root", database=name, charset="utf8mb4")
         with con.cursor() as cursor:
-            cursor.execute(_checksum_sql(folder, table, "mysql"))
+            cursor.execute("SET time_zone = '+00:00'")
+            cursor.execute(checksum)
             loaded = cursor.fetchone()
         con.close()
     finally:
         admin.cursor().execute(f"DROP DATABASE {name}")
         admin.close()
-    assert _normal(loaded) == _parquet_checksum(folder, table)
+    return loaded
 
 
 def _columns(folder: Path, table: str) -> list[tuple[str, str]]:
@@ -331,31 +324,12 @@ def typed_bundle(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 def test_every_column_type_loads_into_postgresql_as_in_the_parquet(typed_bundle: Path, postgres_database: str) -> None:
-    dsn = POSTGRES_DSN.rsplit("/", 1)[0] + f"/{postgres_database}"
-    subprocess.run(["psql", dsn, "-v", "ON_ERROR_STOP=1", "-q", "-f", "postgres.sql"], cwd=typed_bundle, check=True,
-                   capture_output=True)
-    with psycopg.connect(dsn) as con:
-        assert _normal(con.execute(_typed_checksum("postgres")).fetchone()) == _typed_parquet(typed_bundle)
+    loaded = loaded_into_postgres(typed_bundle, postgres_database, _typed_checksum("postgres"))
+    assert _normal(loaded) == _typed_parquet(typed_bundle)
 
 
 def test_every_column_type_loads_into_mariadb_as_in_the_parquet(typed_bundle: Path) -> None:
-    name = f"typed_{uuid.uuid4().hex[:10]}"
-    admin = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
-    admin.cursor().execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
-    try:
-        with (typed_bundle / "mysql.sql").open("rb") as script:
-            subprocess.run(["mariadb", "--local-infile=1", "-h", "127.0.0.1", "-u", "root", name], stdin=script,
-                           cwd=typed_bundle, check=True, capture_output=True)
-        con = pymysql.connect(host="127.0.0.1", user="root", database=name, charset="utf8mb4")
-        with con.cursor() as cursor:
-            cursor.execute("SET time_zone = '+00:00'")
-            cursor.execute(_typed_checksum("mysql"))
-            loaded = cursor.fetchone()
-        con.close()
-    finally:
-        admin.cursor().execute(f"DROP DATABASE {name}")
-        admin.close()
-    assert _normal(loaded) == _typed_parquet(typed_bundle)
+    assert _normal(loaded_into_mariadb(typed_bundle, _typed_checksum("mysql"))) == _typed_parquet(typed_bundle)
 
 
 def _typed_checksum(dialect: str) -> str:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from minio import Minio
 from sqlalchemy import select
@@ -21,19 +20,11 @@ from blocklake.settings import get_settings
 from catalog import auth, db
 from catalog.api import create_app
 from catalog.models import CallLog, Department, Resource
-from catalog.register import refresh
-from ingestion.runner import load_table
-from tests.conftest import TEST_USCC, S3Server, sqlite_execute
+from tests.conftest import TEST_USCC, S3Server, SourceDepartment, registered_lake, sqlite_execute
 
 VALID_ID = "11010519491231002X"
 PEOPLE, PLACES, SECRETS = "raw.alpha__people", "raw.alpha__places", "raw.alpha__secrets"
 MAX_ROWS = 40  # BLOCKLAKE_SQL_MAX_ROWS for this module
-
-
-def _department(code: str, uscc: str, tables: list[dict]) -> dict:
-    return {"code": code, "name": f"测试{code}局", "uscc": uscc,
-            "sources": [{"id": f"{code}_db", "kind": "sqlite", "connection": f"{code}_db"}],
-            "tables": [{"source": f"{code}_db", "update_cycle": "每年", **table} for table in tables]}
 
 
 def _write_sources(source: Path) -> None:
@@ -69,28 +60,10 @@ USCCS = {"alpha": TEST_USCC, "beta": "91350100M000100Y43", "gamma": "91110000600
 def sql_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Three departments' tables loaded, gated and registered in a fresh catalog."""
     root = tmp_path_factory.mktemp("sqlapi")
-    patch = pytest.MonkeyPatch()
-    for name, value in {"BLOCKLAKE_HOME": root / "var", "BLOCKLAKE_REGISTRY_DIR": root / "registry",
-                        "BLOCKLAKE_AS_OF": "2026-10-31", "BLOCKLAKE_THREADS": "2",
-                        "BLOCKLAKE_SQL_MAX_ROWS": str(MAX_ROWS), "BLOCKLAKE_SQL_TIMEOUT_S": "5"}.items():
-        patch.setenv(name, str(value))
-    (root / "registry").mkdir()
     _write_sources(root / "alpha.sqlite")
-    for code, specs in TABLES.items():
-        patch.setenv(f"BLOCKLAKE_CONN_{code.upper()}_DB", f"sqlite://{root / 'alpha.sqlite'}")
-        (root / "registry" / f"{code}.yaml").write_text(
-            yaml.safe_dump(_department(code, USCCS[code], specs), allow_unicode=True), encoding="utf-8")
-    get_settings.cache_clear()
-    from blocklake.quality.gate import gate_raw_table
-
-    for code, specs in TABLES.items():
-        for table in specs:
-            load_table(code, table["name"])
-            gate_raw_table(code, table["name"])
-    refresh(manifest=root / "no-dbt-manifest.json")
-    yield root
-    get_settings.cache_clear()
-    patch.undo()
+    departments = {code: SourceDepartment(USCCS[code], root / "alpha.sqlite", specs) for code, specs in TABLES.items()}
+    with registered_lake(root, departments, SQL_MAX_ROWS=str(MAX_ROWS), SQL_TIMEOUT_S="5"):
+        yield root
 
 
 @pytest.fixture(scope="module")
