@@ -37,8 +37,13 @@ class DatabaseExtraction(Extraction):
 
     def reader(self) -> pa.RecordBatchReader:
         sql, params = self._select()
-        result = self.con.execute(sql, params)
-        return result.fetch_record_batch(self.request.settings.batch_rows)
+        try:  # the first rows are fetched here: a connection lost now fails like one lost mid-stream
+            result = self.con.execute(sql, params)
+            return result.fetch_record_batch(self.request.settings.batch_rows)
+        except duckdb.IOException as exc:  # the connection, not the query: a retry may succeed
+            raise SourceUnavailableError(
+                f"{self.request.department}.{self.request.table.name}: the source failed as reading began ({exc}); "
+                "nothing was loaded and readers keep the last published version") from exc
 
     def _select(self) -> tuple[str, list[object]]:
         location, table = self.request.location, self.request.table
