@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="load tables into the lake and gate them (without Airflow)")
     ingest.add_argument("department", nargs="?", help="department code (default: all)")
     ingest.add_argument("table", nargs="?", help="table name (default: all of the department)")
+    ingest.add_argument("--reconcile", action="store_true",
+                        help="read incremental tables whole now, to find rows deleted at the source")
     ingest.set_defaults(command=_ingest)
 
     gate = commands.add_parser("gate", help="re-run quality gates on what is in the lake (no reload)")
@@ -147,7 +149,8 @@ def _ingest(args: argparse.Namespace) -> int:
         dept = registry.department(code)
         for table in [dept.table(args.table)] if args.table else dept.tables:
             try:
-                record = load_table(code, table.name, settings=settings, registry=registry)
+                record = load_table(code, table.name, settings=settings, registry=registry,
+                                    reconcile=args.reconcile)
                 verdict = gate_raw_table(code, table.name)
                 print(f"{code}.{table.name}: {record.rows_inserted:,} rows in {record.duration_s:.1f}s, "
                       f"published (quality {verdict.score:.1f})")

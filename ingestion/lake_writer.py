@@ -3,6 +3,8 @@
 - full: the table becomes exactly the extract; keys that vanished are recorded as deletions.
 - incremental: rows at or after ``since`` replace the rows with the same key (late rows inside the
   overlap window arrive again and are de-duplicated, never doubled).
+- reconcile: an incremental table read whole; replaced like a full load (so rows deleted at the source
+  are found), and its watermark moves to the newest cursor value read.
 Either the data, the ledger rows and the rejects all commit together, or nothing does.
 """
 
@@ -78,10 +80,12 @@ def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRe
                 changes = [change for change in changes if change.change != "dropped"]
             record.schema_changes = changes
         con.register("incoming", stream.reader())
-        if spec.load.mode == "full":
-            _replace(con, target, spec, record, had_rows=existing is not None)
-        else:
+        if record.mode == "incremental":
             _upsert(con, target, spec, record, _cursor_type(spec, incoming))
+        else:
+            _replace(con, target, spec, record, had_rows=existing is not None)
+        if record.mode == "reconcile":
+            _advance_watermark(con, target, spec, record, _cursor_type(spec, incoming))
         record.rows_extracted, record.bytes = stream.rows, stream.bytes
         record.rejects = extraction.finish()
         record.rows_rejected = len(record.rejects)
@@ -147,12 +151,18 @@ def _upsert(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, record
     con.execute(f"DELETE FROM {target} t WHERE EXISTS (SELECT 1 FROM incoming_rows s WHERE {match})")
     _insert_with_lineage(con, target, "incoming_rows", record)
     record.rows_inserted = _count(con, "incoming_rows")
+    _advance_watermark(con, "incoming_rows", spec, record, cursor_type)
+    con.execute("DROP TABLE incoming_rows")
+
+
+def _advance_watermark(con: duckdb.DuckDBPyConnection, relation: str, spec: TableSpec, record: LoadRecord,
+                       cursor_type: str) -> None:
     # Late rows may all sit below the old watermark: it only ever moves forward.
+    cursor = quote_ident(spec.load.cursor or "")
     record.watermark = con.execute(
-        f"SELECT greatest(max({cursor}), max(TRY_CAST(? AS {cursor_type})))::VARCHAR FROM incoming_rows",
+        f"SELECT greatest(max({cursor}), max(TRY_CAST(? AS {cursor_type})))::VARCHAR FROM {relation}",
         [record.watermark],
     ).fetchone()[0]
-    con.execute("DROP TABLE incoming_rows")
 
 
 def _cursor_type(spec: TableSpec, incoming: dict[str, str]) -> str:
@@ -175,7 +185,7 @@ def _check_outcome(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec,
             f"'{record.load_id}'). Ask the department to fix and resend the file, or raise 'load: "
             "{max_reject_ratio: ...}' for this table in the registry if such rows are expected"
         )
-    if spec.load.mode == "full" and had_table and record.rows_extracted == 0 and not spec.load.allow_empty:
+    if record.mode != "incremental" and had_table and record.rows_extracted == 0 and not spec.load.allow_empty:
         raise SourceDataError(
             f"the extract of {record.department}.{record.table_name} is empty; refusing to empty {target}. "
             "If the source really is empty now, set 'load: {allow_empty: true}' for this table"

@@ -126,6 +126,15 @@ def _last_succeeded(con: duckdb.DuckDBPyConnection, raw_table: str, column: str)
     return row[0] if row else None
 
 
+def last_reconciled(con: duckdb.DuckDBPyConnection, raw_table: str) -> datetime | None:
+    """When the table was last read whole: a full load of an incremental table (mode ``reconcile``)."""
+    row = con.execute(
+        "SELECT max(finished_at) FROM lake.meta.loads WHERE raw_table = ? AND outcome = 'succeeded' "
+        "AND mode = 'reconcile'", [raw_table],
+    ).fetchone()
+    return row[0] if row else None
+
+
 def commit_message(con: duckdb.DuckDBPyConnection, record: LoadRecord) -> None:
     """Tag the DuckLake snapshot with the load, so a snapshot can be traced back to its load."""
     con.execute(

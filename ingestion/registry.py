@@ -31,7 +31,10 @@ class LoadSpec(Strict):
     mode: Literal["full", "incremental"] = "full"
     cursor: str | None = Field(None, description="Incremental: the column whose value only grows.")
     overlap: Duration = Field(timedelta(0), description="Re-read this far behind the watermark for late rows.")
-    detect_deletions: bool = Field(True, description="Full: record keys that vanished from the source.")
+    reconcile_every: Duration | None = Field(
+        timedelta(days=7), description="Incremental: read the whole source this often, to find rows deleted there "
+                                       "(a cursor never shows a hard delete). null: never.")
+    detect_deletions: bool = Field(True, description="Full and reconciling loads: record keys that vanished.")
     allow_empty: bool = Field(False, description="Full: accept an empty extract that would empty the table.")
     max_reject_ratio: float = Field(0.05, ge=0, le=1, description="Files: fail above this share of bad rows.")
 

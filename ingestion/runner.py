@@ -22,9 +22,12 @@ log = logging.getLogger(__name__)
 
 
 def load_table(department: str, table: str, *, settings: Settings | None = None,
-               registry: Registry | None = None) -> LoadRecord:
+               registry: Registry | None = None, reconcile: bool = False) -> LoadRecord:
     """Extract ``department.table`` into ``lake.raw`` and return the load's record.
 
+    An incremental table is read whole (mode ``reconcile``) on its first load, when
+    ``load.reconcile_every`` has passed since its last reconciliation, or when ``reconcile`` is set:
+    the table then becomes exactly the source, and rows deleted at the source are recorded as deleted.
     Failures are recorded in ``lake.meta.loads`` with their message and re-raised; the lake keeps
     the last good version of the table.
     """
@@ -43,7 +46,7 @@ def load_table(department: str, table: str, *, settings: Settings | None = None,
         loads.ensure_ledger(con)
         location = resolve(dept, source, settings)
         record.source = f"{location.label}/{spec.object}"
-        since = _since(con, spec, record)
+        since = _since(con, spec, record, reconcile=reconcile)
         request = ExtractRequest(dept.code, source, spec, location, settings, since)
         with open_extraction(request) as extraction:
             lake_writer.write(con, extraction, record)
@@ -57,13 +60,14 @@ def load_table(department: str, table: str, *, settings: Settings | None = None,
         con.close()
 
 
-def _since(con: duckdb.DuckDBPyConnection, spec: TableSpec, record: LoadRecord) -> object | None:
+def _since(con: duckdb.DuckDBPyConnection, spec: TableSpec, record: LoadRecord, *, reconcile: bool) -> object | None:
     """Incremental lower bound: the last watermark minus the overlap window (None = read everything)."""
     if spec.load.mode != "incremental":
         return None
     record.watermark = loads.last_watermark(con, record.raw_table)
     types = schema.table_types(con, f"lake.raw.{quote_ident(record.raw_table)}")
-    if record.watermark is None or types is None:
+    if record.watermark is None or types is None or reconcile or _reconciliation_due(con, spec, record):
+        record.mode = "reconcile"
         return None
     cursor_type = types[spec.load.cursor or ""]
     overlap = spec.load.overlap
@@ -78,6 +82,14 @@ def _since(con: duckdb.DuckDBPyConnection, spec: TableSpec, record: LoadRecord) 
     since = con.execute(f"SELECT {expression}", [record.watermark]).fetchone()[0]
     record.since = str(since)
     return since
+
+
+def _reconciliation_due(con: duckdb.DuckDBPyConnection, spec: TableSpec, record: LoadRecord) -> bool:
+    every = spec.load.reconcile_every
+    if every is None:
+        return False
+    last = loads.last_reconciled(con, record.raw_table)
+    return last is None or record.started_at - last >= every
 
 
 def _record_failure(con: duckdb.DuckDBPyConnection, record: LoadRecord, exc: BaseException) -> None:

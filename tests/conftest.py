@@ -59,6 +59,14 @@ def declare(settings: Settings, code: str, source: dict[str, Any], *tables: dict
     return path
 
 
+def require_service(what: str, connect: Any) -> None:
+    """Fail (never skip) with what to start when a server the test needs is not there."""
+    try:
+        connect().close()
+    except Exception as exc:
+        pytest.fail(f"{what} is not reachable ({exc}); start it (`make services`) or set its DSN", pytrace=False)
+
+
 def query(settings: Settings, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
     con = lake.connect(settings, read_only=True)
     try:

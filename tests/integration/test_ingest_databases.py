@@ -12,21 +12,14 @@ import pytest
 from blocklake.errors import SourceUnavailableError
 from blocklake.settings import Settings
 from ingestion.runner import load_table
-from tests.conftest import MYSQL_DSN, POSTGRES_DSN, declare, query
+from tests.conftest import MYSQL_DSN, POSTGRES_DSN, declare, query, require_service
 
 ROWS = 20_000
 
 
-def _require(what: str, connect) -> None:
-    try:
-        connect().close()
-    except Exception as exc:  # the message must say what to start, never skip silently
-        pytest.fail(f"{what} is not reachable ({exc}); `make services` starts it", pytrace=False)
-
-
 @pytest.fixture
 def pg_schema() -> Iterator[str]:
-    _require(f"PostgreSQL at {POSTGRES_DSN}", lambda: psycopg.connect(POSTGRES_DSN))
+    require_service(f"PostgreSQL at {POSTGRES_DSN}", lambda: psycopg.connect(POSTGRES_DSN))
     schema = f"t_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(POSTGRES_DSN, autocommit=True) as con:
         con.execute(f"CREATE SCHEMA {schema}")
@@ -46,7 +39,7 @@ def mysql_connect(database: str | None = None) -> pymysql.Connection:
 
 @pytest.fixture
 def mysql_database() -> Iterator[str]:
-    _require(f"MariaDB/MySQL at {MYSQL_DSN}", mysql_connect)
+    require_service(f"MariaDB/MySQL at {MYSQL_DSN}", mysql_connect)
     database = f"t_{uuid.uuid4().hex[:8]}"
     con = mysql_connect()
     with con.cursor() as cur:

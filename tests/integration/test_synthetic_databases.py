@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -15,7 +13,7 @@ import pytest
 from ingestion.synthetic import GenerateConfig, GenerateReport, generate
 from ingestion.synthetic.departments import DEPARTMENTS
 from ingestion.synthetic.schema import Department, TableSpec
-from tests.conftest import MYSQL_DSN, POSTGRES_DSN
+from tests.conftest import MYSQL_DSN, POSTGRES_DSN, require_service
 
 pytestmark = [pytest.mark.postgres, pytest.mark.mysql]
 
@@ -30,21 +28,12 @@ def _mysql_connect() -> pymysql.connections.Connection:
     )
 
 
-def _require(what: str, connect: Callable[[], Any]) -> None:
-    try:
-        connect().close()
-    except Exception as exc:  # never skip silently: say what to start
-        pytest.fail(
-            f"{what} is not reachable ({exc}); start it (`make services`) or set its DSN", pytrace=False
-        )
-
-
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> GenerateReport:
-    _require(
+    require_service(
         f"PostgreSQL at {POSTGRES_DSN} (BLOCKLAKE_TEST_POSTGRES_DSN)", lambda: psycopg.connect(POSTGRES_DSN)
     )
-    _require(f"MariaDB/MySQL at {MYSQL_DSN} (BLOCKLAKE_TEST_MYSQL_DSN)", _mysql_connect)
+    require_service(f"MariaDB/MySQL at {MYSQL_DSN} (BLOCKLAKE_TEST_MYSQL_DSN)", _mysql_connect)
     config = GenerateConfig(
         out_dir=tmp_path_factory.mktemp("district"),
         scale="tiny",
