@@ -26,7 +26,7 @@ _SCHEMES = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", 
 class Location:
     """Where a source is: ``driver`` picks the extractor; ``label`` is safe to log (no secrets)."""
 
-    driver: str  # postgres | mysql | sqlite | csv | excel
+    driver: str  # postgres | mysql | sqlite | csv | excel | parquet
     target: str  # DSN, file or folder
     namespace: str | None
     label: str

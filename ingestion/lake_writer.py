@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from blocklake import failpoints
-from blocklake.errors import BlocklakeError, SourceDataError, SourceUnavailableError
+from blocklake.errors import BlocklakeError, LakeError, SourceDataError, SourceUnavailableError
 from ingestion import loads, schema
 from ingestion.extractors import Extraction
 from ingestion.extractors.base import Reject, quote_ident
@@ -98,10 +98,17 @@ def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRe
         con.execute("COMMIT")
     except BaseException as exc:
         con.execute("ROLLBACK")
-        if stream.error is not None and not isinstance(stream.error, BlocklakeError):
+        if isinstance(stream.error, BlocklakeError):  # the extractor's own diagnosis, not DuckDB's wrapper
+            raise stream.error from exc
+        if stream.error is not None:
             raise SourceUnavailableError(
                 f"{record.department}.{record.table_name}: the source failed after {stream.rows:,} rows were "
                 f"read ({stream.error}); nothing was loaded and readers keep the last published version") from exc
+        if isinstance(exc, duckdb.IOException):  # not the source's (that sets stream.error): the lake's storage
+            raise LakeError(
+                f"{record.department}.{record.table_name}: the lake's storage failed while the load was writing "
+                f"({str(exc).splitlines()[0]}); nothing was committed and readers keep the last published "
+                "version. Retry the load; the lake_maintenance DAG deletes the files the failed write left") from exc
         raise
     finally:
         con.unregister("incoming")

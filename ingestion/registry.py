@@ -20,7 +20,7 @@ from blocklake.quality.checks import Check
 from blocklake.yamlfile import load_model
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
-SourceKind = Literal["postgres", "mysql", "sqlite", "csv", "excel"]
+SourceKind = Literal["postgres", "mysql", "sqlite", "csv", "excel", "parquet"]
 DATABASE_KINDS = ("postgres", "mysql", "sqlite")
 UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每年"]
 ShareType = Literal["无条件共享", "有条件共享", "不予共享"]
@@ -87,7 +87,8 @@ class SourceSpec(Strict):
     kind: SourceKind
     connection: str | None = Field(None, description="Connection id (databases).")
     namespace: str | None = Field(None, description="Schema (PostgreSQL) or database (MySQL).")
-    path: str | None = Field(None, description="Files: folder (csv) or workbook (excel) under the sources dir.")
+    path: str | None = Field(None, description="Files: folder (csv, parquet) or workbook (excel), "
+                                               "under the sources dir.")
     encoding: Literal["utf-8", "gbk", "gb18030"] = "utf-8"
     delimiter: str = Field(",", min_length=1, max_length=1)
     quote: str = Field('"', min_length=1, max_length=1)

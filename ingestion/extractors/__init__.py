@@ -4,7 +4,7 @@
 :data:`ingestion.extractors.base.EXTRACTORS`.
 """
 
-from ingestion.extractors import database, excel, text  # noqa: F401 - registers the drivers
+from ingestion.extractors import database, excel, parquet, text  # noqa: F401 - registers the drivers
 from ingestion.extractors.base import Extraction, ExtractRequest, Reject, open_extraction
 
 __all__ = ["ExtractRequest", "Extraction", "Reject", "open_extraction"]

@@ -36,7 +36,7 @@ class CsvExtraction(Extraction):
 
     def __post_init__(self) -> None:
         source = self.request.source
-        self.files = _matching_files(Path(self.request.location.target), self.request.table.object)
+        self.files = matching_files(Path(self.request.location.target), self.request.table.object)
         for path in self.files:
             _check_encoding(path, source.encoding)
         # Before anything reads a line whole: DuckDB silently drops a line longer than its buffer.
@@ -77,7 +77,7 @@ class CsvExtraction(Extraction):
         self.con.close()
 
 
-def _matching_files(folder: Path, pattern: str) -> list[Path]:
+def matching_files(folder: Path, pattern: str) -> list[Path]:
     files = sorted(folder.glob(pattern))
     if not files:
         raise SourceDataError(f"no file matches '{pattern}' in {folder}")
