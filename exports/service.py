@@ -87,17 +87,19 @@ def export_application(application_id: int, settings: Settings | None = None) ->
 
 def deliver(con: duckdb.DuckDBPyConnection, delivery: plan.Delivery, target: Target, settings: Settings,
             secret: bytes, *, raise_errors: bool = False) -> ExportResult:
-    staged = target.staging()
     try:
-        bundle = write_bundle(con, delivery, staged, key=masking.consumer_key(secret, delivery.consumer_code),
-                              inline_rows=settings.export_inline_rows)
-        return _record(delivery, bundle, target)
+        bundle_path(delivery)  # hostile names are refused before a file is written
+        staged = target.staging()
+        try:
+            bundle = write_bundle(con, delivery, staged, key=masking.consumer_key(secret, delivery.consumer_code),
+                                  inline_rows=settings.export_inline_rows)
+            return _record(delivery, bundle, target)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
     except (ExportError, duckdb.Error, OSError, failpoints.InjectedFault) as exc:
         if raise_errors:
             raise
         return ExportResult(delivery, "failed", error=str(exc))
-    finally:
-        shutil.rmtree(staged, ignore_errors=True)
 
 
 def _record(delivery: plan.Delivery, bundle: Bundle, target: Target) -> ExportResult:

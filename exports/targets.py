@@ -26,10 +26,16 @@ from exports.plan import Delivery
 CONSUMER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 RESOURCE_CODE = re.compile(r"^[123](\.\d{2}(\.\d{3}(\.\d{3})?)?)?/\d{6}$")
 FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+SOURCE_KEY = re.compile(r"^[a-z_][a-z0-9_]{0,62}\.[a-z_][a-z0-9_]{0,62}$")  # schema.table: file and SQL names
+STAGING = ".staging"
+BUNDLE_PREFIX = re.compile(r"(^|/)application-\d+/snapshot-\d+/?$")
 
 
 def bundle_path(delivery: Delivery) -> PurePosixPath:
-    """``<consumer>/<resource code with _ for />/application-<id>/snapshot-<n>``, every part checked."""
+    """``<consumer>/<resource code with _ for />/application-<id>/snapshot-<n>``, every part checked,
+    and the lake table the bundle's files are named after. Called before anything is written."""
+    if not SOURCE_KEY.match(delivery.source_key):
+        raise ExportError(f"lake table {delivery.source_key!r} is not a plain schema.table; refusing to export")
     if not CONSUMER.match(delivery.consumer_code):
         raise ExportError(f"consumer code {delivery.consumer_code!r} is not a plain identifier; refusing to export")
     if not RESOURCE_CODE.match(delivery.resource_code):
@@ -52,9 +58,7 @@ class FolderTarget:
 
     def staging(self) -> Path:
         """A fresh folder on the root's file system, so publishing is one rename."""
-        folder = self.root / ".staging" / uuid.uuid4().hex
-        folder.mkdir(parents=True)
-        return folder
+        return _fresh_staging(self.root)
 
     def publish(self, staged: Path, relative: PurePosixPath) -> str:
         final = safe_join(self.root, relative)
@@ -71,9 +75,14 @@ class FolderTarget:
         return str(final)
 
     def withdraw(self, location: str) -> None:
+        """Delete a delivered bundle: only a folder under the root, reached without a symlink."""
+        root = self.root.resolve()
         path = Path(location)
-        if path.is_relative_to(self.root.resolve()) and path.is_dir():
-            shutil.rmtree(path)
+        if not path.is_absolute() or not Path(os.path.normpath(path)).is_relative_to(root) or path == root:
+            raise ExportError(f"{location} lies outside the export root {root}; not deleting it")
+        checked = safe_join(root, PurePosixPath(path.relative_to(root)))
+        if checked.is_dir():
+            shutil.rmtree(checked)
 
 
 class S3Target:
@@ -88,9 +97,7 @@ class S3Target:
         self._client = None
 
     def staging(self) -> Path:
-        folder = self.staging_root / ".staging" / uuid.uuid4().hex
-        folder.mkdir(parents=True)
-        return folder
+        return _fresh_staging(self.staging_root)
 
     def publish(self, staged: Path, relative: PurePosixPath) -> str:
         bucket, prefix = self._where(relative)
@@ -112,6 +119,8 @@ class S3Target:
 
     def withdraw(self, location: str) -> None:
         bucket, _, prefix = location.removeprefix("s3://").partition("/")
+        if not BUNDLE_PREFIX.search(prefix):  # never a whole bucket or consumer: only one bundle's objects
+            raise ExportError(f"{location} is not a bundle's location; not deleting it")
         listed = self.client.list_objects(bucket, prefix=prefix, recursive=True)
         self._delete(bucket, [item.object_name for item in listed])
 
@@ -149,6 +158,15 @@ def safe_join(root: Path, relative: PurePosixPath) -> Path:
     if not path.resolve().is_relative_to(base):
         raise ExportError(f"{path} lies outside the export root {base}")
     return path
+
+
+def _fresh_staging(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    folder = safe_join(root, PurePosixPath(STAGING, uuid.uuid4().hex))
+    folder.parent.mkdir(exist_ok=True)
+    folder = safe_join(root, PurePosixPath(STAGING, folder.name))  # nothing became a link meanwhile
+    folder.mkdir()
+    return folder
 
 
 def _check_files(staged: Path) -> None:
