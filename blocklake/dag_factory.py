@@ -91,11 +91,13 @@ def ingest_dag(department: Department, *, pool: str | None) -> DAG:
 
 
 @task
-def dbt_build() -> dict[str, int]:
-    """``dbt build``: seeds, models and their tests in dependency order; a failed test skips its dependants."""
-    from blocklake.transform import run_dbt
+def dbt_build() -> dict[str, object]:
+    """``dbt build``: seeds, models and their tests in dependency order; a failed test skips its dependants.
+    Models over a raw table never yet published wait for a later build."""
+    from blocklake.transform import build_published
 
-    return run_dbt(["build"]).counts()
+    result, waiting = build_published()
+    return {**result.counts(), "waiting_for_publication": waiting}
 
 
 @task(trigger_rule="all_done")

@@ -87,3 +87,38 @@ def run_dbt(arguments: Sequence[str], *, settings: Settings | None = None) -> Db
     if process.wait() != 0:
         raise TransformError(f"`dbt {' '.join(arguments)}` failed:\n{''.join(lines[-40:])}")
     return DbtResult(command=command, output=output, target_path=Path(env["DBT_TARGET_PATH"]))
+
+
+def build_published(settings: Settings | None = None) -> tuple[DbtResult, list[str]]:
+    """``dbt build`` of every model whose raw sources have each been published at least once; returns
+    the result and the raw tables still waiting for a first publication.
+
+    The build runs whenever any table is published. On a district's first day most tables are not yet,
+    and a model over a table that never passed its gate cannot be built: those models and their
+    dependants wait for a later build (named in the log) instead of failing this one.
+    """
+    settings = settings or get_settings()
+    waiting = never_published(settings)
+    arguments = ["build"]
+    names = [f"{department}__{table}" for department, table in waiting]
+    if waiting:
+        log.info("waiting for a first publication (their models are not built yet): %s", ", ".join(names))
+        # dbt's source for a registry table is named <department>.<table> (models/staging/<department>/).
+        arguments += ["--exclude", *(f"source:{department}.{table}+" for department, table in waiting)]
+    return run_dbt(arguments, settings=settings), names
+
+
+def never_published(settings: Settings) -> list[tuple[str, str]]:
+    """Registry tables (department, table) the quality gate has never published."""
+    from blocklake import lake
+    from blocklake.quality.store import published_snapshots
+    from ingestion.registry import load_registry, raw_table_name
+
+    con = lake.connect(settings, read_only=True)
+    try:
+        published = set(published_snapshots(con))
+    finally:
+        con.close()
+    registry = load_registry(settings.registry_dir)
+    return [(dept.code, table.name) for dept in registry.departments.values() for table in dept.tables
+            if f"raw.{raw_table_name(dept, table)}" not in published]
