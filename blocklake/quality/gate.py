@@ -10,6 +10,7 @@ Airflow task) fails with :class:`QualityGateFailed`, whose message is the readab
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -25,6 +26,8 @@ from blocklake.quality import gx_runtime, plain_sql, rules, store
 from blocklake.quality.checks import DIMENSIONS, Suite
 from blocklake.quality.gx_runtime import CheckResult, relation_at
 from blocklake.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 class QualityGateFailed(BlocklakeError):
@@ -214,9 +217,31 @@ def gate_built_models(target_path: Path, *, run_id: str | None = None) -> list[T
 
     suites = model_suites(target_path / "manifest.json")
     built = built_models(target_path / "run_results.json")
-    verdicts = run_gate([suite for table, suite in sorted(suites.items()) if table in built], run_id=run_id)
+    ready = [suite for table, suite in sorted(suites.items()) if table in built]
+    verdicts = run_gate(_with_references(ready), run_id=run_id)
     raise_if_blocked(verdicts)
     return verdicts
+
+
+def _with_references(suites: list[Suite]) -> list[Suite]:
+    """The suites whose ``exists_in`` references are in the lake. A model built while the model it is
+    checked against waits for its sources' first publication cannot be judged yet: it is neither
+    published nor blocked, and waits (logged) for a build that has both."""
+    con = lake.connect(read_only=True)
+    try:
+        existing = {f"{schema}.{name}" for schema, name in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'lake'").fetchall()}
+    finally:
+        con.close()
+    ready = []
+    for suite in suites:
+        missing = sorted({c.reference.rsplit(".", 1)[0] for c in suite.checks
+                          if c.check == "exists_in" and c.reference and c.reference.rsplit(".", 1)[0] not in existing})
+        if missing:
+            log.info("%s waits: it is checked against %s, not built yet", suite.table, ", ".join(missing))
+        else:
+            ready.append(suite)
+    return ready
 
 
 def built_models(run_results: Path) -> set[str]:
