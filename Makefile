@@ -7,7 +7,7 @@ SCALE ?= demo
 SERVE ?= 1
 export BLOCKLAKE_SCALE := $(SCALE)
 
-.PHONY: install run test test-full ui bench lint services constraints clean
+.PHONY: install run test test-full ui bench reliability lint services constraints clean
 
 ## install: virtual environment, pinned packages (constraints.txt), DuckDB extensions from PyPI
 install: $(VENV)/.installed
@@ -28,6 +28,10 @@ test: install services
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+## test-full: the heavy reliability tests too (district scale, the real scheduler killed mid-pipeline); ~40 min
+test-full: test
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m full
+
 ## ui: Airflow (scheduler, API server, UI) with Blocklake's DAGs; prints the URL and login
 ui: install
 	$(BIN)/blocklake ui
@@ -39,6 +43,10 @@ bench: install services
 	$(BIN)/python -m bench.catalog
 	$(BIN)/python -m bench.exports
 	$(BIN)/python -m bench.address
+
+## reliability: the reliability suite with the heavy tests, counted into bench/results/reliability.json (~45 min)
+reliability: install services
+	$(BIN)/python -m bench.reliability
 
 ## services: make sure PostgreSQL, MariaDB and Chromium are there (installs and starts them as root)
 services:

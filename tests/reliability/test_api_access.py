@@ -24,6 +24,7 @@ from catalog import auth, db, sharing
 from catalog.api.deps import SESSION_COOKIE
 from catalog.models import ApiKey, Application, Correction, Department, Resource
 from tests.integration import test_catalog_api as catalog_fixtures
+from tests.reliability.tally import TALLY
 
 # The catalog of test_catalog_api (three departments' published tables, keys, a client), built anew here.
 catalog_home, keys, client = catalog_fixtures.catalog_home, catalog_fixtures.keys, catalog_fixtures.client
@@ -201,6 +202,7 @@ def test_every_route_answers_each_role_as_the_policy_says(client: TestClient, ke
     wrong: list[str] = []
     for (method, route), allowed in sorted(POLICY.items()):
         response = call(client, world, method, route, key)
+        TALLY.add("requests_served")
         if response.status_code not in allowed[role]:
             wrong.append(f"{method} {route}: {response.status_code} (allowed {sorted(allowed[role])}) "
                          f"{response.text[:200]}")
@@ -317,6 +319,8 @@ def fuzz(operation, headers: dict[str, str]) -> int:
     def run(case) -> None:
         nonlocal sent
         sent += 1
+        TALLY.add("requests_served")
+        TALLY.add("bad_inputs_tried")
         case.call_and_validate(headers=headers, checks=[not_a_server_error, response_schema_conformance])
 
     run()

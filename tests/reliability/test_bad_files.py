@@ -28,6 +28,7 @@ from blocklake.settings import Settings, get_settings
 from ingestion.extractors.workbook_guard import check_workbook
 from ingestion.runner import load_table
 from tests.conftest import TEST_USCC, query
+from tests.reliability.tally import TALLY
 
 DEPT = "badfiles"
 TABLES = ("residents", "events", "subsidy")
@@ -245,6 +246,7 @@ BAD_INPUTS = {
 def test_bad_file_is_refused_in_bounded_time_and_memory(settings: Settings, department: Department,
                                                          name: str) -> None:
     bad = BAD_INPUTS[name]
+    TALLY.add("bad_inputs_tried")
     raw_table = f"raw.{DEPT}__{bad.table}"
     before = table_state(settings, raw_table)
     path = bad.make(department)

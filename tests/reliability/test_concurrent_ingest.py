@@ -13,6 +13,7 @@ import pytest
 
 from blocklake.settings import Settings
 from tests.conftest import declare, query, sqlite_execute
+from tests.reliability.tally import TALLY
 
 ROW = "INSERT INTO event VALUES (?, ?, ?)"
 
@@ -39,6 +40,7 @@ def test_two_ingests_at_once_load_every_row_once_and_the_watermark_moves_forward
              "load": {"mode": "incremental", "cursor": "updated_at", "overlap": "2h"}})
 
     outcomes = run_two_at_once()
+    TALLY.add("faults_injected")  # a duplicate run of the same load
     assert any(code == 0 for code, _ in outcomes), outcomes
     # Late rows (committed now, stamped below the watermark but inside the overlap) and future-stamped rows.
     sqlite_execute(source, ROW, [(i, f"迟到{i}", "2026-10-01 22:30:00") for i in range(20_000, 20_500)])
@@ -48,7 +50,9 @@ def test_two_ingests_at_once_load_every_row_once_and_the_watermark_moves_forward
     for code, stderr in outcomes:  # a loser fails cleanly, saying why, and changes nothing
         assert code == 0 or "conflict" in stderr.lower() or "lock" in stderr.lower(), stderr[-2000:]
 
+    TALLY.add("faults_injected")
     count, keys = query(settings, "SELECT count(*), count(DISTINCT id) FROM lake.raw.hotline__event")[0]
+    TALLY.rows(20_600, keys)
     assert count == keys == 20_600
     watermarks = [w for (w,) in query(settings, "SELECT watermark FROM lake.meta.loads WHERE raw_table = "
                                                 "'hotline__event' AND outcome = 'succeeded' ORDER BY started_at")]

@@ -16,6 +16,7 @@ from catalog import db
 from catalog.models import AuditLog, Export
 from exports import service
 from tests.integration.test_exports import approve, export_home  # noqa: F401 - the module's lake and catalog
+from tests.reliability.tally import TALLY
 
 
 def bundles(root: Path, consumer: str) -> list[Path]:
@@ -39,6 +40,7 @@ def test_a_failure_after_delivery_takes_the_bundle_back(export_home: Path,  # no
     number = approve("beta", "places", ["id", "place"])
     monkeypatch.setenv("BLOCKLAKE_FAILPOINTS", "exports.after_publish=raise")
     [result] = [r for r in service.export_due() if r.delivery.application_id == number]
+    TALLY.add("faults_injected")
     assert result.status == "failed" and "failpoint" in result.error
     assert records(number) == (0, 0) and bundles(root, "beta") == []
     monkeypatch.delenv("BLOCKLAKE_FAILPOINTS")
@@ -56,6 +58,7 @@ def test_a_process_killed_after_delivery_is_made_whole_by_the_next_run(export_ho
     killed = subprocess.run([blocklake, "export", "--consumer", "gamma"], env=env, capture_output=True, text=True,
                             timeout=120, check=False)
     assert killed.returncode == -signal.SIGKILL
+    TALLY.add("faults_injected")
     assert records(number) == (0, 0) and len(bundles(root, "gamma")) == 1  # delivered, not recorded: not done
     again = subprocess.run([blocklake, "export", "--consumer", "gamma"], capture_output=True, text=True,
                            timeout=120, check=False)

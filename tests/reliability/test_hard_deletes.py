@@ -14,6 +14,7 @@ import pytest
 from blocklake.settings import Settings
 from ingestion.runner import load_table
 from tests.conftest import POSTGRES_DSN, declare, query, require_service
+from tests.reliability.tally import TALLY
 
 ROWS = 10_000
 DELETED = list(range(17, ROWS, 73))  # 137 keys spread over the whole table
@@ -58,10 +59,12 @@ def test_rows_deleted_at_the_source_are_removed_by_the_reconciliation(
     # The cursor saw the updates and inserts but cannot see deletes: the lake still holds them.
     assert query(settings, "SELECT count(*) FROM lake.raw.urban__case_file")[0][0] == ROWS + 20
 
+    TALLY.add("faults_injected")  # rows deleted at the source, invisible to the cursor
     time.sleep(3)  # reconcile_every has passed
     reconciled = load_table("urban", "case_file")
     assert reconciled.mode == "reconcile" and reconciled.rows_deleted == len(DELETED)
     lake_keys = {key for (key,) in query(settings, "SELECT id FROM lake.raw.urban__case_file")}
+    TALLY.rows(len(source_keys(case_table)), len(lake_keys & source_keys(case_table)))
     assert lake_keys == source_keys(case_table) and len(lake_keys) == ROWS + 20 - len(DELETED)
     recorded = query(settings, "SELECT (key_json::JSON->>'id')::INT FROM lake.meta.deleted_keys WHERE load_id = ?",
                      [reconciled.load_id])

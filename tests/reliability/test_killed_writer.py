@@ -17,6 +17,7 @@ from blocklake import lake
 from blocklake.maintenance import maintain, orphaned_files
 from blocklake.settings import Settings
 from tests.conftest import declare, query, sqlite_execute
+from tests.reliability.tally import TALLY
 
 STATE = "SELECT (SELECT count(*) FROM lake.raw.water__reading), (SELECT max(snapshot_id) FROM lake.snapshots())"
 
@@ -43,6 +44,7 @@ def test_a_writer_killed_before_its_commit_loses_nothing_and_leaves_only_orphans
                                                                    for i in range(50_000, 60_000)])
     killed = ingest("water", "reading", failpoints="lake_writer.before_commit=kill")
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    TALLY.add("faults_injected")
 
     # Readers see exactly what they saw; the killed write left files nothing references.
     assert query(settings, STATE)[0] \
@@ -56,7 +58,9 @@ def test_a_writer_killed_before_its_commit_loses_nothing_and_leaves_only_orphans
 
     retried = ingest("water", "reading")
     assert retried.returncode == 0, retried.stderr[-2000:]
-    assert query(settings, "SELECT count(*), count(DISTINCT id) FROM lake.raw.water__reading")[0] == (60_000, 60_000)
+    loaded = query(settings, "SELECT count(*), count(DISTINCT id) FROM lake.raw.water__reading")[0]
+    TALLY.rows(60_000, loaded[1])
+    assert loaded == (60_000, 60_000)
 
     report = maintain(settings, orphan_grace=timedelta(0))
     assert report.orphaned_files_deleted == len(orphans)

@@ -18,6 +18,7 @@ from catalog.models import Department, Export, Resource
 from exports import service
 from exports.targets import FolderTarget, S3Target
 from tests.conftest import TEST_USCC, SourceDepartment, registered_lake, sqlite_execute
+from tests.reliability.tally import TALLY
 
 
 @pytest.fixture
@@ -77,6 +78,7 @@ HOSTILE_CATALOG: dict[str, Callable[[], None]] = {
 def test_hostile_names_in_the_catalog_deliver_nothing_anywhere(lake_home: Path, attack: str) -> None:
     apply_for_places()
     HOSTILE_CATALOG[attack]()
+    TALLY.add("bad_inputs_tried")
     before = outside_tree(lake_home)
     results = service.export_due()
     assert [r.status for r in results] == ["failed"] and "refusing" in (results[0].error or "")
@@ -96,6 +98,7 @@ def plant(home: Path, link: str) -> None:
 def test_symlinks_planted_in_the_export_folder_are_never_followed(lake_home: Path, link: str) -> None:
     apply_for_places()
     plant(lake_home, link)
+    TALLY.add("bad_inputs_tried")
     before = outside_tree(lake_home)
     results = service.export_due()
     assert [r.status for r in results] == ["failed"] and "symlink" in (results[0].error or "")
@@ -108,6 +111,7 @@ def test_withdrawal_deletes_nothing_outside_the_root(lake_home: Path) -> None:
     (root / "beta").symlink_to(lake_home / "outside", target_is_directory=True)
     target = FolderTarget(root)
     for location in (f"{root}/{ESCAPE}", str(lake_home / "outside"), f"{root}/beta", "/"):
+        TALLY.add("bad_inputs_tried")
         with pytest.raises(ExportError, match=r"outside|symlink"):
             target.withdraw(location)
     assert outside_tree(lake_home) == {"outside/keep.txt": b"not the exporter's"}
@@ -125,6 +129,7 @@ def test_after_refusals_a_sound_delivery_still_goes_through(lake_home: Path) -> 
 @pytest.mark.parametrize("location", ["s3://exports-beta/", "s3://exports-beta/bundles",
                                       "s3://exports-beta/bundles/beta/2.01.001_000001/application-1/../"])
 def test_withdrawal_from_a_bucket_deletes_only_one_bundles_objects(location: str, tmp_path: Path) -> None:
+    TALLY.add("bad_inputs_tried")
     target = S3Target("s3://exports-{consumer}/bundles/", get_settings(), tmp_path)
     with pytest.raises(ExportError, match="not a bundle's location"):
         target.withdraw(location)  # refused before any request: a whole bucket is never listed for deletion

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from blocklake import masking
 from blocklake.quality.identifiers import is_valid_resident_id
+from tests.reliability.tally import TALLY
 
 REGIONS = ("440305", "110105", "310104", "330106", "510107")
 CHECK = "0123456789X"
@@ -31,6 +32,14 @@ people = st.tuples(resident_ids(), mobiles, names)
 
 
 def leaks(text: str, resident_id: str, mobile: str) -> bool:
+    """Also counted: every value checked, and every leak found (before the test fails on it)."""
+    TALLY.add("pii_values_checked", 2)
+    found = _leaks(text, resident_id, mobile)
+    TALLY.add("pii_leaks", int(found))
+    return found
+
+
+def _leaks(text: str, resident_id: str, mobile: str) -> bool:
     valid_ids = [c for c in re.findall(r"\d{17}[\dX]", text) if is_valid_resident_id(c)]
     return bool(valid_ids) or mobile in text or resident_id in text
 

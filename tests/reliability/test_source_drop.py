@@ -17,6 +17,7 @@ import pytest
 
 from blocklake.settings import Settings
 from tests.conftest import POSTGRES_DSN, declare, query
+from tests.reliability.tally import TALLY
 
 ROWS = 1_500_000
 
@@ -67,6 +68,7 @@ def test_a_connection_dropped_mid_extract_publishes_nothing_and_the_retry_loads_
 
     dropped = ingest()
     assert terminate_extraction(big_table) >= 1
+    TALLY.add("faults_injected")
     assert dropped.wait(timeout=300) != 0
     message = dropped.stderr.read()
     assert "water.reading" in message and ("connection" in message.lower() or "terminat" in message.lower()), \
@@ -76,4 +78,6 @@ def test_a_connection_dropped_mid_extract_publishes_nothing_and_the_retry_loads_
 
     retried = ingest()
     assert retried.wait(timeout=300) == 0, retried.stderr.read()[-2000:]
-    assert query(settings, "SELECT count(*), count(DISTINCT id) FROM lake.raw.water__reading")[0] == (ROWS, ROWS)
+    loaded = query(settings, "SELECT count(*), count(DISTINCT id) FROM lake.raw.water__reading")[0]
+    TALLY.rows(ROWS, loaded[1])
+    assert loaded == (ROWS, ROWS)

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.sqlguard import SqlRefused, check
+from tests.reliability.tally import TALLY
 from tests.unit.test_sql_guard import FULL_TABLES, HIDDEN_VALUES, READABLE
 
 TABLES = [*FULL_TABLES, "lake.base.base_person", "information_schema.tables", "read_csv('/etc/passwd')",
@@ -46,6 +47,7 @@ def queries(draw: st.DrawFn) -> str:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(queries())
 def test_generated_queries_are_refused_or_reveal_nothing_hidden(sql: str) -> None:
+    TALLY.add("bad_inputs_tried")
     try:
         checked = check(sql, READABLE)
     except SqlRefused:

@@ -20,6 +20,7 @@ from blocklake.maintenance import maintain, orphaned_files
 from blocklake.settings import Settings, get_settings
 from ingestion.runner import load_table
 from tests.conftest import S3Server, declare, query, sqlite_execute
+from tests.reliability.tally import TALLY
 from tests.reliability.tcp_proxy import TcpProxy
 
 CONTENT = "SELECT count(*), count(DISTINCT id), sum(m3) FROM lake.raw.water__reading"
@@ -65,6 +66,7 @@ def test_the_s3_server_stopping_mid_upload_fails_the_load_closed_and_the_retry_s
     with pytest.raises(LakeError, match="storage") as failure:
         load_table("water", "reading", settings=settings)
     assert s3_lake.uploaded >= 2 << 20, "the server stopped before the upload began"
+    TALLY.add("faults_injected")
     assert "nothing was committed" in str(failure.value)
 
     s3_lake.restore()
@@ -72,6 +74,7 @@ def test_the_s3_server_stopping_mid_upload_fails_the_load_closed_and_the_retry_s
     orphans = _orphans(settings)
     load_table("water", "reading", settings=settings)
     count, distinct, _ = query(settings, READINGS)[0]
+    TALLY.rows(200_000, distinct)
     assert count == distinct == 200_000
     report = maintain(settings, orphan_grace=timedelta(0))
     assert report.orphaned_files_deleted >= len(orphans)
@@ -122,6 +125,8 @@ def test_a_truncated_or_damaged_parquet_delivery_fails_closed_naming_the_file(
     resent = write_delivery(tmp_path / "resent", 60_000)
     delivered = [Path(shutil.copy(path, folder)) for path in resent]
     damage(delivered[1], truncate=truncate)
+    TALLY.add("faults_injected")
+    TALLY.add("bad_inputs_tried")
     with pytest.raises(SourceDataError, match="resend") as failure:
         load_table("water", "reading", settings=settings)
     assert (delivered[1].name if truncate else "reading-60000") in str(failure.value)
@@ -131,6 +136,7 @@ def test_a_truncated_or_damaged_parquet_delivery_fails_closed_naming_the_file(
 
     shutil.copy(resent[1], delivered[1])  # the department resends the file
     record = load_table("water", "reading", settings=settings)
+    TALLY.rows(120_000, record.rows_inserted)
     assert record.rows_inserted == 120_000
     assert query(settings, "SELECT count(DISTINCT id), sum(m3) FROM lake.raw.water__reading")[0] \
         == (120_000, pytest.approx(sum(range(120_000)) / 7))
