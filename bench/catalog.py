@@ -44,7 +44,7 @@ def main() -> None:
         server = subprocess.Popen([sys.executable, "-m", "blocklake.cli", "catalog", "--port", str(port)],
                                   env=os.environ.copy(), stdout=output, stderr=subprocess.STDOUT)
         try:
-            _wait_for(port)
+            wait_for(port)
             latencies, errors = asyncio.run(load(f"http://127.0.0.1:{port}", key, args.rate, args.seconds))
             misses = uncached(f"http://127.0.0.1:{port}", key)
         finally:
@@ -126,7 +126,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(port: int, timeout: float = 60) -> None:
+def wait_for(port: int, timeout: float = 60) -> None:
+    """Until the catalog on ``port`` answers, or RuntimeError."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

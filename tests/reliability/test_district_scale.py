@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.catalog import load, wait_for
 from blocklake.settings import PROJECT_ROOT
 from ingestion.synthetic import GenerateConfig, generate
 from tests.conftest import free_port
@@ -63,15 +64,8 @@ def catalog(district: dict[str, str]) -> Iterator[str]:
     port = free_port()
     server = subprocess.Popen([BLOCKLAKE, "catalog", "--port", str(port)], env=district,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    yield base
+    wait_for(port)
+    yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(timeout=30)
 
@@ -87,8 +81,6 @@ def department_key(env: dict[str, str], code: str) -> str:
 
 def test_the_catalog_serves_200_requests_a_second_without_error_while_the_pipeline_runs(
         district: dict[str, str], catalog: str) -> None:
-    from bench.catalog import load
-
     pipeline = subprocess.Popen([BLOCKLAKE, "run", "--scale", "district", "--no-serve"], env=district,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -138,8 +130,10 @@ def corrupted_copy(source: Path, folder: Path) -> Path:
     """The police database with one resident in 200 lacking the registry number (the table's key)."""
     copy = folder / source.name
     shutil.copy(source, copy)
-    with sqlite3.connect(copy) as con:  # CREATE AS drops the source's NOT NULL, as a broken export would
-        con.execute("CREATE TABLE broken AS SELECT * FROM resident")
+    with sqlite3.connect(copy) as con:  # the same columns and types, without the key's NOT NULL
+        columns = ", ".join(f'"{name}" {kind}' for _, name, kind, *_ in con.execute("PRAGMA table_info(resident)"))
+        con.execute(f"CREATE TABLE broken ({columns})")
+        con.execute("INSERT INTO broken SELECT * FROM resident")
         con.execute("DROP TABLE resident")
         con.execute("ALTER TABLE broken RENAME TO resident")
         con.execute("UPDATE resident SET rkbh = NULL WHERE rowid % 200 = 0")

@@ -26,6 +26,7 @@ from blocklake import ui
 from blocklake.settings import PROJECT_ROOT, get_settings
 from ingestion.synthetic import GenerateConfig, generate
 from tests.conftest import free_port
+from tests.reliability.tally import TALLY
 
 pytestmark = pytest.mark.full
 BLOCKLAKE = str(Path(sys.executable).with_name("blocklake"))
@@ -148,6 +149,7 @@ def test_restarting_airflow_and_the_catalog_mid_pipeline_ends_with_a_clean_runs_
     try:
         wait_until(lambda: published_gates(env) >= 3, 900, "the first three tables to be published")
         killed = stack.kill()
+        TALLY.add("faults_injected")
         assert killed >= 4, "standalone, its components and the catalog server"
         interrupted = states(env, "SELECT count(*) FROM task_instance WHERE state IN ('running', 'queued')")[0][0]
         stack.start(monkeypatch)
@@ -158,4 +160,7 @@ def test_restarting_airflow_and_the_catalog_mid_pipeline_ends_with_a_clean_runs_
         stack.stop()
     print(f"killed {killed} processes with {interrupted} task(s) running or queued")
     assert failed == []
-    assert figures(env) == clean_run
+    restarted = figures(env)
+    expected = sum(count for count, _ in clean_run["published"].values())
+    TALLY.rows(expected, sum(count for count, _ in restarted["published"].values()))
+    assert restarted == clean_run
