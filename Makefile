@@ -39,6 +39,7 @@ ui: install
 ## bench: benchmarks, written as JSON under bench/results/
 bench: install services
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.peers
 	$(BIN)/python -m bench.baselayer
 	$(BIN)/python -m bench.catalog
 	$(BIN)/python -m bench.exports
