@@ -40,6 +40,7 @@ ui: install
 bench: install services
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.peers
+	$(BIN)/python -m bench.many_tables
 	$(BIN)/python -m bench.baselayer
 	$(BIN)/python -m bench.catalog
 	$(BIN)/python -m bench.exports
