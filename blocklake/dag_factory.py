@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import DAG, Asset, AssetAny, task
+from airflow.sdk import DAG, Asset, AssetAlias, AssetAny, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
@@ -40,35 +40,73 @@ def raw_asset(department: Department, table: TableSpec) -> Asset:
 
 
 @task
-def load(department: str, table: str) -> dict[str, object]:
-    """Load one registry table into ``lake.raw``; bad data fails at once, an unreachable source retries."""
-    from airflow.sdk.exceptions import AirflowFailException
-
-    from blocklake.errors import ConfigError, SchemaDriftError, SourceDataError
-    from ingestion.runner import load_table
-
-    try:
-        return load_table(department, table).summary()
-    except (ConfigError, SchemaDriftError, SourceDataError) as exc:
-        # Retrying cannot fix bad input; say why and stop.
-        raise AirflowFailException(str(exc)) from exc
-
-
-@task
-def gate(department: str, table: str) -> dict[str, object]:
-    """Audit the table's new version: publish it, or keep the last good one and fail with the reasons."""
+def load_tables(department: str, tables: list[str]) -> dict[str, object]:
+    """Load a batch of one department's tables through one lake connection. Every table is tried; the
+    task fails afterwards if any failed (at once for bad data, with retries for an unreachable source),
+    and a retry loads only the tables this run has not loaded yet."""
     from airflow.sdk import get_current_context
     from airflow.sdk.exceptions import AirflowFailException
 
-    from blocklake.quality.gate import QualityGateFailed, gate_raw_table
+    from blocklake.errors import ConfigError, SchemaDriftError, SourceDataError
+    from blocklake.metrics import stage
+    from ingestion.runner import load_batch
 
-    try:
-        return gate_raw_table(department, table, run_id=get_current_context()["run_id"]).summary()
-    except QualityGateFailed as exc:
-        raise AirflowFailException(str(exc)) from exc  # a rerun cannot fix the data: no retries
+    context = get_current_context()
+    retry = context["ti"].try_number > 1
+    with stage("ingest", f"ingest_{department}.load_tables", department=department) as timing:
+        outcome = load_batch(department, tables, loaded_since=context["dag_run"].start_date if retry else None)
+        timing.rows = sum(record.rows_inserted for record in outcome.loaded)
+    if outcome.failed:
+        message = "\n".join(f"{table}: {exc}" for table, exc in outcome.failed.items())
+        if all(isinstance(exc, ConfigError | SchemaDriftError | SourceDataError) for exc in outcome.failed.values()):
+            raise AirflowFailException(message)  # retrying cannot fix bad input
+        raise RuntimeError(message)
+    return outcome.summary()
 
 
-def ingest_dag(department: Department, *, pool: str | None) -> DAG:
+@task(trigger_rule="all_done")
+def gate_tables(department: str, tables: list[str], published_alias: str) -> dict[str, object]:
+    """Audit the tables this run loaded (also after a partly failed batch) and publish those that pass.
+    An Asset event goes out for each published table only; the blocked ones are reported by ``verdict``."""
+    from airflow.sdk import AssetAlias, get_current_context
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from blocklake.metrics import stage
+    from blocklake.quality.gate import QualityGateFailed, gate_raw_batch
+
+    context = get_current_context()
+    with stage("gate", f"ingest_{department}.gate_tables", department=department) as timing:
+        verdicts = gate_raw_batch(department, tables, loaded_since=context["dag_run"].start_date,
+                                  run_id=context["run_id"])
+        timing.rows = sum(verdict.rows_audited for verdict in verdicts)
+    published = [verdict for verdict in verdicts if verdict.published]
+    dept = load_registry().department(department)
+    specs = {f"raw.{raw_table_name(dept, table)}": table for table in dept.tables}
+    for verdict in published:
+        context["outlet_events"][AssetAlias(published_alias)].add(raw_asset(dept, specs[verdict.suite.table]))
+    blocked = [verdict for verdict in verdicts if not verdict.published]
+    if not published and not blocked:
+        raise AirflowSkipException("no table of this batch was loaded in this run")
+    return {"verdicts": [verdict.summary() for verdict in verdicts],
+            "blocked": str(QualityGateFailed(verdicts)) if blocked else None}
+
+
+@task
+def verdict(gated: dict[str, object] | None) -> None:
+    """Fail the run with the gate's reasons when it kept a table's last good version."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    if gated and gated["blocked"]:
+        raise AirflowFailException(gated["blocked"])
+
+
+def batches(department: Department, size: int) -> list[list[TableSpec]]:
+    """The department's tables in registry order, ``size`` to a task: small tables share a task (and a
+    lake connection), so Airflow's per-task cost is paid per batch, not per table."""
+    return [department.tables[index:index + size] for index in range(0, len(department.tables), size)]
+
+
+def ingest_dag(department: Department, *, pool: str | None, tables_per_task: int) -> DAG:
     with DAG(
         dag_id=f"ingest_{department.code}",
         description=f"{department.name}：源表入湖",
@@ -81,12 +119,18 @@ def ingest_dag(department: Department, *, pool: str | None) -> DAG:
         doc_md=_doc(department),
     ) as dag:
         writer = {"pool": pool} if pool else {}
-        for table in department.tables:
-            loaded = load.override(task_id=f"load_{table.name}", **writer,
-                                   doc_md=f"**{table.title}** ← `{table.object}` ({table.load.mode})")
-            published = gate.override(task_id=f"gate_{table.name}", outlets=[raw_asset(department, table)], **writer,
-                                      doc_md=f"**{table.title}**：质量校验通过后发布")
-            loaded(department.code, table.name) >> published(department.code, table.name)
+        groups = batches(department, tables_per_task)
+        for number, group in enumerate(groups, start=1):
+            suffix = f"_{number}" if len(groups) > 1 else ""
+            names = [table.name for table in group]
+            listed = "、".join(f"**{table.title}**" for table in group)
+            alias = f"raw_published__{department.code}{suffix}"
+            loaded = load_tables.override(task_id=f"load_tables{suffix}", **writer,
+                                          doc_md=f"入湖：{listed}")(department.code, names)
+            gated = gate_tables.override(task_id=f"gate_tables{suffix}", outlets=[AssetAlias(alias)], **writer,
+                                         doc_md=f"质量校验，通过后发布：{listed}")(department.code, names, alias)
+            loaded >> gated
+            verdict.override(task_id=f"verdict{suffix}")(gated)
     return dag
 
 
@@ -94,9 +138,11 @@ def ingest_dag(department: Department, *, pool: str | None) -> DAG:
 def dbt_build() -> dict[str, object]:
     """``dbt build``: seeds, models and their tests in dependency order; a failed test skips its dependants.
     Models over a raw table never yet published wait for a later build."""
+    from blocklake.metrics import stage
     from blocklake.transform import build_published
 
-    result, waiting = build_published()
+    with stage("dbt", "build_block_base.dbt_build"):
+        result, waiting = build_published()
     return {**result.counts(), "waiting_for_publication": waiting}
 
 
@@ -107,11 +153,13 @@ def gate_models() -> list[dict[str, object]]:
     from airflow.sdk import get_current_context
     from airflow.sdk.exceptions import AirflowFailException
 
+    from blocklake.metrics import stage
     from blocklake.quality.gate import QualityGateFailed, gate_built_models
     from blocklake.transform import target_path
 
     try:
-        verdicts = gate_built_models(target_path(), run_id=get_current_context()["run_id"])
+        with stage("gate", "build_block_base.gate_models"):
+            verdicts = gate_built_models(target_path(), run_id=get_current_context()["run_id"])
     except QualityGateFailed as exc:
         raise AirflowFailException(str(exc)) from exc
     return [verdict.summary() for verdict in verdicts]
@@ -123,12 +171,16 @@ DIRECTORY_ASSET = Asset(name="directory", uri="catalog://directory", group="cata
 @task(trigger_rule="all_done", outlets=[DIRECTORY_ASSET])
 def refresh_catalog() -> dict[str, object]:
     """Register what is published now in the resource directory and record today's sharing figures."""
+    from blocklake.metrics import stage
     from catalog.register import refresh
     from catalog.stats import record_today
 
-    summary = refresh()
+    with stage("catalog", "build_block_base.refresh_catalog") as timing:
+        summary = refresh()
+        daily_stat_rows = record_today()
+        timing.rows = summary.resources
     return {"resources": summary.resources, "new_codes": summary.new_codes, "published": summary.published,
-            "daily_stat_rows": record_today()}
+            "daily_stat_rows": daily_stat_rows}
 
 
 PUBLISHED_LAYER_ASSETS = tuple(
@@ -157,12 +209,14 @@ def block_base_dag(registry: Registry, *, pool: str | None) -> DAG:
 @task
 def plan_exports() -> list[int]:
     """The applications with a bundle due: approved, their resource published since the last bundle."""
+    from blocklake.metrics import stage
     from catalog import db
     from exports.plan import due
 
-    db.upgrade()
-    with db.session() as session:
-        return sorted({delivery.application_id for delivery in due(session)})
+    with stage("export", "export_bundles.plan_exports"):
+        db.upgrade()
+        with db.session() as session:
+            return sorted({delivery.application_id for delivery in due(session)})
 
 
 @task(max_active_tis_per_dagrun=2)
@@ -171,10 +225,13 @@ def deliver_bundle(application_id: int) -> dict[str, object]:
     from airflow.sdk.exceptions import AirflowFailException
 
     from blocklake.errors import ExportError
+    from blocklake.metrics import stage
     from exports.service import export_application
 
     try:
-        result = export_application(application_id)
+        with stage("export", "export_bundles.deliver_bundle", application=str(application_id)) as timing:
+            result = export_application(application_id)
+            timing.rows = result.rows if result is not None else 0
     except ExportError as exc:
         raise AirflowFailException(str(exc)) from exc
     if result is None:
@@ -195,9 +252,11 @@ def export_dag() -> DAG:
 @task
 def write_ops_report() -> str:
     """The data operations report (数据运维报告): volumes, freshness, quality, sharing, match rates, overdue."""
+    from blocklake.metrics import stage
     from catalog.ops_report import write_ops_report as write
 
-    return str(write())
+    with stage("report", "ops_report.write_ops_report"):
+        return str(write())
 
 
 def ops_report_dag() -> DAG:
@@ -211,8 +270,10 @@ def ops_report_dag() -> DAG:
 def maintain_lake() -> dict[str, int]:
     """Expire old snapshots (never a published one) and delete unreferenced and orphaned files."""
     from blocklake.maintenance import maintain
+    from blocklake.metrics import stage
 
-    return maintain().summary()
+    with stage("maintenance", "lake_maintenance.maintain_lake"):
+        return maintain().summary()
 
 
 def maintenance_dag(*, pool: str | None) -> DAG:
@@ -228,7 +289,8 @@ def build_dags(registry: Registry | None = None) -> dict[str, DAG]:
     settings = get_settings()
     registry = registry or load_registry(settings.registry_dir)
     pool = LAKE_WRITER_POOL if uses_single_writer(settings) else None
-    dags = [ingest_dag(dept, pool=pool) for dept in registry.departments.values()]
+    dags = [ingest_dag(dept, pool=pool, tables_per_task=settings.tables_per_task)
+            for dept in registry.departments.values()]
     dags.append(block_base_dag(registry, pool=pool))
     dags.append(export_dag())
     dags.append(ops_report_dag())

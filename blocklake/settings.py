@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     catalog_db: str = Field("", description="Catalog store, a SQLAlchemy URL (empty: SQLite under home/catalog).")
     catalog_port: int = Field(8765, ge=1, le=65535, description="Where `make run` serves the catalog (127.0.0.1).")
     catalog_workers: int = Field(2, ge=1, le=64, description="Catalog API worker processes.")
+    tables_per_task: int = Field(20, ge=1, le=500, description="Tables one ingest task loads and gates (small "
+                                 "tables share a task and its lake connection).")
     gate_workers: int = Field(2, ge=1, le=16, description="Tables the gate validates at once (threads).")
     gate_examples: int = Field(5, ge=0, le=50, description="Failing values each check reports.")
     sql_timeout_s: float = Field(10, gt=0, description="Longest an analyst's SQL query may run (POST /api/sql).")

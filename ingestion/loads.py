@@ -135,6 +135,17 @@ def last_reconciled(con: duckdb.DuckDBPyConnection, raw_table: str) -> datetime 
     return row[0] if row else None
 
 
+def loaded_since(con: duckdb.DuckDBPyConnection, raw_tables: list[str], since: datetime) -> set[str]:
+    """Those of ``raw_tables`` with a successful load that started at or after ``since``."""
+    if not raw_tables:
+        return set()
+    rows = con.execute(
+        "SELECT DISTINCT raw_table FROM lake.meta.loads WHERE outcome = 'succeeded' AND started_at >= ? "
+        "AND list_contains(?, raw_table)", [since, raw_tables],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
 def commit_message(con: duckdb.DuckDBPyConnection, record: LoadRecord) -> None:
     """Tag the DuckLake snapshot with the load, so a snapshot can be traced back to its load."""
     con.execute(

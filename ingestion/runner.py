@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import duckdb
@@ -16,7 +17,7 @@ from ingestion.connections import resolve
 from ingestion.extractors import ExtractRequest, open_extraction
 from ingestion.extractors.base import quote_ident
 from ingestion.loads import LoadRecord
-from ingestion.registry import Registry, TableSpec, load_registry, raw_table_name
+from ingestion.registry import Department, Registry, TableSpec, load_registry, raw_table_name
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,60 @@ def load_table(department: str, table: str, *, settings: Settings | None = None,
     """
     settings = settings or get_settings()
     registry = registry or load_registry(settings.registry_dir)
+    con = lake.connect(settings)
+    try:
+        loads.ensure_ledger(con)
+        return _load(con, registry.department(department), table, settings, reconcile=reconcile)
+    finally:
+        con.close()
+
+
+@dataclass
+class BatchOutcome:
+    """What :func:`load_batch` did with each table of a batch."""
+
+    loaded: list[LoadRecord] = field(default_factory=list)
+    already_loaded: list[str] = field(default_factory=list)  # by an earlier try of the same run
+    failed: dict[str, BaseException] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, object]:
+        return {"loaded": [record.summary() for record in self.loaded], "already_loaded": self.already_loaded,
+                "failed": {table: f"{type(exc).__name__}: {exc}" for table, exc in self.failed.items()}}
+
+
+def load_batch(department: str, tables: list[str], *, loaded_since: datetime | None = None,
+               settings: Settings | None = None, registry: Registry | None = None) -> BatchOutcome:
+    """Load several tables of one department through one lake connection, each in its own transaction.
+
+    A table that fails does not stop the others (its failure is recorded and returned). Tables with a
+    successful load since ``loaded_since`` (the start of the Airflow run, on a retry) are not loaded again.
+    """
+    settings = settings or get_settings()
+    registry = registry or load_registry(settings.registry_dir)
     dept = registry.department(department)
+    outcome = BatchOutcome()
+    con = lake.connect(settings)
+    try:
+        loads.ensure_ledger(con)
+        raw_tables = [raw_table_name(dept, table) for table in tables]
+        done = loads.loaded_since(con, raw_tables, loaded_since) if loaded_since else set()
+        for number, table in enumerate(tables, start=1):
+            if raw_table_name(dept, table) in done:
+                outcome.already_loaded.append(table)
+                continue
+            try:
+                outcome.loaded.append(_load(con, dept, table, settings))
+            except Exception as exc:  # recorded in the ledger by _load; the batch goes on
+                log.error("%s.%s failed: %s", dept.code, table, exc)
+                outcome.failed[table] = exc
+            log.info("%s: %d of %d tables done", dept.code, number, len(tables))
+    finally:
+        con.close()
+    return outcome
+
+
+def _load(con: duckdb.DuckDBPyConnection, dept: Department, table: str, settings: Settings, *,
+          reconcile: bool = False) -> LoadRecord:
     spec = dept.table(table)
     source = dept.source(spec.source)
     record = LoadRecord(
@@ -41,9 +95,7 @@ def load_table(department: str, table: str, *, settings: Settings | None = None,
         raw_table=raw_table_name(dept, spec), mode=spec.load.mode, source=source.kind,
         started_at=datetime.now(UTC),
     )
-    con = lake.connect(settings)
     try:
-        loads.ensure_ledger(con)
         location = resolve(dept, source, settings)
         record.source = f"{location.label}/{spec.object}"
         since = _since(con, spec, record, reconcile=reconcile)
@@ -56,8 +108,6 @@ def load_table(department: str, table: str, *, settings: Settings | None = None,
     except BaseException as exc:
         _record_failure(con, record, exc)
         raise
-    finally:
-        con.close()
 
 
 def _since(con: duckdb.DuckDBPyConnection, spec: TableSpec, record: LoadRecord, *, reconcile: bool) -> object | None:

@@ -52,6 +52,11 @@ class TableVerdict:
     seconds: float
 
     @property
+    def rows_audited(self) -> int:
+        """The most rows any one check judged: the table's rows, as far as the gate saw them."""
+        return max((result.judged or 0 for result in self.results), default=0)
+
+    @property
     def failed(self) -> list[CheckResult]:
         return [result for result in self.results if not result.success]
 
@@ -209,6 +214,28 @@ def gate_raw_table(department: str, table: str, *, run_id: str | None = None) ->
     verdicts = run_gate([raw_suite(dept, dept.table(table))], run_id=run_id)
     raise_if_blocked(verdicts)
     return verdicts[0]
+
+
+def gate_raw_batch(department: str, tables: list[str], *, loaded_since: datetime | None = None,
+                   run_id: str | None = None) -> list[TableVerdict]:
+    """The gate after a batch of loads: audit, in one pass and one decision transaction, those of
+    ``tables`` loaded since ``loaded_since`` (all of them when None). Does not raise on a block: the
+    caller announces what was published before it reports what was not (:func:`raise_if_blocked`)."""
+    from blocklake.quality.suites import raw_suite
+    from ingestion.loads import loaded_since as loaded
+    from ingestion.registry import load_registry, raw_table_name
+
+    dept = load_registry().department(department)
+    if loaded_since is not None:
+        con = lake.connect(read_only=True)
+        try:
+            fresh = loaded(con, [raw_table_name(dept, table) for table in tables], loaded_since)
+        finally:
+            con.close()
+        tables = [table for table in tables if raw_table_name(dept, table) in fresh]
+    if not tables:
+        return []
+    return run_gate([raw_suite(dept, dept.table(table)) for table in tables], run_id=run_id)
 
 
 def gate_built_models(target_path: Path, *, run_id: str | None = None) -> list[TableVerdict]:

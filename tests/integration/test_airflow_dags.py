@@ -21,6 +21,8 @@ configure()
 started = time.monotonic()
 from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
+def outlet(value):  # an asset by its URI, an alias by its name
+    return getattr(value, "uri", None) or f"alias:{value.name}"
 def schedule(value):  # an asset-or-time schedule shows its assets and its cron
     if hasattr(value, "asset_condition"):
         return f"{value.asset_condition} or {value.timetable.summary}"
@@ -31,26 +33,30 @@ print(json.dumps({
     "seconds": time.monotonic() - started,
     "heavy": heavy,
     "dags": {dag_id: {"tasks": sorted(t.task_id for t in dag.tasks), "schedule": schedule(dag.schedule),
-                      "outlets": sorted(o.uri for t in dag.tasks for o in t.outlets),
+                      "outlets": sorted(outlet(o) for t in dag.tasks for o in t.outlets),
                       "emitters": sorted({t.task_id.split("_")[0] for t in dag.tasks if t.outlets}),
                       "upstream": {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks},
                       "trigger_rules": {t.task_id: getattr(t.trigger_rule, "value", t.trigger_rule) for t in dag.tasks},
-                      "pools": sorted({t.pool for t in dag.tasks})}
+                      "pools": sorted({t.pool for t in dag.tasks}),
+                      "task_pools": {t.task_id: t.pool for t in dag.tasks}}
              for dag_id, dag in bag.dags.items()},
 }))
 """
 
 
-@pytest.fixture(scope="module")
-def parsed(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    home = tmp_path_factory.mktemp("airflow-parse")
-    env = {**os.environ, "BLOCKLAKE_HOME": str(home)}
+def parse_dags(home: Path, **settings: str) -> dict:
+    env = {**os.environ, "BLOCKLAKE_HOME": str(home), **settings}
     env = {k: v for k, v in env.items() if not k.startswith("AIRFLOW")}
     dags = Path(__file__).resolve().parents[2] / "dags"
     result = subprocess.run([sys.executable, "-c", PARSE_PROBE, str(dags)], env=env, capture_output=True,
                             text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return parse_dags(tmp_path_factory.mktemp("airflow-parse"))
 
 
 def test_every_department_has_a_dag_and_no_import_errors(parsed: dict) -> None:
@@ -61,16 +67,38 @@ def test_every_department_has_a_dag_and_no_import_errors(parsed: dict) -> None:
     assert sorted(parsed["dags"]) == sorted(expected)
 
 
-def test_each_table_is_loaded_then_gated_and_only_the_gate_emits_its_raw_asset(parsed: dict) -> None:
+def test_a_department_is_loaded_then_gated_as_one_batch_and_only_published_tables_are_announced(
+        parsed: dict) -> None:
     for code, dept in load_registry().departments.items():
         dag = parsed["dags"][f"ingest_{code}"]
-        assert dag["tasks"] == sorted([f"load_{t.name}" for t in dept.tables] + [f"gate_{t.name}" for t in dept.tables])
-        for table in dept.tables:
-            assert dag["upstream"][f"gate_{table.name}"] == [f"load_{table.name}"]
-        assert dag["outlets"] == sorted(f"ducklake://lake/raw/{code}__{t.name}" for t in dept.tables)
-        assert dag["emitters"] == ["gate"]  # downstream runs on published data only
-        assert dag["pools"] == ["lake_writer"]  # the embedded lake has a SQLite catalog
+        assert dag["tasks"] == ["gate_tables", "load_tables", "verdict"]
+        assert dag["upstream"]["gate_tables"] == ["load_tables"]
+        assert dag["upstream"]["verdict"] == ["gate_tables"]
+        # The gate also audits what a partly failed batch did load.
+        assert dag["trigger_rules"]["gate_tables"] == "all_done"
+        # Events go out through an alias, for each table the gate published and no other.
+        assert dag["outlets"] == [f"alias:raw_published__{code}"]
+        assert dag["emitters"] == ["gate"]
+        assert dag["pools"] == ["default_pool", "lake_writer"]  # the embedded lake has a SQLite catalog
+        assert dag["task_pools"]["load_tables"] == dag["task_pools"]["gate_tables"] == "lake_writer"
         assert dag["schedule"] == dept.schedule
+
+
+def test_a_department_with_more_tables_than_a_batch_gets_one_chain_per_batch(tmp_path: Path) -> None:
+    parsed = parse_dags(tmp_path, BLOCKLAKE_TABLES_PER_TASK="3")
+    for code, dept in load_registry().departments.items():
+        dag = parsed["dags"][f"ingest_{code}"]
+        batches = -(-len(dept.tables) // 3)
+        if batches == 1:
+            assert dag["tasks"] == ["gate_tables", "load_tables", "verdict"]
+            continue
+        numbers = range(1, batches + 1)
+        assert dag["tasks"] == sorted([f"{kind}_{n}" for kind in ("gate_tables", "load_tables", "verdict")
+                                       for n in numbers])
+        for n in numbers:
+            assert dag["upstream"][f"gate_tables_{n}"] == [f"load_tables_{n}"]
+        assert dag["outlets"] == [f"alias:raw_published__{code}_{n}" for n in numbers]
+    assert any(len(dept.tables) > 3 for dept in load_registry().departments.values())
 
 
 def test_the_base_layer_build_runs_when_any_department_publishes_and_is_gated(parsed: dict) -> None:

@@ -27,7 +27,11 @@ from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=str(airflow_env.DAGS_FOLDER))
 run = bag.dags["ingest_gated"].test()
 states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
-print(json.dumps({"run": str(run.state), "tasks": states}))
+from airflow.models.asset import AssetEvent
+from airflow.utils.session import create_session
+with create_session() as session:  # the Asset events this run's tasks emitted
+    events = [event.asset.uri for event in session.query(AssetEvent).filter_by(source_run_id=run.run_id)]
+print(json.dumps({"run": str(run.state), "tasks": states, "events": events}))
 """
 
 
@@ -71,13 +75,17 @@ def test_a_failing_gate_fails_its_task_and_keeps_the_published_version(tmp_path:
     sqlite_execute(source, "INSERT INTO places VALUES (?, ?)", [(1, "91350100M000100Y43"), (2, "91110000600037341L")])
 
     first = run_ingest_dag(home, registry, source)
-    assert first["run"] == "success" and first["tasks"] == {"load_places": "success", "gate_places": "success"}
+    assert first["run"] == "success" and first["tasks"] == {"load_tables": "success", "gate_tables": "success",
+                                                    "verdict": "success"}
+    assert first["events"] == ["ducklake://lake/raw/gated__places"]  # published, so announced
     good = published_snapshots(home)
     assert len(good) == 1
 
     sqlite_execute(source, "INSERT INTO places VALUES (3, '91350100M000100Y42')")  # a wrong check character
     second = run_ingest_dag(home, registry, source)
     assert second["run"] == "failed"
-    assert second["tasks"] == {"load_places": "success", "gate_places": "failed"}
+    # The gate task itself succeeds (it announces what it published: nothing here); the verdict fails.
+    assert second["tasks"] == {"load_tables": "success", "gate_tables": "success", "verdict": "failed"}
+    assert second["events"] == []  # blocked: nothing announced, so no base-layer build
     assert "raw.gated__places: BLOCKED" in second["log"] and "uscc:uscc" in second["log"]
     assert published_snapshots(home) == good
