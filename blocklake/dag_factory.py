@@ -158,8 +158,9 @@ def gate_models() -> list[dict[str, object]]:
     from blocklake.transform import target_path
 
     try:
-        with stage("gate", "build_block_base.gate_models"):
+        with stage("gate", "build_block_base.gate_models") as timing:
             verdicts = gate_built_models(target_path(), run_id=get_current_context()["run_id"])
+            timing.rows = sum(verdict.rows_audited for verdict in verdicts)
     except QualityGateFailed as exc:
         raise AirflowFailException(str(exc)) from exc
     return [verdict.summary() for verdict in verdicts]
