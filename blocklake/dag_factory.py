@@ -32,6 +32,15 @@ DEFAULT_ARGS = {
 }
 
 
+def department_asset(department: Department) -> Asset:
+    """The Asset announced when a gate publishes any of the department's tables: what the base-layer
+    build is scheduled on. One per department, not per table: Airflow stores a DAG's schedule as one
+    expression and reloads it once per referenced asset, so a schedule over a thousand tables costs the
+    DAG processor minutes per pass."""
+    return Asset(name=f"raw.{department.code}", uri=f"ducklake://lake/raw/{department.code}", group="raw",
+                 extra={"department": department.code, "title": department.name})
+
+
 def raw_asset(department: Department, table: TableSpec) -> Asset:
     """The Asset a table's gate emits when it publishes; the base-layer build is scheduled on these."""
     name = raw_table_name(department, table)
@@ -67,7 +76,8 @@ def load_tables(department: str, tables: list[str]) -> dict[str, object]:
 @task(trigger_rule="all_done")
 def gate_tables(department: str, tables: list[str], published_alias: str) -> dict[str, object]:
     """Audit the tables this run loaded (also after a partly failed batch) and publish those that pass.
-    An Asset event goes out for each published table only; the blocked ones are reported by ``verdict``."""
+    An Asset event goes out for each published table, and one for the department (which the base-layer
+    build is scheduled on) if any was published; the blocked ones are reported by ``verdict``."""
     from airflow.sdk import AssetAlias, get_current_context
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -82,8 +92,11 @@ def gate_tables(department: str, tables: list[str], published_alias: str) -> dic
     published = [verdict for verdict in verdicts if verdict.published]
     dept = load_registry().department(department)
     specs = {f"raw.{raw_table_name(dept, table)}": table for table in dept.tables}
+    events = context["outlet_events"][AssetAlias(published_alias)]
     for verdict in published:
-        context["outlet_events"][AssetAlias(published_alias)].add(raw_asset(dept, specs[verdict.suite.table]))
+        events.add(raw_asset(dept, specs[verdict.suite.table]))
+    if published:
+        events.add(department_asset(dept))
     blocked = [verdict for verdict in verdicts if not verdict.published]
     if not published and not blocked:
         raise AirflowSkipException("no table of this batch was loaded in this run")
@@ -190,11 +203,11 @@ PUBLISHED_LAYER_ASSETS = tuple(
 
 
 def block_base_dag(registry: Registry, *, pool: str | None) -> DAG:
-    raw_assets = [raw_asset(dept, table) for dept in registry.departments.values() for table in dept.tables]
     with DAG(
         dag_id="build_block_base",
         description="块数据底板：dbt build（staging → intermediate → base → marts）",
-        schedule=AssetAny(*raw_assets),  # runs when any department's table is published
+        # Runs when any department publishes a table.
+        schedule=AssetAny(*(department_asset(dept) for dept in registry.departments.values())),
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
