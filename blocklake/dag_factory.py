@@ -140,7 +140,10 @@ def ingest_dag(department: Department, *, pool: str | None, tables_per_task: int
             alias = f"raw_published__{department.code}{suffix}"
             loaded = load_tables.override(task_id=f"load_tables{suffix}", **writer,
                                           doc_md=f"入湖：{listed}")(department.code, names)
-            gated = gate_tables.override(task_id=f"gate_tables{suffix}", outlets=[AssetAlias(alias)], **writer,
+            # The tables are the gate's inlets (it reads them), which also registers their Assets, so the
+            # events the alias emits for them at run time have an Asset to land on.
+            gated = gate_tables.override(task_id=f"gate_tables{suffix}", outlets=[AssetAlias(alias)],
+                                         inlets=[raw_asset(department, table) for table in group], **writer,
                                          doc_md=f"质量校验，通过后发布：{listed}")(department.code, names, alias)
             loaded >> gated
             verdict.override(task_id=f"verdict{suffix}")(gated)

@@ -144,6 +144,7 @@ def lake_facts(con: duckdb.DuckDBPyConnection, block_columns: dict[str, str | No
     published, rows and columns there, score, and for block resources the rows per street."""
     published = published_snapshots(con)
     names = _street_names(con, published.get(STREETS))
+    stamps = _publication_stamps(con)
     facts = {}
     for key, block_column in block_columns.items():
         snapshot = published.get(key)
@@ -154,13 +155,19 @@ def lake_facts(con: duckdb.DuckDBPyConnection, block_columns: dict[str, str | No
         described = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {relation})")
         columns = tuple(described.fetchall())
         count = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
-        when, score = con.execute(
-            f"SELECT max(p.published_at), max(s.score) FROM {lake.LAKE}.meta.published AS p "
-            f"LEFT JOIN {lake.LAKE}.quality.scores AS s USING (table_name, snapshot_id) "
-            "WHERE p.table_name = ? AND p.snapshot_id = ?", [key, snapshot]).fetchone()
+        when, score = stamps.get((key, snapshot), (None, None))
         streets = _street_records(con, relation, block_column) if block_column else {}
         facts[key] = LakeFacts(snapshot, when, int(count), columns, score, streets, names)
     return facts
+
+
+def _publication_stamps(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], tuple[datetime, float | None]]:
+    """(table, snapshot) -> when it was published and its score, for every publication in one query (one
+    query per table would read the whole record again for each: minutes at a thousand tables)."""
+    rows = con.execute(
+        f"SELECT p.table_name, p.snapshot_id, max(p.published_at), max(s.score) FROM {lake.LAKE}.meta.published AS p "
+        f"LEFT JOIN {lake.LAKE}.quality.scores AS s USING (table_name, snapshot_id) GROUP BY ALL").fetchall()
+    return {(table, int(snapshot)): (when, score) for table, snapshot, when, score in rows}
 
 
 STREETS = "base.base_street"
