@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -36,7 +36,6 @@ from blocklake.settings import get_settings
 PROJECT = Path(__file__).resolve().parents[1]
 BLOCKLAKE = str(Path(sys.executable).with_name("blocklake"))
 TARGETS = {"district": {"wall_s": "<= 600"}, "city": {"wall_s": "<= 5400"}}
-DAG_LINE = re.compile(r"^\[\s*\d+/\d+\]\s+(\S+)\s+(\S+)\s+([\d.]+)s$")
 STAGE_TITLES = {"ingest": "入湖", "gate": "质量闸门", "dbt": "dbt 构建", "catalog": "目录刷新", "export": "共享交付",
                 "report": "运维报告", "maintenance": "湖维护"}
 
@@ -90,27 +89,27 @@ def generate(scale: str, sources: Path, env: dict[str, str]) -> float | None:
     return time.monotonic() - clock
 
 
-def run_pipeline(scale: str, env: dict[str, str]) -> tuple[float, list[str], MemorySampler, int]:
-    """``blocklake run`` in a child; returns its wall seconds, output lines, memory samples and exit code."""
+def run_pipeline(scale: str, env: dict[str, str]) -> tuple[float, MemorySampler, int]:
+    """``blocklake run`` in a child, its output passed through; returns its wall seconds, memory samples and
+    exit code."""
     clock = time.monotonic()
     child = subprocess.Popen([BLOCKLAKE, "run", "--scale", scale, "--no-serve"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-    lines = []
     with MemorySampler(child.pid) as memory:
         for line in child.stdout or ():
             print(line, end="", flush=True)
-            lines.append(line.rstrip("\n"))
         code = child.wait()
-    return time.monotonic() - clock, lines, memory, code
+    return time.monotonic() - clock, memory, code
 
 
-def dag_seconds(lines: list[str]) -> dict[str, float]:
-    """Each DAG run's wall seconds, from ``blocklake run``'s progress lines."""
-    found = {}
-    for line in lines:
-        match = DAG_LINE.match(line.strip())
-        if match:
-            found[match.group(1)] = float(match.group(3))
+def dag_seconds(home: Path) -> dict[str, float]:
+    """Each DAG run's wall seconds, from Airflow's own record of the run (its metadata database)."""
+    with sqlite3.connect(f"file:{home / 'airflow' / 'airflow.db'}?mode=ro", uri=True) as con:
+        rows = con.execute("SELECT dag_id, start_date, end_date FROM dag_run WHERE end_date IS NOT NULL").fetchall()
+    found: dict[str, float] = {}
+    for dag_id, start, end in rows:
+        seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+        found[dag_id] = found.get(dag_id, 0.0) + seconds
     return found
 
 
@@ -187,12 +186,12 @@ def main() -> None:
     env.update(BLOCKLAKE_HOME=str(home), BLOCKLAKE_SOURCES_DIR=str(sources), BLOCKLAKE_SCALE=args.scale)
     generate_s = generate(args.scale, sources, env)
     started = datetime.now(UTC)
-    wall_s, lines, memory, code = run_pipeline(args.scale, env)
+    wall_s, memory, code = run_pipeline(args.scale, env)
     records = read_stages(since=started, path=home / "metrics" / "stages.jsonl")
     totals = stage_totals(records)
     if "dbt" in totals:
         totals["dbt"] = (totals["dbt"][0], built_rows(home))
-    dags = dag_seconds(lines)
+    dags = dag_seconds(home)
     work_s = sum(seconds for seconds, _ in totals.values())
     overhead_s = sum(dags.values()) - work_s
     records_loaded = totals.get("ingest", (0.0, 0))[1]
