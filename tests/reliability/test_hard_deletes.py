@@ -45,7 +45,7 @@ def test_rows_deleted_at_the_source_are_removed_by_the_reconciliation(
     declare(settings, "urban", {"id": "urban_pg", "kind": "postgres", "connection": "urban_pg",
                                 "namespace": case_table},
             {"name": "case_file", "title": "案件", "object": "case_file", "primary_key": ["id"],
-             "load": {"mode": "incremental", "cursor": "updated_at", "overlap": "1h", "reconcile_every": "3s"}})
+             "load": {"mode": "incremental", "cursor": "updated_at", "overlap": "1h", "reconcile_every": "10s"}})
     assert load_table("urban", "case_file").mode == "reconcile"  # the first load reads everything
 
     with psycopg.connect(POSTGRES_DSN, autocommit=True) as con:
@@ -60,7 +60,7 @@ def test_rows_deleted_at_the_source_are_removed_by_the_reconciliation(
     assert query(settings, "SELECT count(*) FROM lake.raw.urban__case_file")[0][0] == ROWS + 20
 
     TALLY.add("faults_injected")  # rows deleted at the source, invisible to the cursor
-    time.sleep(3)  # reconcile_every has passed
+    time.sleep(10)  # reconcile_every has passed (long enough that no load in between takes it on a busy machine)
     reconciled = load_table("urban", "case_file")
     assert reconciled.mode == "reconcile" and reconciled.rows_deleted == len(DELETED)
     lake_keys = {key for (key,) in query(settings, "SELECT id FROM lake.raw.urban__case_file")}
