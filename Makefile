@@ -7,7 +7,7 @@ SCALE ?= demo
 SERVE ?= 1
 export BLOCKLAKE_SCALE := $(SCALE)
 
-.PHONY: install run test test-full ui bench reliability lint services constraints clean
+.PHONY: install run test test-full test-cluster ui bench reliability lint services constraints clean
 
 ## install: virtual environment, pinned packages (constraints.txt), DuckDB extensions from PyPI
 install: $(VENV)/.installed
@@ -32,12 +32,17 @@ test: install services
 test-full: test
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m full
 
+## test-cluster: the cluster profile on this machine (Celery with 2 workers, Redis, PostgreSQL, S3) vs a clean run; ~15 min
+test-cluster: install services
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m cluster
+
 ## ui: Airflow (scheduler, API server, UI) with Blocklake's DAGs; prints the URL and login
 ui: install
 	$(BIN)/blocklake ui
 
-## bench: benchmarks, written as JSON under bench/results/
+## bench: benchmarks, written as JSON under bench/results/; the whole pipeline at SCALE (default here: district)
 bench: install services
+	$(BIN)/python -m bench.pipeline --scale $(if $(filter command line,$(origin SCALE)),$(SCALE),district)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.peers
 	$(BIN)/python -m bench.many_tables

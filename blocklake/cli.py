@@ -98,6 +98,20 @@ def _parser() -> argparse.ArgumentParser:
     ui = commands.add_parser("ui", help="start Airflow (scheduler, API server and UI) with Blocklake's DAGs")
     ui.add_argument("--port", type=int, default=8080)
     ui.set_defaults(command=_ui)
+
+    cluster = commands.add_parser(
+        "cluster", help="start the cluster profile: Airflow with Celery workers (Redis), PostgreSQL, S3 lake",
+        description="Checks the profile (BLOCKLAKE_LAKE_CATALOG=postgres:…, BLOCKLAKE_LAKE_DATA_PATH=s3://…, "
+                    "BLOCKLAKE_CATALOG_DB=postgresql+psycopg://…, BLOCKLAKE_CLUSTER_AIRFLOW_DB=postgresql+psycopg://…, "
+                    "Redis at BLOCKLAKE_CLUSTER_BROKER_URL), prepares the databases and runs the components in the "
+                    "foreground until Ctrl-C. See docs/deploy.md.")
+    cluster.add_argument("--components", default=None,
+                         help="comma-separated, of: api-server, scheduler, dag-processor, worker, catalog "
+                              "(default: all, the whole stack on one machine)")
+    cluster.add_argument("--workers", type=int, default=None, help="Celery workers on this machine (default 2)")
+    cluster.add_argument("--concurrency", type=int, default=None, help="tasks per worker at once (default 2)")
+    cluster.add_argument("--port", type=int, default=None, help="the Airflow API server's port (default 8080)")
+    cluster.set_defaults(command=_cluster)
     return parser
 
 
@@ -256,6 +270,18 @@ def _ui(args: argparse.Namespace) -> int:
     from blocklake.ui import serve
 
     return serve(port=args.port)
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    from blocklake.cluster import COMPONENTS, load_cluster_settings, serve
+
+    selected = [name.strip() for name in (args.components or ",".join(COMPONENTS)).split(",") if name.strip()]
+    unknown = sorted(set(selected) - set(COMPONENTS))
+    if unknown:
+        print(f"error: unknown component {', '.join(unknown)}; known: {', '.join(COMPONENTS)}", file=sys.stderr)
+        return 2
+    options = {"workers": args.workers, "worker_concurrency": args.concurrency, "api_port": args.port}
+    return serve(selected, cluster=load_cluster_settings(**{k: v for k, v in options.items() if v is not None}))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the real services the tests use are running on loopback: PostgreSQL (trust auth for
-# 127.0.0.1, database "test"), MariaDB (root without password, database "test") and Chromium for the
-# browser tests. Already running: nothing to do. Missing: install from Debian packages and start
+# 127.0.0.1, database "test"), MariaDB (root without password, database "test"), Redis (the cluster
+# profile's Celery broker, 127.0.0.1:6379) and Chromium for the browser tests. Already running: nothing to do. Missing: install from Debian packages and start
 # them (needs root); if that is impossible, fail with the reason — tests never skip silently.
 set -euo pipefail
 
@@ -45,10 +45,22 @@ ensure_mariadb() {
   say "MariaDB started"
 }
 
+redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
+ensure_redis() {
+  redis_up && return 0
+  command -v redis-server >/dev/null || apt_install redis-server
+  # Loopback only, no persistence: a broker for tests and for `blocklake cluster` on one machine.
+  as_root redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no
+  for _ in $(seq 30); do redis_up && break; sleep 1; done
+  redis_up || die "Redis did not start on 127.0.0.1:6379"
+  say "Redis started"
+}
+
 ensure_chromium() {
   command -v chromium >/dev/null || apt_install chromium
 }
 
 ensure_postgres
 ensure_mariadb
+ensure_redis
 ensure_chromium
