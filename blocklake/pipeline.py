@@ -193,7 +193,8 @@ def export_figures() -> dict[str, int]:
         bundles, consumers, rows = session.execute(
             select(func.count(), func.count(func.distinct(Export.consumer_id)), func.coalesce(func.sum(Export.rows), 0))
             .where(Export.unchanged.is_(False))).one()
-    return {"bundles": bundles, "consumers": consumers, "rows": rows}
+    # PostgreSQL sums a BIGINT column as NUMERIC (a Decimal in Python); SQLite as an integer.
+    return {"bundles": bundles, "consumers": consumers, "rows": int(rows)}
 
 
 def _step(title: str, action) -> None:

@@ -58,8 +58,6 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
         "BLOCKLAKE_DBT_LAKE_DATA_PATH": data_path,
         "BLOCKLAKE_DBT_TEMP_DIR": str(work / "tmp"),
         "BLOCKLAKE_AS_OF": settings.as_of.isoformat() if settings.as_of else "",
-        # A SQLite catalog takes one writer at a time; a PostgreSQL catalog lets models build in parallel.
-        "BLOCKLAKE_DBT_THREADS": "1" if catalog.startswith("sqlite:") else "4",
     }
 
 
