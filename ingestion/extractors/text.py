@@ -2,14 +2,17 @@
 
 The dialect comes from the registry rather than DuckDB's sniffer: a file with a few malformed rows
 is exactly the file on which sniffing guesses wrong. Every column lands as text; staging models
-cast. Rows that cannot be parsed go to the rejects (file, line, error, the raw line).
+cast. Rows that cannot be parsed go to the rejects (file, line, error, the raw line). A GBK file is
+re-encoded to UTF-8 first, in a private folder under the home's ``tmp`` (:mod:`.encodings` says why);
+rejects and ``_source_file`` name the delivered file.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,11 +22,8 @@ import pyarrow as pa
 from blocklake.errors import SourceDataError
 from blocklake.lake import new_duckdb
 from ingestion.extractors.base import Extraction, ExtractRequest, Reject, register
+from ingestion.extractors.encodings import PYTHON_CODEC, check_head, mixed_encodings, to_utf8
 
-# DuckDB's encodings extension knows GBK under its superset GB18030.
-_DUCKDB_ENCODING = {"utf-8": "utf-8", "gbk": "gb18030", "gb18030": "gb18030"}
-_PYTHON_ENCODING = {"utf-8": "utf-8-sig", "gbk": "gb18030", "gb18030": "gb18030"}
-_SNIFF_BYTES = 1 << 20
 _SCAN_CHUNK_BYTES = 1 << 20
 
 
@@ -33,27 +33,47 @@ class CsvExtraction(Extraction):
     lines: dict[Path, LineScan] = field(init=False)
     columns: list[str] = field(init=False)
     con: duckdb.DuckDBPyConnection = field(init=False, repr=False)
+    # What DuckDB reads: the delivered file, or its UTF-8 copy under ``transcoded``.
+    readable: dict[Path, Path] = field(init=False, default_factory=dict)
+    transcoded: Path | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         source = self.request.source
         self.files = matching_files(Path(self.request.location.target), self.request.table.object)
         for path in self.files:
-            _check_encoding(path, source.encoding)
+            check_head(path, source.encoding)
         # Before anything reads a line whole: DuckDB silently drops a line longer than its buffer.
         self.lines = {path: scan_lines(path, self.request.settings.csv_max_line_bytes) for path in self.files}
         self.columns = _header(self.files[0], source.encoding, source.delimiter, source.quote)
-        # The encodings extension (ICU tables) takes ~2 s to load; UTF-8 needs none of it.
-        needed = () if source.encoding == "utf-8" else ("encodings",)
-        self.con = new_duckdb(self.request.settings, *needed)
+        self.readable = self._utf8_files()
+        self.con = new_duckdb(self.request.settings)
+
+    def _utf8_files(self) -> dict[Path, Path]:
+        if self.request.source.encoding == "utf-8":
+            return {path: path for path in self.files}
+        folder = self.request.settings.home / "tmp"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.transcoded = Path(tempfile.mkdtemp(prefix="csv-utf8-", dir=folder))
+        try:
+            copies = {path: self.transcoded / f"{number}-{path.name}" for number, path in enumerate(self.files)}
+            for path, copy in copies.items():
+                to_utf8(path, self.request.source.encoding, copy)
+        except BaseException:
+            self.close()
+            raise
+        return copies
 
     def reader(self) -> pa.RecordBatchReader:
         source = self.request.source
         columns = "{" + ", ".join(f"'{_lit(name)}': 'VARCHAR'" for name in self.columns) + "}"
-        files = "[" + ", ".join(f"'{_lit(str(path))}'" for path in self.files) + "]"
+        files = "[" + ", ".join(f"'{_lit(str(path))}'" for path in self.readable.values()) + "]"
+        delivered = " ".join(f"WHEN '{_lit(str(copy))}' THEN '{_lit(str(path))}'"
+                             for path, copy in self.readable.items() if copy != path)
+        select = f"* REPLACE (CASE _source_file {delivered} END AS _source_file)" if delivered else "*"
         sql = (
-            f"SELECT * FROM read_csv({files}, header = true, auto_detect = false, columns = {columns}, "
+            f"SELECT {select} FROM read_csv({files}, header = true, auto_detect = false, columns = {columns}, "
             f"delim = '{_lit(source.delimiter)}', quote = '{_lit(source.quote)}', escape = '{_lit(source.quote)}', "
-            f"encoding = '{_DUCKDB_ENCODING[source.encoding]}', store_rejects = true, "
+            "encoding = 'utf-8', store_rejects = true, "
             f"max_line_size = {self.request.settings.csv_max_line_bytes + 2}, "  # DuckDB counts the line end
             f"rejects_table = 'reject_errors', rejects_scan = 'reject_scans', filename = '_source_file')"
         )
@@ -64,9 +84,11 @@ class CsvExtraction(Extraction):
             "SELECT s.file_path, e.line, e.error_type || ': ' || e.error_message, e.csv_line "
             "FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id) ORDER BY s.file_path, e.line"
         ).fetchall()
+        delivered = {str(copy): str(path) for path, copy in self.readable.items()}
         # DuckDB reports one error per bad column; one reject per line is what a user needs.
         by_line: dict[tuple[str, int], Reject] = {}
-        for file, line, error, raw in rows:
+        for read, line, error, raw in rows:
+            file = delivered.get(read, read)
             by_line.setdefault((file, int(line)), Reject(file=file, line=int(line), error=error, raw=raw or ""))
         self.rejects = list(by_line.values())
         _fail_if_mislabelled(self.rejects, self.request.source.encoding)
@@ -74,7 +96,10 @@ class CsvExtraction(Extraction):
         return self.rejects
 
     def close(self) -> None:
-        self.con.close()
+        if hasattr(self, "con"):
+            self.con.close()
+        if self.transcoded is not None:
+            shutil.rmtree(self.transcoded, ignore_errors=True)
 
 
 def matching_files(folder: Path, pattern: str) -> list[Path]:
@@ -88,35 +113,15 @@ def matching_files(folder: Path, pattern: str) -> list[Path]:
     return files
 
 
-def _check_encoding(path: Path, encoding: str) -> None:
-    """Decode the head of the file so a wrong encoding fails loudly instead of rejecting every row."""
-    decoder = codecs.getincrementaldecoder(_PYTHON_ENCODING[encoding])()
-    with path.open("rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
-    try:
-        decoder.decode(head, final=len(head) < _SNIFF_BYTES)
-    except UnicodeDecodeError as exc:
-        raise SourceDataError(
-            f"{path} is not {encoding} (byte 0x{head[exc.start]:02x} at offset {exc.start}); {_encoding_hint(encoding)}"
-        ) from None
-
-
 def _fail_if_mislabelled(rejects: list[Reject], encoding: str) -> None:
     """A line DuckDB cannot decode means the file mixes encodings: refuse it rather than drop residents."""
     bad = next((r for r in rejects if r.error.startswith("INVALID ENCODING")), None)
     if bad is not None:
-        raise SourceDataError(f"{bad.file} is not {encoding}: line {bad.line} is not valid {encoding}, though "
-                              f"the start of the file was (mixed encodings); {_encoding_hint(encoding)}")
-
-
-def _encoding_hint(encoding: str) -> str:
-    hint = "gbk" if encoding == "utf-8" else "utf-8"
-    return (f"if the department sends {hint.upper()}, set 'encoding: {hint}' on its source in the registry, "
-            f"otherwise ask it to export the file again as {encoding.upper()}")
+        raise mixed_encodings(bad.file, bad.line, encoding)
 
 
 def _header(path: Path, encoding: str, delimiter: str, quote: str) -> list[str]:
-    with path.open(encoding=_PYTHON_ENCODING[encoding], newline="") as handle:
+    with path.open(encoding=PYTHON_CODEC[encoding], newline="") as handle:
         first = handle.readline()  # bounded: scan_lines has checked every line's length
     try:
         names = next(csv.reader(io.StringIO(first), delimiter=delimiter, quotechar=quote), [])

@@ -43,6 +43,33 @@ def test_gbk_csv_is_decoded(settings: Settings, tmp_path: Path) -> None:
     assert query(settings, "SELECT 姓名 FROM lake.raw.filedept__residents WHERE 编号 = '9'") == [("居民9",)]
 
 
+def test_a_gbk_file_past_duckdbs_read_buffer_loads_every_row_intact(settings: Settings, tmp_path: Path) -> None:
+    """DuckDB's own GBK decoding breaks rows at its 32 MB buffer edge: it refused this valid file at line
+    421,358, and garbled rows (a comma inside a name, bytes of another row) in others like it. The file is
+    re-encoded to UTF-8 before DuckDB reads it."""
+    rows = 450_000  # 34 MB of GBK
+    body = "".join(f"{i},居民{i},南山区桃花园社区望海路{i}号705室,南山区南头街道{i}号\n" for i in range(rows))
+    (tmp_path / "residents.csv").write_bytes((HEADER + body).encode("gbk"))
+    declare_csv(settings, tmp_path, encoding="gbk")
+    record = load_table("filedept", "residents")
+    assert (record.rows_inserted, record.rows_rejected) == (rows, 0)
+    assert query(settings, "SELECT count(*) FROM lake.raw.filedept__residents WHERE 姓名 <> '居民' || 编号 "
+                           "OR 住址 <> '南山区桃花园社区望海路' || 编号 || '号705室'") == [(0,)]
+    assert query(settings, "SELECT DISTINCT _source_file FROM lake.raw.filedept__residents") == [
+        (str(tmp_path / "residents.csv"),)], "lineage names the delivered file, not the UTF-8 copy"
+    assert list((settings.home / "tmp").glob("csv-utf8-*")) == [], "the UTF-8 copy is removed"
+
+
+def test_a_gbk_file_with_a_foreign_line_past_the_head_names_the_line(settings: Settings, tmp_path: Path) -> None:
+    filler = "".join(f"{i},居民{i},南山区南头街道{i}号,2025/3/1\n" for i in range(40_000))  # > 1 MiB
+    foreign = b"40000,\x80\x80,nowhere,2025/3/1\n"  # a lone 0x80 is no GBK (nor GB18030) character
+    (tmp_path / "residents.csv").write_bytes((HEADER + filler).encode("gbk") + foreign)
+    declare_csv(settings, tmp_path, encoding="gbk")
+    with pytest.raises(SourceDataError, match=r"line 40002 is not valid gbk.*mixed encodings"):
+        load_table("filedept", "residents")
+    assert list((settings.home / "tmp").glob("csv-utf8-*")) == []
+
+
 def test_wrong_encoding_is_a_clear_error_and_changes_nothing(settings: Settings, tmp_path: Path) -> None:
     (tmp_path / "residents.csv").write_bytes((HEADER + GOOD_ROWS).encode("gbk"))
     declare_csv(settings, tmp_path, encoding="utf-8")
