@@ -205,6 +205,16 @@ PUBLISHED_LAYER_ASSETS = tuple(
 )
 
 
+@task
+def build_outcome() -> None:
+    """The run's outcome: failed (upstream failed) when the dbt build, the model gate or the refresh failed.
+
+    The gate and the refresh run on ``all_done`` (the gate audits what a partly failed build made, the
+    directory shows what is published), so without this last task a failed build ended in a successful run
+    and ``make run`` exited 0 (seen at city scale).
+    """
+
+
 def block_base_dag(registry: Registry, *, pool: str | None) -> DAG:
     with DAG(
         dag_id="build_block_base",
@@ -218,8 +228,11 @@ def block_base_dag(registry: Registry, *, pool: str | None) -> DAG:
         tags=["transform", "dbt"],
     ) as dag:
         writer = {"pool": pool} if pool else {}
+        built = dbt_build.override(**writer)()
         gated = gate_models.override(outlets=list(PUBLISHED_LAYER_ASSETS), **writer)()
-        dbt_build.override(**writer)() >> gated >> refresh_catalog()
+        refreshed = refresh_catalog()
+        built >> gated >> refreshed
+        [built, gated, refreshed] >> build_outcome()
     return dag
 
 

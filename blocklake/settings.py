@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     export_inline_rows: int = Field(10_000, ge=0, description="Up to this many rows the SQL files carry "
                                     "INSERTs; above it, a CSV beside them with COPY / LOAD DATA.")
 
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        # DuckLake records the data path when a lake is created and refuses any other spelling of it later:
+        # a relative BLOCKLAKE_HOME would tie the lake to the folder it was first opened from.
+        return value.expanduser().absolute()
+
     @field_validator("lake_catalog")
     @classmethod
     def _known_catalog(cls, value: str) -> str:

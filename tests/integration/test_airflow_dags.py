@@ -103,9 +103,12 @@ def test_a_department_with_more_tables_than_a_batch_gets_one_chain_per_batch(tmp
 
 def test_the_base_layer_build_runs_when_any_department_publishes_and_is_gated(parsed: dict) -> None:
     dag = parsed["dags"]["build_block_base"]
-    assert dag["tasks"] == ["dbt_build", "gate_models", "refresh_catalog"]
+    assert dag["tasks"] == ["build_outcome", "dbt_build", "gate_models", "refresh_catalog"]
     assert dag["upstream"]["gate_models"] == ["dbt_build"]
     assert dag["upstream"]["refresh_catalog"] == ["gate_models"]
+    # A failed build, gate or refresh fails the run, though the steps after it ran on all_done.
+    assert dag["upstream"]["build_outcome"] == ["dbt_build", "gate_models", "refresh_catalog"]
+    assert dag["trigger_rules"]["build_outcome"] == "all_success"
     assert dag["trigger_rules"]["refresh_catalog"] == "all_done"  # the directory shows what is published
     # The gate also runs after a partly failed build, for the models that did build.
     assert dag["trigger_rules"]["gate_models"] == "all_done"

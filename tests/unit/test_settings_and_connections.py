@@ -29,6 +29,14 @@ def test_a_bad_setting_says_which_variable(monkeypatch: pytest.MonkeyPatch) -> N
     get_settings.cache_clear()
 
 
+def test_a_relative_home_is_made_absolute_so_the_lake_opens_from_any_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(home=Path("var/run"))
+    assert settings.home == tmp_path / "var" / "run"
+    assert settings.lake_data_uri == f"{tmp_path}/var/run/lake/data/"
+
+
 def test_embedded_default_is_the_departments_sqlite_file(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path)
     (tmp_path / "sources").mkdir()
