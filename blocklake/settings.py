@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     seed: int = 440305
     batch_rows: int = Field(122_880, ge=1_024, description="Rows per Arrow record batch when extracting.")
     memory_limit: str = Field("4GB", description="DuckDB memory_limit for lake writers.")
+    dbt_memory_limit: str = Field("8GB", description="DuckDB memory_limit for the dbt build, which runs alone: "
+                                  "the person model's grouping needed 6 GB at city scale and does not spill.")
     threads: int = Field(0, ge=0, description="DuckDB threads; 0 lets DuckDB decide.")
     csv_max_line_bytes: int = Field(1 << 20, ge=1_024, description="Longest CSV line a load accepts; a longer "
                                     "one (a pasted blob, or a file without line ends) refuses the file.")

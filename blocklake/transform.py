@@ -57,6 +57,7 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
         "BLOCKLAKE_DBT_LAKE_CATALOG": catalog,
         "BLOCKLAKE_DBT_LAKE_DATA_PATH": data_path,
         "BLOCKLAKE_DBT_TEMP_DIR": str(work / "tmp"),
+        "BLOCKLAKE_DBT_MEMORY_LIMIT": settings.dbt_memory_limit,
         "BLOCKLAKE_AS_OF": settings.as_of.isoformat() if settings.as_of else "",
     }
 
