@@ -34,7 +34,7 @@ test-full: test
 
 ## test-cluster: the cluster profile on this machine (Celery with 2 workers, Redis, PostgreSQL, S3) vs a clean run; ~15 min
 test-cluster: install services
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m cluster
+	$(BIN)/python -m pytest -q -rP -p no:cacheprovider -m cluster
 
 ## ui: Airflow (scheduler, API server, UI) with Blocklake's DAGs; prints the URL and login
 ui: install
