@@ -43,6 +43,7 @@ from blocklake.ui import (
     _ensure_port_free,
     _ensure_private_passwords_file,
     _tail,
+    wait_until_ready,
 )
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "worker", "catalog")
@@ -394,16 +395,8 @@ def _launch(component: Component, env: dict[str, str], log_path: Path) -> subpro
 
 
 def _wait_until_ready(component: Component, running: RunningCluster, ready: Callable[[], bool]) -> None:
-    process, log_path = running.processes[component.name], running.log(component.name)
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while not ready():
-        if process.poll() is not None:
-            raise ClusterError(f"{component.name} exited with code {process.returncode} while starting; "
-                               f"last lines of {log_path}:\n{_tail(log_path)}")
-        if time.monotonic() > deadline:
-            raise ClusterError(f"{component.name} did not answer within {STARTUP_TIMEOUT_S:.0f}s; "
-                               f"last lines of {log_path}:\n{_tail(log_path)}")
-        time.sleep(1)
+    wait_until_ready(running.processes[component.name], ready, STARTUP_TIMEOUT_S, running.log(component.name),
+                     ClusterError, name=component.name)
 
 
 def _readiness(component: Component, settings: Settings, cluster: ClusterSettings) -> Callable[[], bool]:

@@ -174,14 +174,21 @@ def _ensure_port_free(port: int) -> None:
 
 def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, log_path: Path, timeout: float,
                         on_wait: Callable[[], None] | None) -> None:
+    wait_until_ready(process, lambda: _answers(url + HEALTH_PATH), timeout, log_path, AirflowUIError,
+                     name=f"airflow standalone ({url})", on_wait=on_wait)
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], ready: Callable[[], bool], timeout: float, log_path: Path,
+                     error: type[BlocklakeError], *, name: str, on_wait: Callable[[], None] | None = None) -> None:
+    """Poll ``ready`` until it holds; raise ``error`` with the last lines of the process's log if the process
+    exits first or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
-    while not _answers(url + HEALTH_PATH):
+    while not ready():
         if process.poll() is not None:
-            raise AirflowUIError(f"airflow standalone exited with code {process.returncode} while starting; "
-                                 f"last lines of {log_path}:\n{_tail(log_path)}")
+            raise error(f"{name} exited with code {process.returncode} while starting; "
+                        f"last lines of {log_path}:\n{_tail(log_path)}")
         if time.monotonic() > deadline:
-            raise AirflowUIError(f"Airflow's API server did not answer on {url} within {timeout:.0f}s; "
-                                 f"last lines of {log_path}:\n{_tail(log_path)}")
+            raise error(f"{name} did not answer within {timeout:.0f}s; last lines of {log_path}:\n{_tail(log_path)}")
         if on_wait:
             on_wait()
         time.sleep(POLL_INTERVAL_S)

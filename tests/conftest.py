@@ -159,3 +159,19 @@ def registered_lake(root: Path, departments: dict[str, SourceDepartment], **env:
     finally:
         get_settings.cache_clear()
         patch.undo()
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny district's sources, generated once per module (tests that run it under a scheduler)."""
+    from tests.pipeline_following import generate_district
+
+    return generate_district(tmp_path_factory.mktemp("district"))
+
+
+@pytest.fixture(scope="module")
+def clean_run(district: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """What a clean ``blocklake run`` of :func:`district` shows consumers, to compare a scheduler's run with."""
+    from tests.pipeline_following import clean_run_figures
+
+    return clean_run_figures(district, tmp_path_factory.mktemp("clean"))

@@ -32,9 +32,7 @@ from tests.pipeline_following import (
     BLOCKLAKE,
     QUIET_FOR_S,
     AirflowMetadata,
-    clean_run_figures,
     figures,
-    generate_district,
     home_with,
     pipeline_done,
     wait_until,
@@ -48,16 +46,6 @@ PIPELINE_TIMEOUT_S = 900
 STOP_TIMEOUT_S = 240
 # Tasks that commit to the lake (DuckLake transactions): loads, gates (publication records), dbt, maintenance.
 LAKE_WRITERS = ("load_tables", "gate_tables", "dbt_build", "gate_models", "maintain_lake")
-
-
-@pytest.fixture(scope="module")
-def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_district(tmp_path_factory.mktemp("district"))
-
-
-@pytest.fixture(scope="module")
-def clean_run(district: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    return clean_run_figures(district, tmp_path_factory.mktemp("clean"))
 
 
 def _pinged_redis() -> redis.Redis:

@@ -21,9 +21,7 @@ from tests.conftest import free_port
 from tests.pipeline_following import (
     BLOCKLAKE,
     AirflowMetadata,
-    clean_run_figures,
     figures,
-    generate_district,
     home_with,
     pipeline_done,
     wait_until,
@@ -37,16 +35,6 @@ RECOVERY = {"AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "15",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": "15",
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False"}
-
-
-@pytest.fixture(scope="module")
-def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_district(tmp_path_factory.mktemp("district"))
-
-
-@pytest.fixture(scope="module")
-def clean_run(district: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    return clean_run_figures(district, tmp_path_factory.mktemp("clean"))
 
 
 class Stack:
