@@ -17,10 +17,10 @@ from pathlib import Path
 
 import polars as pl
 
+from address import BasePlate, match_addresses, parse_addresses
+from address.evaluate import LABELLED_FILE, SCORED_PARTS, read_labelled, real_f1, synthetic_scores
 from bench.common import figure, write_results
-from blocklake.address import BasePlate, match_addresses, parse_addresses
-from blocklake.address.evaluate import LABELLED_FILE, SCORED_PARTS, read_labelled, real_f1, synthetic_scores
-from ingestion.synthetic import GenerateConfig, generate
+from synthetic import GenerateConfig, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_PARTS = ("street", "community", "road", "roadno", "building", "entrance", "room")

@@ -20,16 +20,16 @@ from bench import quality as gate_bench
 from bench import truth
 from bench.common import figure, write_results
 from blocklake import lake
-from blocklake.quality.gate import built_models
-from blocklake.quality.suites import model_suites, raw_suites
+from blocklake.registry import load_registry
 from blocklake.settings import PROJECT_ROOT, get_settings
-from blocklake.transform import target_path
-from ingestion.registry import load_registry
+from quality.gate import built_models
+from quality.suites import model_suites, raw_suites
+from transform.dbt import target_path
 
 
 def prepare(home: Path, scale: str, seed: int) -> int:
     """Sources for the scale (kept between runs) and a fresh lake loaded from them; returns the records."""
-    from ingestion.synthetic import GenerateConfig, generate
+    from synthetic import GenerateConfig, generate
 
     sources = home / "sources"
     manifest = sources / "manifest.json"
@@ -42,7 +42,7 @@ def prepare(home: Path, scale: str, seed: int) -> int:
 
 
 def ingest_all() -> float:
-    from ingestion.registry import load_registry
+    from blocklake.registry import load_registry
     from ingestion.runner import load_table
 
     clock = time.perf_counter()
@@ -54,7 +54,7 @@ def ingest_all() -> float:
 
 
 def dbt_build() -> tuple[float, float, dict[str, int]]:
-    from blocklake.transform import run_dbt
+    from transform.dbt import run_dbt
 
     clock = time.perf_counter()
     result = run_dbt(["build"])

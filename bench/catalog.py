@@ -41,7 +41,7 @@ def main() -> None:
     port = _free_port()
     log = args.home / "catalog-bench-server.log"
     with log.open("wb") as output:
-        server = subprocess.Popen([sys.executable, "-m", "blocklake.cli", "catalog", "--port", str(port)],
+        server = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "catalog", "--port", str(port)],
                                   env=os.environ.copy(), stdout=output, stderr=subprocess.STDOUT)
         try:
             wait_for(port)

@@ -4,7 +4,7 @@ in the catalog, as a bureau's long tail of departments looks.
 Writes the departments' SQLite sources and registry into a fresh home, times parsing every DAG (what
 the scheduler's DAG processor does on each pass), then runs every DAG once as ``make run`` does
 (``dag.test()``, in a child): 80 ingest DAGs, each loading and gating its tables in batches, then the
-base-layer build and its catalog refresh. Our tasks time their own work (:mod:`blocklake.metrics`);
+base-layer build and its catalog refresh. Our tasks time their own work (:mod:`orchestration.metrics`);
 the rest of each DAG run is Airflow's. Writes ``bench/results/many_tables.json``.
 """
 
@@ -25,13 +25,13 @@ import yaml
 
 from bench.common import figure, write_results
 from bench.pipeline import dag_seconds, stage_totals
-from blocklake.metrics import read_stages
 from blocklake.settings import get_settings
+from orchestration.metrics import read_stages
 
 ROWS = 200
 RUN_DAGS = """
-from blocklake import airflow_env
-from blocklake.pipeline import prepare_airflow, run_dags
+from orchestration import airflow_env
+from orchestration.pipeline import prepare_airflow, run_dags
 from blocklake.settings import get_settings
 airflow_env.configure()
 prepare_airflow(get_settings())
@@ -49,7 +49,7 @@ print(len(bag.dags), sum(len(d.tasks) for d in bag.dags.values()), time.perf_cou
 
 
 def write_departments(home: Path, departments: int, tables: int) -> None:
-    from ingestion.synthetic.identity import uscc_texts
+    from synthetic.identity import uscc_texts
 
     rng = np.random.default_rng(440305)
     usccs = uscc_texts(np.full(departments, 1), np.full(departments, 440305), np.zeros(departments, bool),
@@ -75,7 +75,7 @@ def write_departments(home: Path, departments: int, tables: int) -> None:
 
 
 def parse_dags() -> tuple[int, int, float]:
-    from blocklake import airflow_env
+    from orchestration import airflow_env
 
     env = {**os.environ, **airflow_env.environment()}
     result = subprocess.run([sys.executable, "-c", PARSE_DAGS.format(dags=airflow_env.DAGS_FOLDER)], env=env,

@@ -6,7 +6,7 @@ The synthetic district is generated first and timed on its own (``generate_s``; 
 does: every ingest DAG, the base-layer build, the catalog refresh, the exports and the operations
 report, through Airflow — runs in a child process on a fresh lake, while the resident memory of its
 whole process tree is sampled. Each of our tasks records how long its own work took
-(:mod:`blocklake.metrics`), which gives seconds and rows/s per stage; what the DAG runs took beyond
+(:mod:`orchestration.metrics`), which gives seconds and rows/s per stage; what the DAG runs took beyond
 that is Airflow's share.
 
 Writes ``bench/results/pipeline-<scale>.json`` and ``pipeline-<scale>.html`` (charts).
@@ -31,8 +31,8 @@ import psutil
 
 from bench.common import RESULTS, figure, write_results
 from blocklake import lake
-from blocklake.metrics import STAGES, StageRecord, read_stages
 from blocklake.settings import get_settings
+from orchestration.metrics import STAGES, StageRecord, read_stages
 
 PROJECT = Path(__file__).resolve().parents[1]
 BLOCKLAKE = str(Path(sys.executable).with_name("blocklake"))

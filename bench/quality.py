@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from bench.common import figure, write_results
 from blocklake import lake
-from blocklake.quality import gate, gx_runtime, plain_sql
-from blocklake.quality.checks import Suite
+from blocklake.checks import Suite
 from blocklake.settings import get_settings
+from quality import gate, gx_runtime, plain_sql
 
 
 @dataclass

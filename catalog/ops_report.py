@@ -15,12 +15,12 @@ from pathlib import Path
 import duckdb
 
 from blocklake import htmlpage, lake
-from blocklake.quality.checks import CYCLE_MAX_AGE
-from blocklake.quality.store import has_gate_record
+from blocklake.checks import CYCLE_MAX_AGE
+from blocklake.registry import load_registry, raw_table_name
 from blocklake.settings import get_settings
 from catalog import db, sharing, stats
 from catalog.web.charts import bar_chart
-from ingestion.registry import load_registry, raw_table_name
+from quality.store import has_gate_record
 
 VOLUMES = """
     SELECT department, sum(rows_inserted) FROM lake.meta.loads

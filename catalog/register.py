@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from blocklake import lake
-from blocklake.quality.store import published_snapshots
+from blocklake.registry import Registry, load_registry, raw_table_name
 from blocklake.settings import Settings, get_settings
 from catalog import db
 from catalog.models import AuditLog, DataItem, Department, Resource, ResourceVersion, StreetCount
-from ingestion.registry import Registry, load_registry, raw_table_name
+from quality.store import published_snapshots
 
 BUREAU = {"code": "bureau", "name": "深圳市南山区政务服务数据管理局", "uscc": "11440305MB2C000176", "kind": "bureau"}
 GATED_MODEL_LAYERS = ("base", "marts")
@@ -308,7 +308,7 @@ def _upstream_sources(manifest: dict, unique_id: str) -> set[str]:
 
 
 def _manifest_path(settings: Settings) -> Path:
-    from blocklake.transform import target_path
+    from transform.dbt import target_path
 
     return target_path(settings) / "manifest.json"
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from blocklake.errors import ConfigError, SourceUnavailableError
+from blocklake.registry import DATABASE_KINDS, Department, SourceSpec
 from blocklake.settings import Settings
-from ingestion.registry import DATABASE_KINDS, Department, SourceSpec
 
 _SCHEMES = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 

@@ -19,11 +19,11 @@ import pyarrow as pa
 
 from blocklake import failpoints
 from blocklake.errors import BlocklakeError, LakeError, SourceDataError, SourceUnavailableError
+from blocklake.registry import TableSpec
 from ingestion import loads, schema
 from ingestion.extractors import Extraction
 from ingestion.extractors.base import Reject, quote_ident
 from ingestion.loads import LoadRecord
-from ingestion.registry import TableSpec
 
 log = logging.getLogger(__name__)
 _PROGRESS_EVERY_ROWS = 1_000_000

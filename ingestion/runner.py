@@ -11,13 +11,13 @@ import duckdb
 
 from blocklake import lake
 from blocklake.errors import ConfigError
+from blocklake.registry import Department, Registry, TableSpec, load_registry, raw_table_name
 from blocklake.settings import Settings, get_settings
 from ingestion import lake_writer, loads, schema
 from ingestion.connections import resolve
 from ingestion.extractors import ExtractRequest, open_extraction
 from ingestion.extractors.base import quote_ident
 from ingestion.loads import LoadRecord
-from ingestion.registry import Department, Registry, TableSpec, load_registry, raw_table_name
 
 log = logging.getLogger(__name__)
 

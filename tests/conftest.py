@@ -132,9 +132,9 @@ class SourceDepartment:
 def registered_lake(root: Path, departments: dict[str, SourceDepartment], **env: str) -> Iterator[Path]:
     """A lake under ``root`` in which every table of ``departments`` is loaded, gated and registered in a
     fresh catalog (no dbt models); ``env`` adds BLOCKLAKE_ settings. For module-scoped fixtures."""
-    from blocklake.quality.gate import gate_raw_table
     from catalog.register import refresh
     from ingestion.runner import load_table
+    from quality.gate import gate_raw_table
 
     patch = pytest.MonkeyPatch()
     defaults = {"HOME": root / "var", "REGISTRY_DIR": root / "registry", "AS_OF": "2026-10-31", "THREADS": "2"}

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from blocklake.settings import PROJECT_ROOT
-from ingestion.synthetic import GenerateConfig, generate
+from synthetic import GenerateConfig, generate
 
 BLOCKLAKE = str(Path(sys.executable).with_name("blocklake"))
 QUIET_FOR_S = 45  # no DAG run queued or running for this long: the pipeline is done

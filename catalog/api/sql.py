@@ -3,7 +3,7 @@
 What a caller may read is what :func:`catalog.grants.readable` says — the approved items of its approved
 applications — so the SQL endpoint, the data API and the exports cannot disagree. A query passes the
 guard (:mod:`catalog.sqlguard`) first, then runs in a fresh locked DuckDB session
-(:mod:`blocklake.readonly`) holding views of only the tables it reads, with only the granted columns and
+(:mod:`catalog.readonly`) holding views of only the tables it reads, with only the granted columns and
 personal ones masked inside DuckDB. Every call, refused or not, is written to the call log.
 """
 
@@ -17,9 +17,8 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from blocklake import readonly
 from blocklake.settings import get_settings
-from catalog import grants, sqlguard
+from catalog import grants, readonly, sqlguard
 from catalog.api.deps import DepartmentDep, SessionDep
 from catalog.auth import Principal
 from catalog.models import CallLog, Resource

@@ -10,9 +10,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from blocklake.registry import SourceSpec, TableSpec
 from blocklake.settings import Settings
 from ingestion.connections import Location
-from ingestion.registry import SourceSpec, TableSpec
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The Airflow UI that ``make ui`` starts, driven through headless Chromium like a user would.
 
-One ``airflow standalone`` (via :func:`blocklake.ui.start`, the code path of ``blocklake ui``) serves
+One ``airflow standalone`` (via :func:`orchestration.ui.start`, the code path of ``blocklake ui``) serves
 the whole module from an isolated BLOCKLAKE_HOME; each test gets a fresh, logged-out browser context.
 """
 
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from blocklake import ui
+from blocklake.registry import load_registry
 from blocklake.settings import get_settings
-from ingestion.registry import load_registry
+from orchestration import ui
 from tests.browser.conftest import fresh_page
 from tests.conftest import free_port
 

@@ -26,7 +26,7 @@ import redis
 from minio import Minio
 from psycopg.conninfo import conninfo_to_dict
 
-from blocklake.cluster import ClusterSettings, plan
+from orchestration.cluster import ClusterSettings, plan
 from tests.conftest import POSTGRES_DSN, S3Server, free_port, require_service
 from tests.pipeline_following import (
     BLOCKLAKE,

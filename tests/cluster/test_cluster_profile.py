@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from blocklake import cluster
 from blocklake.errors import ConfigError
 from blocklake.settings import Settings, get_settings
+from orchestration import cluster
 
 AIRFLOW_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/airflow"
 

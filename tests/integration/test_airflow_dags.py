@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.registry import load_registry
+from blocklake.registry import load_registry
 
 pytestmark = pytest.mark.airflow
 
 PARSE_PROBE = """
 import json, sys, time
-from blocklake.airflow_env import configure
+from orchestration.airflow_env import configure
 configure()
 started = time.monotonic()
 from airflow.dag_processing.dagbag import DagBag

@@ -44,7 +44,7 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     for name, value in env.items():
         patch.setenv(name, value)
     get_settings.cache_clear()
-    from blocklake.quality.gate import gate_raw_table
+    from quality.gate import gate_raw_table
 
     load_table("delta", "people")
     gate_raw_table("delta", "people")
@@ -54,7 +54,7 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 
 
 def blocklake(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "blocklake.cli", *args], env=env, input=stdin, text=True,
+    return subprocess.run([sys.executable, "-m", "orchestration.cli", *args], env=env, input=stdin, text=True,
                           capture_output=True, timeout=120, check=False)
 
 

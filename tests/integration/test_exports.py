@@ -23,7 +23,6 @@ from sqlalchemy import select
 
 from blocklake import lake
 from blocklake.errors import ExportError
-from blocklake.quality.identifiers import is_valid_resident_id
 from blocklake.settings import get_settings
 from catalog import db, sharing
 from catalog.models import Application, AuditLog, Department, Export, Resource
@@ -31,6 +30,7 @@ from catalog.register import refresh
 from exports import service
 from exports.targets import FolderTarget, safe_join
 from ingestion.runner import load_table
+from quality.identifiers import is_valid_resident_id
 from tests.conftest import POSTGRES_DSN, TEST_USCC, S3Server, SourceDepartment, registered_lake, sqlite_execute
 
 VALID_IDS = ("11010519491231002X", "440305199001011237", "440305198512120016")
@@ -190,7 +190,7 @@ def test_nothing_is_sent_twice_and_every_export_is_audited(delivered: dict[str, 
 
 def test_a_new_snapshot_with_the_same_rows_is_recorded_not_resent(delivered: dict[str, Path]) -> None:
     load_table("alpha", "places")  # a full reload: a new snapshot, the same rows
-    from blocklake.quality.gate import gate_raw_table
+    from quality.gate import gate_raw_table
 
     gate_raw_table("alpha", "places")
     refresh(manifest=Path("no-dbt-manifest.json"))

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.airflow
 
 RUN_DAG = """
 import json, sys
-from blocklake import airflow_env
-from blocklake.pipeline import prepare_airflow
+from orchestration import airflow_env
+from orchestration.pipeline import prepare_airflow
 from blocklake.settings import get_settings
 airflow_env.configure()
 prepare_airflow(get_settings())

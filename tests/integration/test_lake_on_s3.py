@@ -11,9 +11,9 @@ import psycopg
 import pytest
 from minio import Minio
 
-from blocklake.airflow_env import uses_single_writer
 from blocklake.settings import get_settings
 from ingestion.runner import load_table
+from orchestration.airflow_env import uses_single_writer
 from tests.conftest import POSTGRES_DSN, S3Server, declare, query, sqlite_execute
 
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from bench import truth
-from ingestion.registry import load_registry
+from blocklake.registry import load_registry
 
 pytestmark = pytest.mark.airflow
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from blocklake.quality import gate, gx_runtime, plain_sql
-from blocklake.quality.gate import QualityGateFailed, gate_raw_table
-from blocklake.quality.store import published_snapshot
-from blocklake.quality.suites import raw_suite
+from blocklake.registry import load_registry
 from blocklake.settings import Settings, get_settings
-from ingestion.registry import load_registry
 from ingestion.runner import load_table
+from quality import gate, gx_runtime, plain_sql
+from quality.gate import QualityGateFailed, gate_raw_table
+from quality.store import published_snapshot
+from quality.suites import raw_suite
 from tests.conftest import declare, query, sqlite_execute
 
 AS_OF = "2026-10-31"

@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from minio import Minio
 from sqlalchemy import select
 
-from blocklake import lake, readonly
-from blocklake.quality import store
+from blocklake import lake
 from blocklake.settings import get_settings
-from catalog import auth, db
+from catalog import auth, db, readonly
 from catalog.api import create_app
 from catalog.models import CallLog, Department, Resource
+from quality import store
 from tests.conftest import TEST_USCC, S3Server, SourceDepartment, registered_lake, sqlite_execute
 
 VALID_ID = "11010519491231002X"

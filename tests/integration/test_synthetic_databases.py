@@ -10,9 +10,9 @@ import psycopg
 import pymysql
 import pytest
 
-from ingestion.synthetic import GenerateConfig, GenerateReport, generate
-from ingestion.synthetic.departments import DEPARTMENTS
-from ingestion.synthetic.schema import Department, TableSpec
+from synthetic import GenerateConfig, GenerateReport, generate
+from synthetic.departments import DEPARTMENTS
+from synthetic.schema import Department, TableSpec
 from tests.conftest import MYSQL_DSN, POSTGRES_DSN, require_service
 
 pytestmark = [pytest.mark.postgres, pytest.mark.mysql]

@@ -25,7 +25,7 @@ import pytest
 
 from bench.catalog import load, wait_for
 from blocklake.settings import PROJECT_ROOT
-from ingestion.synthetic import GenerateConfig, generate
+from synthetic import GenerateConfig, generate
 from tests.conftest import free_port
 from tests.reliability.tally import TALLY
 
@@ -106,7 +106,7 @@ def published(env: dict[str, str]) -> dict[str, object]:
     script = f"""
 import json
 from blocklake import lake
-from blocklake.quality.store import create_published_views
+from quality.store import create_published_views
 con = lake.connect(read_only=True)
 snapshots = create_published_views(con)
 print(json.dumps({{"snapshot": snapshots["{TABLE}"],

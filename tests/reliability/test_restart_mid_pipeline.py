@@ -15,8 +15,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from blocklake import ui
 from blocklake.settings import get_settings
+from orchestration import ui
 from tests.conftest import free_port
 from tests.pipeline_following import (
     BLOCKLAKE,

@@ -7,10 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from blocklake.address import BasePlate, PlateError, match_addresses, parse_addresses
-from blocklake.address.evaluate import synthetic_scores
-from blocklake.address.match import RESULT_COLUMNS
-from ingestion.synthetic import GenerateConfig, generate
+from address import BasePlate, PlateError, match_addresses, parse_addresses
+from address.evaluate import synthetic_scores
+from address.match import RESULT_COLUMNS
+from synthetic import GenerateConfig, generate
 
 KEJI = "440305007003"  # 粤海街道 科技园社区
 DENGLIANG = "440305002006"  # 南山街道 登良社区

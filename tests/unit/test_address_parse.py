@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from blocklake.address import parse_address, parse_addresses
-from blocklake.address.evaluate import LABELLED_FILE, LabelledDataError, read_labelled, real_f1
-from blocklake.address.grammar import PARTS
+from address import parse_address, parse_addresses
+from address.evaluate import LABELLED_FILE, LabelledDataError, read_labelled, real_f1
+from address.grammar import PARTS
 
 TARGET_F1 = 0.90
 TARGET_PARTS = ("street", "community", "road", "roadno", "building", "entrance", "room")

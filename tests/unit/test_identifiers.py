@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from blocklake.quality import identifiers, is_valid_resident_id, is_valid_uscc, rules
+from quality import identifiers, is_valid_resident_id, is_valid_uscc, rules
 
 AS_OF = date(2026, 10, 31)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from blocklake.errors import ConfigError
-from ingestion.registry import load_registry
+from blocklake.registry import load_registry
 
 VALID = """\
 code: demo

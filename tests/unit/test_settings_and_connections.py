@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from blocklake.errors import ConfigError, SourceUnavailableError
+from blocklake.registry import Department
 from blocklake.settings import Settings, get_settings
 from ingestion.connections import resolve
-from ingestion.registry import Department
 
 DEPARTMENT = Department.model_validate({
     "code": "police", "name": "公安", "uscc": "11440305523213232M",

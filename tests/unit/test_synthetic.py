@@ -18,9 +18,9 @@ from python_calamine import CalamineWorkbook
 from stdnum.cn import ric, uscc
 
 from blocklake.errors import ConfigError
-from ingestion.synthetic import GenerateConfig, GenerateReport, generate
-from ingestion.synthetic.departments import DEPARTMENTS
-from ingestion.synthetic.divisions import DIVISIONS_CSV
+from synthetic import GenerateConfig, GenerateReport, generate
+from synthetic.departments import DEPARTMENTS
+from synthetic.divisions import DIVISIONS_CSV
 
 SEED = 440305
 HEADER_ROW = 3  # Excel sheets: title, filed-by line, then headers

@@ -1,4 +1,4 @@
-"""Parse every distinct address text and match it to the base plate (blocklake.address).
+"""Parse every distinct address text and match it to the base plate (address).
 
 A Python model because the parser and matcher are Polars column programs shared with the tests and the
 benchmark; the plate is read from the natural-resources staging models under its published names.
@@ -15,7 +15,7 @@ def model(dbt, session):
     import polars as pl
     import pyarrow as pa
 
-    from blocklake.address import BasePlate, match_addresses, parse_addresses
+    from address import BasePlate, match_addresses, parse_addresses
 
     plate = BasePlate.from_frames(
         dbt.ref("stg_natres__std_estate")

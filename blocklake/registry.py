@@ -1,0 +1,175 @@
+"""The source registry: departments, their source systems and tables, validated into typed objects.
+
+One YAML file per department lives in ``blocklake/registry/``. Connections are named, never
+spelled out: a database source names a connection id that resolves at run time (see
+:mod:`ingestion.connections`), so no password is ever written in the registry.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from blocklake.checks import Check
+from blocklake.config_types import Duration, Strict
+from blocklake.errors import ConfigError
+from blocklake.yamlfile import load_model
+
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+SourceKind = Literal["postgres", "mysql", "sqlite", "csv", "excel", "parquet"]
+DATABASE_KINDS = ("postgres", "mysql", "sqlite")
+UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每年"]
+ShareType = Literal["无条件共享", "有条件共享", "不予共享"]
+SensitiveKind = Literal["resident_id", "phone", "person_name", "person_address"]
+class LoadSpec(Strict):
+    """How a table is loaded: a full snapshot, or increments on a cursor column with an overlap window."""
+
+    mode: Literal["full", "incremental"] = "full"
+    cursor: str | None = Field(None, description="Incremental: the column whose value only grows.")
+    overlap: Duration = Field(timedelta(0), description="Re-read this far behind the watermark for late rows.")
+    reconcile_every: Duration | None = Field(
+        timedelta(days=7), description="Incremental: read the whole source this often, to find rows deleted there "
+                                       "(a cursor never shows a hard delete). null: never.")
+    detect_deletions: bool = Field(True, description="Full and reconciling loads: record keys that vanished.")
+    allow_empty: bool = Field(False, description="Full: accept an empty extract that would empty the table.")
+    max_reject_ratio: float = Field(0.05, ge=0, le=1, description="Files: fail above this share of bad rows.")
+
+    @model_validator(mode="after")
+    def _cursor_for_incremental(self) -> LoadSpec:
+        if self.mode == "incremental" and not self.cursor:
+            raise ValueError("an incremental load needs 'cursor: <column>'")
+        return self
+
+
+class DirectorySpec(Strict):
+    """Directory attributes (编制指南 2017) that the catalog publishes for this table."""
+
+    classification: str = Field(pattern=r"^[123](\.\d{2})(\.\d{3}(\.\d{3})?)?$", description="类.项.目.细目")
+    share_type: ShareType
+    share_conditions: str | None = None
+    share_method: Literal["接口", "文件", "数据库"] = "接口"
+    open_to_public: bool = False
+    legal_basis: str | None = None
+
+    @model_validator(mode="after")
+    def _conditions_stated(self) -> DirectorySpec:
+        if self.share_type == "有条件共享" and not self.share_conditions:
+            raise ValueError("有条件共享 needs share_conditions")
+        if self.share_type == "不予共享" and not self.legal_basis:
+            raise ValueError("不予共享 needs legal_basis")
+        return self
+
+
+class TableSpec(Strict):
+    name: str = Field(pattern=IDENTIFIER)
+    title: str
+    source: str
+    object: str = Field(description="Table in the source database, file name or glob, or sheet name.")
+    primary_key: list[str] = Field(min_length=1)
+    load: LoadSpec = LoadSpec()
+    update_cycle: UpdateCycle
+    directory: DirectorySpec
+    sensitive: dict[str, SensitiveKind] = Field(default_factory=dict)
+    header_row: int = Field(1, ge=1, description="Excel: the 1-based row holding the column names.")
+    footer_pattern: str | None = Field(None, description="Excel: regex of a total row; group 1 is the count.")
+    freshness_column: str | None = Field(None, description="Timeliness: the column dating a record.")
+    block_column: str | None = Field(None, description="The column holding each row's block code (street 9 "
+                                     "digits, community 12, grid 15, building 19, unit 23): per-street figures.")
+    quality: list[Check] = Field(default_factory=list, description="Checks beyond the derived ones.")
+
+
+class SourceSpec(Strict):
+    id: str = Field(pattern=IDENTIFIER)
+    kind: SourceKind
+    connection: str | None = Field(None, description="Connection id (databases).")
+    namespace: str | None = Field(None, description="Schema (PostgreSQL) or database (MySQL).")
+    path: str | None = Field(None, description="Files: folder (csv, parquet) or workbook (excel), "
+                                               "under the sources dir.")
+    encoding: Literal["utf-8", "gbk", "gb18030"] = "utf-8"
+    delimiter: str = Field(",", min_length=1, max_length=1)
+    quote: str = Field('"', min_length=1, max_length=1)
+
+    @model_validator(mode="after")
+    def _where(self) -> SourceSpec:
+        if self.kind in DATABASE_KINDS and not self.connection:
+            raise ValueError(f"a {self.kind} source needs 'connection: <connection id>'")
+        if self.kind not in DATABASE_KINDS and not self.path:
+            raise ValueError(f"a {self.kind} source needs 'path:'")
+        return self
+
+
+class Department(Strict):
+    code: str = Field(pattern=IDENTIFIER)
+    name: str
+    uscc: str = Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+    contact: str | None = None
+    schedule: str = "@daily"
+    sources: list[SourceSpec] = Field(min_length=1)
+    tables: list[TableSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Department:
+        source_ids = {source.id for source in self.sources}
+        for index, table in enumerate(self.tables):
+            if table.source not in source_ids:
+                raise ValueError(f"tables[{index}] ({table.name}) names unknown source '{table.source}'")
+        names = [table.name for table in self.tables]
+        if len(names) != len(set(names)):
+            raise ValueError("table names must be unique within a department")
+        return self
+
+    def source(self, source_id: str) -> SourceSpec:
+        return next(source for source in self.sources if source.id == source_id)
+
+    def table(self, name: str) -> TableSpec:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        raise ConfigError(f"department '{self.code}' has no table '{name}'; it has {[t.name for t in self.tables]}")
+
+
+def raw_table_name(department: Department | str, table: TableSpec | str) -> str:
+    """The lake table of a department's source table: ``raw.<department>__<table>``."""
+    dept = department if isinstance(department, str) else department.code
+    name = table if isinstance(table, str) else table.name
+    return f"{dept}__{name}"
+
+
+class Registry:
+    """All departments, keyed by code, loaded from a folder of YAML files."""
+
+    def __init__(self, departments: list[Department], folder: Path):
+        self.folder = folder
+        self.departments = {dept.code: dept for dept in departments}
+
+    def department(self, code: str) -> Department:
+        try:
+            return self.departments[code]
+        except KeyError:
+            raise ConfigError(f"unknown department '{code}'; known: {sorted(self.departments)}") from None
+
+    @cached_property
+    def table_count(self) -> int:
+        return sum(len(dept.tables) for dept in self.departments.values())
+
+
+def load_registry(folder: Path | None = None) -> Registry:
+    """Load and validate every ``*.yaml`` under ``folder`` (default: settings.registry_dir)."""
+    if folder is None:
+        from blocklake.settings import get_settings
+
+        folder = get_settings().registry_dir
+    files = sorted(Path(folder).glob("*.yaml"))
+    if not files:
+        raise ConfigError("no department files (*.yaml) in the registry folder", path=folder)
+    departments = [load_model(path, Department) for path in files]
+    seen: dict[str, Path] = {}
+    for path, dept in zip(files, departments, strict=True):
+        if dept.code in seen:
+            raise ConfigError(f"department '{dept.code}' is also defined in {seen[dept.code]}", path=path)
+        seen[dept.code] = path
+    return Registry(departments, Path(folder))

@@ -1,8 +1,0 @@
-"""The synthetic Nanshan district (440305): departments' source systems with realistic mess, and the
-ground truth behind them. ``generate(GenerateConfig(...))`` writes everything; see README.md."""
-
-from ingestion.synthetic.config import GenerateConfig
-from ingestion.synthetic.generate import generate
-from ingestion.synthetic.report import GenerateReport, TableReport
-
-__all__ = ["GenerateConfig", "GenerateReport", "TableReport", "generate"]

@@ -1,0 +1,288 @@
+"""The ``blocklake`` command line: set up, generate the demo district, ingest, run the pipeline.
+
+Heavy modules (Airflow, the generator) are imported inside the command that needs them, so
+``blocklake --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from blocklake.errors import BlocklakeError
+from blocklake.settings import get_settings
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.command(args)
+    except BlocklakeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="blocklake", description="Blocklake — 政务数据共享湖仓")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    setup = commands.add_parser("setup", help="install DuckDB extensions from their PyPI packages")
+    setup.set_defaults(command=_setup)
+
+    generate = commands.add_parser("generate", help="write the synthetic district's source systems")
+    generate.add_argument("--scale", choices=["tiny", "demo", "district", "city"], default=None)
+    generate.add_argument("--seed", type=int, default=None)
+    generate.add_argument("--out", type=Path, default=None, help="default: $BLOCKLAKE_HOME/sources")
+    generate.add_argument("--postgres-dsn", help="also load the PostgreSQL departments here")
+    generate.add_argument("--mysql-dsn", help="also load the MySQL departments here")
+    generate.set_defaults(command=_generate)
+
+    registry = commands.add_parser("registry", help="validate the source registry and list its tables")
+    registry.set_defaults(command=_registry)
+
+    ingest = commands.add_parser("ingest", help="load tables into the lake and gate them (without Airflow)")
+    ingest.add_argument("department", nargs="?", help="department code (default: all)")
+    ingest.add_argument("table", nargs="?", help="table name (default: all of the department)")
+    ingest.add_argument("--reconcile", action="store_true",
+                        help="read incremental tables whole now, to find rows deleted at the source")
+    ingest.set_defaults(command=_ingest)
+
+    gate = commands.add_parser("gate", help="re-run quality gates on what is in the lake (no reload)")
+    gate.add_argument("tables", nargs="*", help="schema.table (default: every raw table and built model)")
+    gate.set_defaults(command=_gate)
+
+    quality = commands.add_parser("quality", help="write the HTML quality report from the gate's record")
+    quality.add_argument("--out", type=Path, default=None, help="default: $BLOCKLAKE_HOME/reports/quality.html")
+    quality.set_defaults(command=_quality)
+
+    operator = ("Views raw.*, base.*, marts.* read each table's published version: every column but lineage, "
+                "nothing masked, and the lake itself is attached as `lake` (e.g. lake.meta.loads). This is for "
+                "the bureau's operator, who has file access to the lake anyway; departments use POST /api/sql. "
+                "The session is locked: no other files, settings or extensions.")
+    sql = commands.add_parser("sql", help="a read-only SQL query over the published tables", description=operator)
+    sql.add_argument("query")
+    sql.add_argument("--format", choices=["table", "csv", "parquet"], default="table",
+                     help="table: printed aligned; csv/parquet: the whole result written by DuckDB's COPY")
+    sql.add_argument("--output", type=Path, help="file for csv/parquet (csv default: standard output)")
+    sql.add_argument("--max-rows", type=int, default=50, help="rows a table shows (default 50)")
+    sql.set_defaults(command=_sql)
+
+    shell = commands.add_parser("shell", help="an interactive read-only SQL prompt over the published tables",
+                                description=operator + " Statements end with ';'; .tables lists the views; .quit.")
+    shell.add_argument("--max-rows", type=int, default=50, help="rows a result shows (default 50)")
+    shell.set_defaults(command=_shell)
+
+    run = commands.add_parser("run", help="generate if needed, then run every ingest DAG through Airflow")
+    run.add_argument("--scale", choices=["tiny", "demo", "district", "city"], default=None)
+    run.add_argument("--regenerate", action="store_true", help="generate the sources even if present")
+    run.add_argument("--no-serve", action="store_true", help="return when done instead of serving the catalog")
+    run.set_defaults(command=_run)
+
+    export = commands.add_parser("export", help="deliver the bundles due for approved applications (no Airflow)")
+    export.add_argument("--consumer", default=None, help="only this department's bundles (its code)")
+    export.set_defaults(command=_export)
+
+    catalog = commands.add_parser("catalog", help="serve the catalog (directory, statistics, applications, API)")
+    catalog.add_argument("--port", type=int, default=None, help="default: BLOCKLAKE_CATALOG_PORT (8765)")
+    catalog.set_defaults(command=_catalog)
+
+    ui = commands.add_parser("ui", help="start Airflow (scheduler, API server and UI) with Blocklake's DAGs")
+    ui.add_argument("--port", type=int, default=8080)
+    ui.set_defaults(command=_ui)
+
+    cluster = commands.add_parser(
+        "cluster", help="start the cluster profile: Airflow with Celery workers (Redis), PostgreSQL, S3 lake",
+        description="Checks the profile (BLOCKLAKE_LAKE_CATALOG=postgres:…, BLOCKLAKE_LAKE_DATA_PATH=s3://…, "
+                    "BLOCKLAKE_CATALOG_DB=postgresql+psycopg://…, BLOCKLAKE_CLUSTER_AIRFLOW_DB=postgresql+psycopg://…, "
+                    "Redis at BLOCKLAKE_CLUSTER_BROKER_URL), prepares the databases and runs the components in the "
+                    "foreground until Ctrl-C. See docs/deploy.md.")
+    cluster.add_argument("--components", default=None,
+                         help="comma-separated, of: api-server, scheduler, dag-processor, worker, catalog "
+                              "(default: all, the whole stack on one machine)")
+    cluster.add_argument("--workers", type=int, default=None, help="Celery workers on this machine (default 2)")
+    cluster.add_argument("--concurrency", type=int, default=None, help="tasks per worker at once (default 2)")
+    cluster.add_argument("--port", type=int, default=None, help="the Airflow API server's port (default 8080)")
+    cluster.set_defaults(command=_cluster)
+    return parser
+
+
+def _setup(args: argparse.Namespace) -> int:
+    from blocklake import extensions
+
+    done = extensions.install_all()
+    print(f"DuckDB extensions installed: {', '.join(done) or 'all already present'}")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from synthetic import GenerateConfig, generate
+
+    settings = get_settings()
+    config = GenerateConfig(
+        out_dir=args.out or settings.sources_path, scale=args.scale or settings.scale,
+        seed=args.seed if args.seed is not None else settings.seed,
+        postgres_dsn=args.postgres_dsn, mysql_dsn=args.mysql_dsn,
+    )
+    report = generate(config, progress=lambda message: print(f"  {message}", flush=True))
+    print(f"generated {len(report.tables)} tables, {report.total_rows:,} records in {report.seconds:.1f}s "
+          f"under {config.out_dir}")
+    return 0
+
+
+def _registry(args: argparse.Namespace) -> int:
+    from blocklake.registry import load_registry
+
+    registry = load_registry(get_settings().registry_dir)
+    for dept in registry.departments.values():
+        print(f"{dept.code:<10} {dept.name}  ({dept.schedule})")
+        for table in dept.tables:
+            print(f"    {table.name:<24} {table.title:<12} {table.load.mode:<11} {table.directory.share_type}")
+    print(f"{len(registry.departments)} departments, {registry.table_count} tables")
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from blocklake.registry import load_registry
+    from ingestion.runner import load_table
+    from quality.gate import QualityGateFailed, gate_raw_table
+
+    settings = get_settings()
+    registry = load_registry(settings.registry_dir)
+    codes = [args.department] if args.department else list(registry.departments)
+    failures = 0
+    for code in codes:
+        dept = registry.department(code)
+        for table in [dept.table(args.table)] if args.table else dept.tables:
+            try:
+                record = load_table(code, table.name, settings=settings, registry=registry,
+                                    reconcile=args.reconcile)
+                verdict = gate_raw_table(code, table.name)
+                print(f"{code}.{table.name}: {record.rows_inserted:,} rows in {record.duration_s:.1f}s, "
+                      f"published (quality {verdict.score:.1f})")
+            except QualityGateFailed as exc:
+                failures += 1
+                print(f"{code}.{table.name}: loaded, NOT published — {exc}", file=sys.stderr)
+            except BlocklakeError as exc:
+                failures += 1
+                print(f"{code}.{table.name}: FAILED — {exc}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _gate(args: argparse.Namespace) -> int:
+    from blocklake.registry import load_registry
+    from quality.gate import built_models, run_gate
+    from quality.suites import model_suites, raw_suites
+    from transform.dbt import target_path
+
+    suites = raw_suites(load_registry(get_settings().registry_dir))
+    if (target_path() / "manifest.json").is_file():
+        built = built_models(target_path() / "run_results.json")
+        suites |= {name: suite for name, suite in model_suites(target_path() / "manifest.json").items()
+                   if name in built}
+    unknown = sorted(set(args.tables) - set(suites))
+    if unknown:
+        print(f"error: no suite for {', '.join(unknown)}; known: {', '.join(sorted(suites))}", file=sys.stderr)
+        return 2
+    verdicts = run_gate([suites[name] for name in args.tables or sorted(suites)])
+    for verdict in verdicts:
+        print(verdict.describe())
+    return 0 if all(verdict.published for verdict in verdicts) else 1
+
+
+def _quality(args: argparse.Namespace) -> int:
+    from blocklake import lake
+    from quality.report import write_report
+
+    settings = get_settings()
+    con = lake.connect(settings, read_only=True)
+    try:
+        path = write_report(con, args.out or settings.home / "reports" / "quality.html")
+    finally:
+        con.close()
+    print(f"quality report: {path}")
+    return 0
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from catalog import readonly
+
+    if args.format == "table" and args.output is not None:
+        print("error: --output is for --format csv or parquet", file=sys.stderr)
+        return 2
+    if args.format == "parquet" and args.output is None:
+        print("error: --format parquet needs --output PATH", file=sys.stderr)
+        return 2
+    output = args.output or (Path("/dev/stdout") if args.format == "csv" else None)
+    with readonly.session(get_settings(), spill=True, writable=[output] if output else []) as analyst:
+        if output is None:
+            print(readonly.format_table(analyst.run(args.query, limit=args.max_rows)))
+        else:
+            sys.stdout.flush()  # DuckDB writes to the same descriptor
+            readonly.copy_to(analyst.con, args.query, output, args.format)
+    return 0
+
+
+def _shell(args: argparse.Namespace) -> int:
+    from catalog import readonly
+
+    settings = get_settings()
+    with readonly.session(settings, spill=True) as analyst:
+        return readonly.shell(analyst, max_rows=args.max_rows, history=settings.home / "shell_history")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from orchestration.pipeline import run_pipeline
+
+    status = run_pipeline(scale=args.scale, regenerate=args.regenerate)
+    if status == 0 and not args.no_serve:
+        from catalog.server import serve
+
+        return serve()
+    return status
+
+
+def _export(args: argparse.Namespace) -> int:
+    from exports.service import export_due
+
+    results = export_due(consumer=args.consumer, progress=lambda line: print(line, flush=True))
+    failed = [result for result in results if result.status == "failed"]
+    print(f"{len(results) - len(failed)} bundles delivered or up to date, {len(failed)} failed"
+          + ("" if results else " (nothing due)"))
+    return 1 if failed else 0
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    from catalog.server import serve
+
+    return serve(port=args.port)
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from orchestration.ui import serve
+
+    return serve(port=args.port)
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    from orchestration.cluster import COMPONENTS, load_cluster_settings, serve
+
+    selected = [name.strip() for name in (args.components or ",".join(COMPONENTS)).split(",") if name.strip()]
+    unknown = sorted(set(selected) - set(COMPONENTS))
+    if unknown:
+        print(f"error: unknown component {', '.join(unknown)}; known: {', '.join(COMPONENTS)}", file=sys.stderr)
+        return 2
+    options = {"workers": args.workers, "worker_concurrency": args.concurrency, "api_port": args.port}
+    return serve(selected, cluster=load_cluster_settings(**{k: v for k, v in options.items() if v is not None}))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,10 @@
+"""Quality gates: Great Expectations suites over the lake, write-audit-publish and quarantine.
+
+A table's new version (a DuckLake snapshot) is validated by its suite; only when no blocking check
+fails is that snapshot recorded as the table's *published* version, which every consumer reads.
+See ``quality/README.md``.
+"""
+
+from quality.identifiers import is_valid_mobile, is_valid_resident_id, is_valid_uscc
+
+__all__ = ["is_valid_mobile", "is_valid_resident_id", "is_valid_uscc"]

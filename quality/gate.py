@@ -1,0 +1,284 @@
+"""Write-audit-publish: validate a table's new version, then publish it or keep the last good one.
+
+The new version is already written (a load or ``dbt build`` committed a DuckLake snapshot). The gate
+audits the table *at that snapshot* with its Great Expectations suite. When no blocking check
+fails, the snapshot id becomes the table's published version; otherwise the previous published
+version stays, the failing rows are copied to ``lake.quality.quarantine`` and the caller (an
+Airflow task) fails with :class:`QualityGateFailed`, whose message is the readable summary.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from statistics import fmean
+
+import duckdb
+
+from blocklake import lake, masking
+from blocklake.checks import DIMENSIONS, Suite
+from blocklake.errors import BlocklakeError
+from blocklake.settings import get_settings
+from quality import gx_runtime, plain_sql, rules, store
+from quality.gx_runtime import CheckResult, relation_at
+
+log = logging.getLogger(__name__)
+
+
+class QualityGateFailed(BlocklakeError):
+    """At least one table failed a blocking check; its previous published version stays."""
+
+    def __init__(self, verdicts: list[TableVerdict]):
+        self.verdicts = verdicts
+        blocked = [verdict for verdict in verdicts if not verdict.published]
+        lines = [f"quality gate blocked {len(blocked)} of {len(verdicts)} tables:"]
+        lines += [verdict.describe() for verdict in blocked]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class TableVerdict:
+    suite: Suite
+    snapshot: int
+    results: list[CheckResult]
+    published: bool
+    previous_snapshot: int | None
+    score: float
+    seconds: float
+
+    @property
+    def rows_audited(self) -> int:
+        """The most rows any one check judged: the table's rows, as far as the gate saw them."""
+        return max((result.judged or 0 for result in self.results), default=0)
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [result for result in self.results if not result.success]
+
+    def summary(self) -> dict[str, object]:
+        """For the task's return value (XCom) and ``make run``: no row values, only counts."""
+        return {"table": self.suite.table, "snapshot": self.snapshot, "published": self.published,
+                "previous_snapshot": self.previous_snapshot, "score": round(self.score, 2),
+                "failed": {r.check.name: r.check.severity for r in self.failed}, "seconds": round(self.seconds, 2)}
+
+    def describe(self) -> str:
+        """One line per failed check, under a line about the table."""
+        if self.published:
+            head = f"{self.suite.table}: published snapshot {self.snapshot} (score {self.score:.1f})"
+        else:
+            kept = "nothing (never passed)" if self.previous_snapshot is None else f"snapshot {self.previous_snapshot}"
+            head = f"{self.suite.table}: BLOCKED at snapshot {self.snapshot}; consumers keep {kept}"
+        lines = [head]
+        for result in self.failed:
+            lines.append(f"  - [{result.check.severity}] {result.check.name} ({result.check.dimension}): "
+                         f"{_failure_text(result)}")
+        return "\n".join(lines)
+
+
+def new_run_id() -> str:
+    return f"gate__{datetime.now(UTC):%Y%m%dT%H%M%S}__{uuid.uuid4().hex[:8]}"
+
+
+def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: int | None = None) -> list[TableVerdict]:
+    """Audit each suite's table at ``snapshot`` (default: the lake's current one) and decide."""
+    settings = get_settings()
+    run_id = run_id or new_run_id()
+    con = lake.connect(settings)
+    try:
+        store.ensure_tables(con)
+        snapshot = snapshot if snapshot is not None else lake.current_snapshot(con)
+        suites = list(suites)
+        audits = gx_runtime.validate_many(suites, snapshot, today=settings.today, workers=settings.gate_workers)
+        previous = store.published_snapshots(con)
+        decided = [_decide(suite, snapshot, run_id, _with_examples(con, suite, snapshot, results), seconds,
+                           previous.get(suite.table))
+                   for suite, (results, seconds) in zip(suites, audits, strict=True)]
+        store.record_decisions(con, [decision for _, decision in decided], row_limit=settings.gate_quarantine_rows)
+        return [verdict for verdict, _ in decided]
+    finally:
+        con.close()
+
+
+def _with_examples(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int,
+                   results: list[CheckResult]) -> list[CheckResult]:
+    """A few failing values for each failed row-level check, masked when the column is personal."""
+    settings = get_settings()
+    relation = relation_at(suite.table, snapshot)
+    enriched = []
+    for result in results:
+        where = None
+        if not result.success and result.error is None and settings.gate_examples:
+            where = plain_sql.failing_rows(result.check, relation, today=settings.today,
+                                           relation_at=lambda table: relation_at(table, snapshot))
+        if where is not None:
+            shown = " || ' / ' || ".join(f"coalesce(CAST({rules.identifier(c)} AS VARCHAR), '∅')"
+                                          for c in result.check.key)
+            values = [row[0] for row in con.execute(
+                f"SELECT {shown} FROM {relation} WHERE {where} LIMIT {settings.gate_examples}").fetchall()]
+            kind = suite.sensitivity(result.check)
+            result = replace(result, examples=tuple(masking.mask(kind, value) if kind else value for value in values))
+        enriched.append(result)
+    return enriched
+
+
+def raise_if_blocked(verdicts: list[TableVerdict]) -> None:
+    if any(not verdict.published for verdict in verdicts):
+        raise QualityGateFailed(verdicts)
+
+
+def _decide(suite: Suite, snapshot: int, run_id: str, results: list[CheckResult], seconds: float,
+            previous: int | None) -> tuple[TableVerdict, store.Decision]:
+    """Publish or hold one table, from its audit."""
+    blocking = [result for result in results if result.check.blocking and not result.success]
+    dimensions = dimension_scores(results)
+    score = fmean(dimensions.values()) if dimensions else 100.0
+    relation = relation_at(suite.table, snapshot)
+    decision = store.Decision(
+        results=[_result_row(suite, snapshot, run_id, result) for result in results],
+        score={"run_id": run_id, "table_name": suite.table, "layer": suite.layer, "department": suite.department,
+               "snapshot_id": snapshot, "score": score, **{name: dimensions.get(name) for name in _DIMENSION_NAMES},
+               "checks": len(results), "failed_errors": len(blocking),
+               "failed_warnings": sum(not r.success and not r.check.blocking for r in results),
+               "outcome": "blocked" if blocking else "published", "seconds": seconds},
+        publish=not blocking,
+        relation=relation,
+        quarantine=_quarantine_batches(blocking, relation, snapshot, get_settings().today),
+    )
+    verdict = TableVerdict(suite, snapshot, results, published=not blocking, previous_snapshot=previous,
+                           score=score, seconds=seconds)
+    return verdict, decision
+
+
+_DIMENSION_NAMES = tuple(dict.fromkeys(DIMENSIONS.values()))
+
+
+def dimension_scores(results: list[CheckResult]) -> dict[str, float]:
+    """Per dimension, 100 × the mean pass share of its checks; dimensions without checks are absent."""
+    shares: dict[str, list[float]] = {}
+    for result in results:
+        shares.setdefault(result.check.dimension, []).append(result.pass_share)
+    return {dimension: 100 * fmean(values) for dimension, values in shares.items()}
+
+
+def _quarantine_batches(blocking: list[CheckResult], relation: str, snapshot: int,
+                        today: date) -> list[store.QuarantineBatch]:
+    batches = []
+    for result in blocking:
+        where = plain_sql.failing_rows(result.check, relation, today=today,
+                                       relation_at=lambda table: relation_at(table, snapshot))
+        if where is not None and result.error is None:
+            batches.append(store.QuarantineBatch(result.check.name, _failure_text(result), where))
+    return batches
+
+
+def _result_row(suite: Suite, snapshot: int, run_id: str, result: CheckResult) -> dict:
+    check = result.check
+    return {
+        "run_id": run_id, "table_name": suite.table, "layer": suite.layer, "department": suite.department,
+        "snapshot_id": snapshot, "check_name": check.name, "check_kind": check.check, "dimension": check.dimension,
+        "severity": check.severity, "success": result.success, "judged_rows": result.judged,
+        "unexpected_rows": result.unexpected, "pass_share": result.pass_share,
+        "examples": json.dumps(list(result.examples), ensure_ascii=False), "error": result.error,
+    }
+
+
+def _failure_text(result: CheckResult) -> str:
+    check = result.check
+    if result.error is not None:
+        return f"could not be checked: {result.error}"
+    if check.check == "fresh":
+        return f"newest {check.column} is more than {_days(check.max_age)} older than the end of {get_settings().today}"
+    if check.check == "row_count":
+        return f"{result.observed} rows, fewer than {check.min_rows}"
+    share = f" of {result.judged:,}" if result.judged else ""
+    examples = f"; e.g. {', '.join(result.examples)}" if result.examples else ""
+    mostly = f" (at most {1 - check.mostly:.1%} may fail)" if check.mostly < 1 else ""
+    return f"{result.unexpected:,}{share} rows fail{mostly}{examples}"
+
+
+def _days(age: timedelta) -> str:
+    return f"{age.days} days" if age.days and not age.seconds else str(age)
+
+
+def gate_raw_table(department: str, table: str, *, run_id: str | None = None) -> TableVerdict:
+    """The gate after a load: audit ``raw.<department>__<table>`` and publish it or keep the last good one."""
+    from blocklake.registry import load_registry
+    from quality.suites import raw_suite
+
+    dept = load_registry().department(department)
+    verdicts = run_gate([raw_suite(dept, dept.table(table))], run_id=run_id)
+    raise_if_blocked(verdicts)
+    return verdicts[0]
+
+
+def gate_raw_batch(department: str, tables: list[str], *, loaded_since: datetime | None = None,
+                   run_id: str | None = None) -> list[TableVerdict]:
+    """The gate after a batch of loads: audit, in one pass and one decision transaction, those of
+    ``tables`` loaded since ``loaded_since`` (all of them when None). Does not raise on a block: the
+    caller announces what was published before it reports what was not (:func:`raise_if_blocked`)."""
+    from blocklake.registry import load_registry, raw_table_name
+    from ingestion.loads import loaded_since as loaded
+    from quality.suites import raw_suite
+
+    dept = load_registry().department(department)
+    if loaded_since is not None:
+        con = lake.connect(read_only=True)
+        try:
+            fresh = loaded(con, [raw_table_name(dept, table) for table in tables], loaded_since)
+        finally:
+            con.close()
+        tables = [table for table in tables if raw_table_name(dept, table) in fresh]
+    if not tables:
+        return []
+    return run_gate([raw_suite(dept, dept.table(table)) for table in tables], run_id=run_id)
+
+
+def gate_built_models(target_path: Path, *, run_id: str | None = None) -> list[TableVerdict]:
+    """The gate after ``dbt build``: audit the base and mart models that build succeeded in this run."""
+    from quality.suites import model_suites
+
+    suites = model_suites(target_path / "manifest.json")
+    built = built_models(target_path / "run_results.json")
+    ready = [suite for table, suite in sorted(suites.items()) if table in built]
+    verdicts = run_gate(_with_references(ready), run_id=run_id)
+    raise_if_blocked(verdicts)
+    return verdicts
+
+
+def _with_references(suites: list[Suite]) -> list[Suite]:
+    """The suites whose ``exists_in`` references are in the lake. A model built while the model it is
+    checked against waits for its sources' first publication cannot be judged yet: it is neither
+    published nor blocked, and waits (logged) for a build that has both."""
+    con = lake.connect(read_only=True)
+    try:
+        existing = {f"{schema}.{name}" for schema, name in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'lake'").fetchall()}
+    finally:
+        con.close()
+    ready = []
+    for suite in suites:
+        missing = sorted({c.reference.rsplit(".", 1)[0] for c in suite.checks
+                          if c.check == "exists_in" and c.reference and c.reference.rsplit(".", 1)[0] not in existing})
+        if missing:
+            log.info("%s waits: it is checked against %s, not built yet", suite.table, ", ".join(missing))
+        else:
+            ready.append(suite)
+    return ready
+
+
+def built_models(run_results: Path) -> set[str]:
+    """``schema.model`` of every model the last dbt invocation built successfully."""
+    if not run_results.is_file():
+        return set()
+    results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    built = set()
+    for result in results:
+        if result["unique_id"].startswith("model.") and result["status"] == "success" and result.get("relation_name"):
+            _database, schema, name = (part.strip('"') for part in result["relation_name"].split("."))
+            built.add(f"{schema}.{name}")
+    return built

@@ -1,0 +1,97 @@
+"""Chinese identifiers, validated in Python: resident ID (GB 11643), USCC (GB 32100), mobile numbers,
+statistical division codes.
+
+These functions are the reference the quality gate's SQL rules (:mod:`quality.rules`) are
+tested against, value for value. Check characters come from python-stdnum; two of its rules are
+deliberately not followed, because they reject identifiers that exist:
+
+- ``stdnum.cn.ric.validate`` requires the county code to have existed in the *birth* year, but a
+  resident ID carries the code of the place where it was issued: everyone born before 1990 and
+  registered in Nanshan holds a valid 440305 ID that stdnum rejects. We check the province.
+- ``stdnum.cn.uscc.validate`` requires the first eight characters to be digits, but GB 32100 allows
+  the registration authorities A (unions), N (agriculture) and Y (other) in the first place.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError
+
+# GB/T 2260 province-level codes (the first two digits of every division and resident ID).
+PROVINCE_CODES = frozenset({
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+    "71", "81", "82", "83", "91",
+})
+EARLIEST_BIRTH = date(1850, 1, 1)  # the GB 11643 example 440524188001010014 was born in 1880
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
+
+_SEPARATORS = re.compile(r"[\s-]+")
+_RESIDENT_ID = re.compile(r"\d{17}[\dX]")
+_LEGACY_RESIDENT_ID = re.compile(r"\d{15}")
+_USCC = re.compile(rf"[1-9ANY][1-9]\d{{6}}[{USCC_ALPHABET}]{{10}}")
+_MOBILE = re.compile(r"(?:\+?86|0086)?(1[3-9]\d{9})")
+_DIVISION_CODE = re.compile(r"\d{6}(?:\d{3}(?:\d{3})?)?")
+
+
+FULL_WIDTH = "０１２３４５６７８９ＸｘＡＮＹ＋"
+HALF_WIDTH = "0123456789XXANY+"
+_TO_HALF_WIDTH = str.maketrans(FULL_WIDTH, HALF_WIDTH)
+
+
+def compact(text: str) -> str:
+    """Full-width digits half-width, spaces and hyphens out, upper case: an identifier as written
+    by a department's form is still the identifier (staging stores it this way too)."""
+    return _SEPARATORS.sub("", text.translate(_TO_HALF_WIDTH)).upper()
+
+
+def is_valid_resident_id(text: str | None, *, as_of: date | None = None, allow_legacy: bool = True) -> bool:
+    """True for a GB 11643 citizen identity number: a province-level region code, a birth date between
+    1850 and ``as_of`` (today by default) and the MOD 11-2 check character. The 15-digit IDs issued
+    before 1999 (birth year 19YY, no check character) are recognised unless ``allow_legacy`` is off."""
+    if not text:
+        return False
+    number = compact(text)
+    if _LEGACY_RESIDENT_ID.fullmatch(number):
+        return allow_legacy and _region_and_birth_ok(number[:2], f"19{number[6:12]}", as_of)
+    if not _RESIDENT_ID.fullmatch(number):
+        return False
+    return _region_and_birth_ok(number[:2], number[6:14], as_of) and ric.calc_check_digit(number) == number[17]
+
+
+def is_valid_uscc(text: str | None) -> bool:
+    """True for a GB 32100 unified social credit code: registration authority and type, a six-digit
+    division code, nine organisation characters and the MOD 31 check character."""
+    if not text:
+        return False
+    code = compact(text)
+    if not _USCC.fullmatch(code):
+        return False
+    try:
+        return uscc.calc_check_digit(code) == code[17]
+    except (ValidationError, ValueError):
+        return False
+
+
+def is_valid_mobile(text: str | None) -> bool:
+    """True for a mainland mobile number (1[3-9] and nine digits), with or without +86."""
+    return bool(text) and _MOBILE.fullmatch(compact(text)) is not None
+
+
+def is_valid_division_code(text: str | None) -> bool:
+    """True for a statistical division code of 6 (county), 9 (street) or 12 (community) digits whose
+    province exists."""
+    return bool(text) and _DIVISION_CODE.fullmatch(text) is not None and text[:2] in PROVINCE_CODES
+
+
+def _region_and_birth_ok(province: str, yyyymmdd: str, as_of: date | None) -> bool:
+    if province not in PROVINCE_CODES:
+        return False
+    try:
+        born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return False
+    return EARLIEST_BIRTH <= born <= (as_of or date.today())
