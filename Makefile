@@ -23,9 +23,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 run: install
 	$(BIN)/blocklake run --scale $(SCALE) $(if $(filter 0,$(SERVE)),--no-serve,)
 
-## test: lint, then unit, integration (PostgreSQL, MariaDB, S3, Airflow) and browser tests
-test: install services
-	$(BIN)/ruff check .
+## test: lint and the import rules, then unit, integration (PostgreSQL, MariaDB, S3, Airflow) and browser tests
+test: install services lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 ## test-full: the heavy reliability tests too (district scale, the real scheduler killed mid-pipeline); ~40 min
@@ -60,8 +59,10 @@ reliability: install services
 services:
 	@scripts/ensure-services.sh
 
-lint:
+## lint: ruff, and the import contracts of pyproject.toml (which way imports run; docs/design.md)
+lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 ## constraints: re-freeze the tried package set after changing dependencies
 constraints:

@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from blocklake.config_types import Duration, Strict
+from blocklake.vocabulary import UpdateCycle
 
 CheckKind = Literal[
     "not_null", "unique", "resident_id", "uscc", "mobile", "phone", "division_code", "not_future",
@@ -42,7 +43,7 @@ DIMENSION_TITLES: dict[Dimension, str] = {
     "timeliness": "及时性",
 }
 # How old the newest record may be, per update cycle of the directory (one cycle plus a day's grace).
-CYCLE_MAX_AGE: dict[str, timedelta] = {
+CYCLE_MAX_AGE: dict[UpdateCycle, timedelta] = {  # 不定期 (irregular) has none
     "实时": timedelta(days=1), "每日": timedelta(days=2), "每周": timedelta(days=8), "每月": timedelta(days=32),
     "每季度": timedelta(days=93), "每年": timedelta(days=366),
 }

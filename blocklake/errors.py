@@ -2,15 +2,28 @@
 
 Each message says what went wrong and what to do about it; errors about a file carry its path and
 line so a user can jump straight to the bad input.
+
+Each class also says whether trying again may help (``transient``): an unreachable source or lake
+storage may answer on the next try; bad input, a bad setting or a missing package will not. Airflow
+retries a failed task only when its failure is transient (:func:`is_transient`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 
 class BlocklakeError(Exception):
-    """Base class of all Blocklake errors."""
+    """Base class of all Blocklake errors. Terminal unless a subclass says otherwise."""
+
+    transient: ClassVar[bool] = False
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a retry may succeed. An error that is not ours (a driver's I/O error, a crash) is of unknown
+    cause, so it is retried; ours say what they are."""
+    return exc.transient if isinstance(exc, BlocklakeError) else True
 
 
 class ConfigError(BlocklakeError):
@@ -36,6 +49,8 @@ class SourceError(BlocklakeError):
 class SourceUnavailableError(SourceError):
     """The source could not be reached (after retries)."""
 
+    transient = True
+
 
 class SourceDataError(SourceError):
     """The source was reached but its content is unusable (encoding, truncation, missing sheet…)."""
@@ -47,6 +62,8 @@ class SchemaDriftError(BlocklakeError):
 
 class LakeError(BlocklakeError):
     """The lake could not be opened or written."""
+
+    transient = True  # its catalog or storage did not answer; a write that failed left nothing behind
 
 
 class ExportError(BlocklakeError):

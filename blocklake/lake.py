@@ -14,6 +14,7 @@ import duckdb
 from blocklake import extensions
 from blocklake.errors import LakeError
 from blocklake.settings import Settings, get_settings
+from blocklake.sql import literal
 
 LAKE = "lake"
 SCHEMAS = ("raw", "meta", "quality")
@@ -104,14 +105,10 @@ def _attach(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: bo
         Path(catalog.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
     if not settings.lake_on_s3:
         Path(settings.lake_data_uri).mkdir(parents=True, exist_ok=True)
-    options = f"DATA_PATH '{_quote(settings.lake_data_uri)}'"
+    options = f"DATA_PATH {literal(settings.lake_data_uri)}"
     if read_only:
         options += ", READ_ONLY"
-    con.execute(f"ATTACH 'ducklake:{_quote(catalog)}' AS {LAKE} ({options})")
-
-
-def _quote(value: str) -> str:
-    return value.replace("'", "''")
+    con.execute(f"ATTACH {literal('ducklake:' + catalog)} AS {LAKE} ({options})")
 
 
 def _redact(dsn: str) -> str:

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from blocklake import lake
+from blocklake.published import published_snapshots
 from blocklake.settings import Settings, get_settings
-from quality.store import published_snapshots
 
 
 @dataclass(frozen=True)

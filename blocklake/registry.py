@@ -1,6 +1,6 @@
 """The source registry: departments, their source systems and tables, validated into typed objects.
 
-One YAML file per department lives in ``blocklake/registry/``. Connections are named, never
+One YAML file per department lives in ``ingestion/registry/``. Connections are named, never
 spelled out: a database source names a connection id that resolves at run time (see
 :mod:`ingestion.connections`), so no password is ever written in the registry.
 """
@@ -17,14 +17,12 @@ from pydantic import Field, model_validator
 from blocklake.checks import Check
 from blocklake.config_types import Duration, Strict
 from blocklake.errors import ConfigError
+from blocklake.vocabulary import SensitiveKind, ShareMethod, ShareType, UpdateCycle
 from blocklake.yamlfile import load_model
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 SourceKind = Literal["postgres", "mysql", "sqlite", "csv", "excel", "parquet"]
 DATABASE_KINDS = ("postgres", "mysql", "sqlite")
-UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每年"]
-ShareType = Literal["无条件共享", "有条件共享", "不予共享"]
-SensitiveKind = Literal["resident_id", "phone", "person_name", "person_address"]
 class LoadSpec(Strict):
     """How a table is loaded: a full snapshot, or increments on a cursor column with an overlap window."""
 
@@ -51,7 +49,7 @@ class DirectorySpec(Strict):
     classification: str = Field(pattern=r"^[123](\.\d{2})(\.\d{3}(\.\d{3})?)?$", description="类.项.目.细目")
     share_type: ShareType
     share_conditions: str | None = None
-    share_method: Literal["接口", "文件", "数据库"] = "接口"
+    share_method: ShareMethod = "接口"
     open_to_public: bool = False
     legal_basis: str | None = None
 

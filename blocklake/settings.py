@@ -114,6 +114,16 @@ class Settings(BaseSettings):
     def sources_path(self) -> Path:
         return self.sources_dir or self.home / "sources"
 
+    @property
+    def dbt_work_path(self) -> Path:
+        """dbt's own folder for this lake: its target, logs and spill files."""
+        return (self.home / "dbt").resolve()
+
+    @property
+    def dbt_target_path(self) -> Path:
+        """Where dbt writes manifest.json and run_results.json, which the gate and the catalog read."""
+        return self.dbt_work_path / "target"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

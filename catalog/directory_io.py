@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from blocklake.errors import BlocklakeError, ConfigError
+from blocklake.vocabulary import ITEM_TYPE_TITLES, ItemType, ShareType, UpdateCycle
 from catalog.schemas import DataItemEntry, DirectoryEntry
 
 FIELDS = DirectoryEntry.model_fields
@@ -41,12 +42,13 @@ SYNONYMS = {
     "发布时间": "publish_date", "发布日期": "publish_date",
     "关联资源代码": "related_codes", "关联资源": "related_codes",
 }
-UPDATE_CYCLES = {
+# Other platforms' spellings of the vocabulary's values (blocklake.vocabulary), keyed by ours.
+UPDATE_CYCLE_SPELLINGS: dict[UpdateCycle, tuple[str, ...]] = {
     "实时": ("实时", "即时"), "每日": ("每天", "日", "每日", "按日", "按天"), "每周": ("每周", "周", "按周"),
     "每月": ("每月", "月", "按月", "月度"), "每季度": ("每季", "季度", "每季度", "按季", "按季度"),
     "每年": ("每年", "年", "年度", "按年"), "不定期": ("不定期", "按需", "其他"),
 }
-SHARE_TYPES = {
+SHARE_TYPE_SPELLINGS: dict[ShareType, tuple[str, ...]] = {
     "无条件共享": ("无条件", "无条件共享"), "有条件共享": ("有条件", "有条件共享", "依申请"),
     "不予共享": ("不共享", "不予共享", "不予"),
 }
@@ -54,10 +56,7 @@ OPEN_VALUES = {
     True: ("是", "开放", "向社会开放", "y", "yes", "true"), False: ("否", "不开放", "不向社会开放", "n", "no", "false"),
 }
 # GB/T 21063.3 type names, for platforms that spell the type out instead of using its code.
-ITEM_TYPES = {
-    "字符型": "C", "数值型": "N", "货币型": "Y", "日期型": "D", "日期时间型": "T", "逻辑型": "L", "备注型": "M",
-    "通用型": "G", "二进制": "B", "二进制型": "B", "整型": "I", "浮点型": "F",
-}
+ITEM_TYPE_SPELLINGS: dict[str, ItemType] = {title: code for code, title in ITEM_TYPE_TITLES.items()} | {"二进制型": "B"}
 DATE_PATTERN = re.compile(r"(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))(?:[ T].*)?")
 
 
@@ -182,7 +181,7 @@ def _item(value: Any) -> Any:
     if not colon:
         return {"name": value.strip()}
     type_code = type_code.strip()
-    return {"name": name.strip(), "type_code": ITEM_TYPES.get(type_code, type_code.upper())}
+    return {"name": name.strip(), "type_code": ITEM_TYPE_SPELLINGS.get(type_code, type_code.upper())}
 
 
 def _items(value: Any) -> list[Any]:
@@ -190,7 +189,8 @@ def _items(value: Any) -> list[Any]:
 
 
 NORMALISERS: dict[str, Callable[[Any], Any]] = {
-    "update_cycle": _lookup(UPDATE_CYCLES, "update cycle"), "share_type": _lookup(SHARE_TYPES, "share type"),
+    "update_cycle": _lookup(UPDATE_CYCLE_SPELLINGS, "update cycle"),
+    "share_type": _lookup(SHARE_TYPE_SPELLINGS, "share type"),
     "open_to_public": _open, "publish_date": _date, "related_codes": _split, "items": _items,
 }
 

@@ -67,7 +67,8 @@ def _freshness(con: duckdb.DuckDBPyConnection, now: datetime) -> str:
     for dept in load_registry().departments.values():
         for table in dept.tables:
             loaded = last.get(raw_table_name(dept, table))
-            late = loaded is None or now - loaded > CYCLE_MAX_AGE[table.update_cycle]
+            max_age = CYCLE_MAX_AGE.get(table.update_cycle)
+            late = loaded is None or (max_age is not None and now - loaded > max_age)
             rows.append((f"{dept.name} · {table.title}", table.update_cycle,
                          loaded.strftime("%Y-%m-%d %H:%M") if loaded else "从未", "超期" if late else "正常"))
     late_count = sum(row[3] == "超期" for row in rows)

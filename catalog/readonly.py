@@ -39,9 +39,10 @@ import duckdb
 
 from blocklake import lake, masking
 from blocklake.errors import BlocklakeError
+from blocklake.published import published_snapshots
 from blocklake.settings import Settings
-from catalog.register import LINEAGE_COLUMNS
-from quality.store import published_snapshots
+from blocklake.sql import identifier, literal
+from blocklake.vocabulary import LINEAGE_COLUMNS
 
 LAYERS = ("raw", "base", "marts")  # the schemas analysts see; staging and meta stay internal
 
@@ -138,16 +139,16 @@ def _readable(published: Mapping[str, int], access: Mapping[str, TableAccess] | 
 def _create_view(con: duckdb.DuckDBPyConnection, table: str, snapshot: int, access: TableAccess) -> tuple[str, ...]:
     """``memory.<schema>.<table>`` over the published snapshot; returns the columns it shows."""
     schema, name = table.split(".", 1)
-    relation = f"{lake.LAKE}.{_ident(schema)}.{_ident(name)} AT (VERSION => {int(snapshot)})"
+    relation = f"{lake.LAKE}.{identifier(schema)}.{identifier(name)} AT (VERSION => {int(snapshot)})"
     present = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
     wanted = set(present if access.columns is None else access.columns) - set(LINEAGE_COLUMNS)
     columns = tuple(column for column in present if column in wanted)
     if not columns:  # a view must select something; a table with nothing visible is not shown
         return ()
-    select = ", ".join(f"{masking.sql_mask(access.masks[c], _ident(c))} AS {_ident(c)}" if access.masks.get(c)
-                       else _ident(c) for c in columns)
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{_ident(schema)}")
-    con.execute(f"CREATE VIEW memory.{_ident(schema)}.{_ident(name)} AS SELECT {select} FROM {relation}")
+    select = ", ".join(f"{masking.sql_mask(access.masks[c], identifier(c))} AS {identifier(c)}" if access.masks.get(c)
+                       else identifier(c) for c in columns)
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{identifier(schema)}")
+    con.execute(f"CREATE VIEW memory.{identifier(schema)}.{identifier(name)} AS SELECT {select} FROM {relation}")
     return columns
 
 
@@ -164,14 +165,14 @@ def lock(con: duckdb.DuckDBPyConnection, allowed_paths: Sequence[str], allowed_d
     """Confine ``con`` to ``allowed_paths`` and ``allowed_directories`` (plus the attached catalog, which
     DuckDB adds) and freeze its configuration. The order matters: ``allowed_*`` and ``temp_directory``
     cannot change once external access is off, and nothing can change once the configuration is locked."""
-    paths = ", ".join(_literal(path) for path in allowed_paths)
-    folders = ", ".join(_literal(folder) for folder in allowed_directories)
+    paths = ", ".join(literal(path) for path in allowed_paths)
+    folders = ", ".join(literal(folder) for folder in allowed_directories)
     for statement in (
         "SET python_enable_replacements = false",  # `FROM df` would read a Python variable of the caller
         "SET allow_community_extensions = false",
         "SET autoinstall_known_extensions = false",
         "SET autoload_known_extensions = false",
-        f"SET temp_directory = {_literal(str(scratch) if scratch else '')}",  # DuckDB allows writes to it
+        f"SET temp_directory = {literal(str(scratch) if scratch else '')}",  # DuckDB allows writes to it
         f"SET allowed_directories = [{folders}]",
         f"SET allowed_paths = [{paths}]",
         "SET enable_external_access = false",
@@ -216,17 +217,11 @@ def copy_to(con: duckdb.DuckDBPyConnection, sql: str, path: Path, file_format: s
     # USE_TMP_FILE false: DuckDB would otherwise write tmp_<name> first, a path the lock does not allow.
     query = sql.strip().rstrip(";")
     try:
-        con.execute(f"COPY ({query}\n) TO {_literal(str(path.absolute()))} ({options}, USE_TMP_FILE false)")
+        con.execute(f"COPY ({query}\n) TO {literal(str(path.absolute()))} ({options}, USE_TMP_FILE false)")
     except duckdb.Error as exc:
         raise QueryError(str(exc)) from exc
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def format_table(result: QueryResult, *, max_width: int = 48) -> str:

@@ -18,15 +18,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from blocklake import lake
+from blocklake.published import published_snapshots
 from blocklake.registry import Registry, load_registry, raw_table_name
 from blocklake.settings import Settings, get_settings
+from blocklake.vocabulary import LINEAGE_COLUMNS
 from catalog import db
 from catalog.models import AuditLog, DataItem, Department, Resource, ResourceVersion, StreetCount
-from quality.store import published_snapshots
 
 BUREAU = {"code": "bureau", "name": "深圳市南山区政务服务数据管理局", "uscc": "11440305MB2C000176", "kind": "bureau"}
 GATED_MODEL_LAYERS = ("base", "marts")
-LINEAGE_COLUMNS = ("_batch_id", "_extracted_at", "_source", "_source_file", "_source_line")
 DUCKDB_TYPE_CODES = {
     "VARCHAR": "C", "BIGINT": "I", "INTEGER": "I", "SMALLINT": "I", "TINYINT": "I", "HUGEINT": "I",
     "DOUBLE": "F", "FLOAT": "F", "DATE": "D", "TIMESTAMP": "T", "TIMESTAMP WITH TIME ZONE": "T", "BOOLEAN": "L",
@@ -308,9 +308,7 @@ def _upstream_sources(manifest: dict, unique_id: str) -> set[str]:
 
 
 def _manifest_path(settings: Settings) -> Path:
-    from transform.dbt import target_path
-
-    return target_path(settings) / "manifest.json"
+    return settings.dbt_target_path / "manifest.json"
 
 
 def _now() -> datetime:

@@ -4,16 +4,10 @@ exports, imports and serves. Field aliases are the guide's Chinese names, used i
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ShareType = Literal["无条件共享", "有条件共享", "不予共享"]
-ShareMethod = Literal["接口", "文件", "数据库"]
-UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每年", "不定期"]
-# GB/T 21063.3 data item type codes: 字符型C 数值型N 货币型Y 日期型D 日期时间型T 逻辑型L 备注型M 通用型G
-# 二进制B 整型I 浮点型F.
-ItemType = Literal["C", "N", "Y", "D", "T", "L", "M", "G", "B", "I", "F"]
+from blocklake.vocabulary import ItemType, ShareMethod, ShareType, UpdateCycle
 
 
 class DataItemEntry(BaseModel):

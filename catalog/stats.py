@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from blocklake.vocabulary import SHARED_TYPES
 from catalog.models import Application, CallLog, DailyStat, DataItem, Department, Resource, StreetCount
 
-SHARED = ("无条件共享", "有条件共享")
 SCOPES = ("all", "department", "classification", "block_level", "street")
 
 
@@ -50,7 +50,7 @@ def current(session: Session, day: date | None = None) -> dict[str, dict[str, Fi
             entry.resources += 1
             entry.data_items += row.items
             entry.records += records
-            entry.shared_records += records if row.share_type in SHARED else 0
+            entry.shared_records += records if row.share_type in SHARED_TYPES else 0
             providers[scope][key].add(row.provider_id)
     _add_streets(session, figures, providers, facts)
     for scope, keys in providers.items():
@@ -79,7 +79,7 @@ def _add_streets(session: Session, figures: dict[str, dict[str, Figures]], provi
         entry.resources += 1
         entry.data_items += row.items
         entry.records += records
-        entry.shared_records += records if row.share_type in SHARED else 0
+        entry.shared_records += records if row.share_type in SHARED_TYPES else 0
         providers["street"][street].add(row.provider_id)
 
 

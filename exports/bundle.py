@@ -16,8 +16,9 @@ from pathlib import Path
 import duckdb
 
 from blocklake import lake
+from blocklake.sql import identifier, literal
 from exports import sqlfiles
-from exports.columns import OutputColumn, project, quote, row_filter
+from exports.columns import OutputColumn, project, row_filter
 from exports.plan import Delivery
 
 MANIFEST = "manifest.json"
@@ -40,13 +41,13 @@ def write_bundle(con: duckdb.DuckDBPyConnection, delivery: Delivery, folder: Pat
                  inline_rows: int) -> Bundle:
     parquet = folder / f"{delivery.table}.parquet"
     columns = write_parquet(con, delivery, parquet, key=key)
-    source = f"read_parquet('{_path(parquet)}')"
+    source = f"read_parquet({literal(str(parquet))})"
     described = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall()
     portable = [sqlfiles.portable(name, kind) for name, kind in described]
-    row_hash = f"hash({', '.join(quote(name) for name, _ in described)})"
+    row_hash = f"hash({', '.join(identifier(name) for name, _ in described)})"
     rows, fingerprint = con.execute(
         f"SELECT count(*), CAST(coalesce(sum({row_hash}), 0) AS VARCHAR) FROM {source}").fetchone()
-    _write_sql(con, delivery, folder, source, portable, large=rows > inline_rows)
+    write_sql(con, delivery, folder, source, portable, large=rows > inline_rows)
     manifest = _manifest(delivery, columns, folder, int(rows), fingerprint)
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     size = sum(path.stat().st_size for path in folder.iterdir())
@@ -58,20 +59,20 @@ def write_parquet(con: duckdb.DuckDBPyConnection, delivery: Delivery, path: Path
     lake to zstd Parquet; returns the columns written."""
     columns = project(delivery, key)
     relation = f"{lake.LAKE}.{delivery.source_key} AT (VERSION => {delivery.snapshot_id})"
-    select = ", ".join(f"{c.expression} AS {quote(c.name)}" for c in columns)
-    con.execute(f"COPY (SELECT {select} FROM {relation} {row_filter(delivery)}) TO '{_path(path)}' "
+    select = ", ".join(f"{c.expression} AS {identifier(c.name)}" for c in columns)
+    con.execute(f"COPY (SELECT {select} FROM {relation} {row_filter(delivery)}) TO {literal(str(path))} "
                 "(FORMAT parquet, COMPRESSION zstd)")
     return columns
 
 
-def _write_sql(con: duckdb.DuckDBPyConnection, delivery: Delivery, folder: Path, source: str,
+def write_sql(con: duckdb.DuckDBPyConnection, delivery: Delivery, folder: Path, source: str,
                columns: list[sqlfiles.PortableColumn], *, large: bool) -> None:
     csv_name = f"{delivery.table}.csv"
     if large:
-        quoted = ", ".join(quote(c.name) for c in columns if c.quoted)
-        select = ", ".join(f"{c.select} AS {quote(c.name)}" for c in columns)
+        quoted = ", ".join(identifier(c.name) for c in columns if c.quoted)
+        select = ", ".join(f"{c.select} AS {identifier(c.name)}" for c in columns)
         options = f", FORCE_QUOTE ({quoted})" if quoted else ""
-        con.execute(f"COPY (SELECT {select} FROM {source}) TO '{_path(folder / csv_name)}' "
+        con.execute(f"COPY (SELECT {select} FROM {source}) TO {literal(str(folder / csv_name))} "
                     f"(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', "
                     f"NULLSTR '{sqlfiles.NULL_WORD}'{options})")
     for dialect, file_name in sqlfiles.DIALECTS.items():
@@ -111,6 +112,3 @@ def sha256(path: Path) -> str:
     with path.open("rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
-
-def _path(path: Path) -> str:
-    return str(path).replace("'", "''")

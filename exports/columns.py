@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from blocklake import masking
 from blocklake.errors import ExportError
+from blocklake.sql import identifier
 from exports.plan import Delivery
 
 
@@ -26,7 +27,7 @@ def project(delivery: Delivery, key: bytes) -> list[OutputColumn]:
     columns = []
     for item in delivery.items:
         kind = delivery.sensitive.get(item)
-        source = quote(item)
+        source = identifier(item)
         if kind is None:
             columns.append(OutputColumn(item, source))
             continue
@@ -50,8 +51,5 @@ def row_filter(delivery: Delivery) -> str:
                           "to a street office or community")
     if not delivery.block_scope.isdigit():
         raise ExportError(f"{delivery.consumer_code}: block code {delivery.block_scope!r} is not a division code")
-    return f"WHERE starts_with({quote(delivery.block_column)}, '{delivery.block_scope}')"
+    return f"WHERE starts_with({identifier(delivery.block_column)}, '{delivery.block_scope}')"
 
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'

@@ -20,9 +20,10 @@ import pyarrow as pa
 from blocklake import failpoints
 from blocklake.errors import BlocklakeError, LakeError, SourceDataError, SourceUnavailableError
 from blocklake.registry import TableSpec
+from blocklake.sql import identifier
 from ingestion import loads, schema
 from ingestion.extractors import Extraction
-from ingestion.extractors.base import Reject, quote_ident
+from ingestion.extractors.base import Reject
 from ingestion.loads import LoadRecord
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class CountingStream:
 def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRecord) -> LoadRecord:
     """Run the whole load in one transaction; on any error roll back and re-raise."""
     spec = extraction.request.table
-    target = f"lake.raw.{quote_ident(record.raw_table)}"
+    target = f"lake.raw.{identifier(record.raw_table)}"
     stream = CountingStream(extraction.reader(), f"{record.department}.{record.table_name}")
     incoming = schema.duckdb_types(con, stream.schema)
     record.schema_fingerprint = schema.fingerprint(incoming)
@@ -125,7 +126,7 @@ def _insert_with_lineage(con: duckdb.DuckDBPyConnection, target: str, relation: 
 
 def _replace(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, record: LoadRecord,
              *, had_rows: bool) -> None:
-    keys = ", ".join(quote_ident(k) for k in spec.primary_key)
+    keys = ", ".join(identifier(k) for k in spec.primary_key)
     detect = had_rows and spec.load.detect_deletions
     if detect:
         # Inside the transaction AT (VERSION => ...) sees our own writes, so keep the old keys first.
@@ -148,8 +149,8 @@ def _replace(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, recor
 
 def _upsert(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, record: LoadRecord,
             cursor_type: str) -> None:
-    keys = [quote_ident(k) for k in spec.primary_key]
-    cursor = quote_ident(spec.load.cursor or "")
+    keys = [identifier(k) for k in spec.primary_key]
+    cursor = identifier(spec.load.cursor or "")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE incoming_rows AS SELECT * FROM incoming "
         f"QUALIFY row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY {cursor} DESC NULLS LAST) = 1"
@@ -165,7 +166,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, record
 def _advance_watermark(con: duckdb.DuckDBPyConnection, relation: str, spec: TableSpec, record: LoadRecord,
                        cursor_type: str) -> None:
     # Late rows may all sit below the old watermark: it only ever moves forward.
-    cursor = quote_ident(spec.load.cursor or "")
+    cursor = identifier(spec.load.cursor or "")
     record.watermark = con.execute(
         f"SELECT greatest(max({cursor}), max(TRY_CAST(? AS {cursor_type})))::VARCHAR FROM {relation}",
         [record.watermark],

@@ -13,10 +13,10 @@ from blocklake import lake
 from blocklake.errors import ConfigError
 from blocklake.registry import Department, Registry, TableSpec, load_registry, raw_table_name
 from blocklake.settings import Settings, get_settings
+from blocklake.sql import identifier
 from ingestion import lake_writer, loads, schema
 from ingestion.connections import resolve
 from ingestion.extractors import ExtractRequest, open_extraction
-from ingestion.extractors.base import quote_ident
 from ingestion.loads import LoadRecord
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,20 @@ def load_batch(department: str, tables: list[str], *, loaded_since: datetime | N
     return outcome
 
 
+def loaded_tables(department: str, tables: list[str], since: datetime, *,
+                  settings: Settings | None = None) -> list[str]:
+    """Those of a department's ``tables`` with a successful load since ``since`` (an Airflow run's start:
+    what the run's gate must audit), in the order given."""
+    settings = settings or get_settings()
+    dept = load_registry(settings.registry_dir).department(department)
+    con = lake.connect(settings, read_only=True)
+    try:
+        fresh = loads.loaded_since(con, [raw_table_name(dept, table) for table in tables], since)
+    finally:
+        con.close()
+    return [table for table in tables if raw_table_name(dept, table) in fresh]
+
+
 def _load(con: duckdb.DuckDBPyConnection, dept: Department, table: str, settings: Settings, *,
           reconcile: bool = False) -> LoadRecord:
     spec = dept.table(table)
@@ -115,7 +129,7 @@ def _since(con: duckdb.DuckDBPyConnection, spec: TableSpec, record: LoadRecord, 
     if spec.load.mode != "incremental":
         return None
     record.watermark = loads.last_watermark(con, record.raw_table)
-    types = schema.table_types(con, f"lake.raw.{quote_ident(record.raw_table)}")
+    types = schema.table_types(con, f"lake.raw.{identifier(record.raw_table)}")
     if record.watermark is None or types is None or reconcile or _reconciliation_due(con, spec, record):
         record.mode = "reconcile"
         return None

@@ -13,10 +13,10 @@ import duckdb
 import pyarrow as pa
 
 from blocklake.errors import SchemaDriftError
-from ingestion.extractors.base import quote_ident
+from blocklake.sql import identifier
+from blocklake.vocabulary import LOAD_LINEAGE_COLUMNS
 from ingestion.loads import SchemaChange
 
-LINEAGE_COLUMNS = {"_batch_id": "VARCHAR", "_extracted_at": "TIMESTAMP WITH TIME ZONE", "_source": "VARCHAR"}
 # Promotions DuckLake can apply in place (each type to any type later in its chain).
 _WIDENING_CHAINS = (
     ("TINYINT", "SMALLINT", "INTEGER", "BIGINT"),
@@ -45,26 +45,26 @@ def table_types(con: duckdb.DuckDBPyConnection, qualified: str) -> dict[str, str
 
 
 def create_table(con: duckdb.DuckDBPyConnection, qualified: str, incoming: dict[str, str]) -> None:
-    columns = {**incoming, **LINEAGE_COLUMNS}
-    body = ", ".join(f"{quote_ident(name)} {dtype}" for name, dtype in columns.items())
+    columns = {**incoming, **LOAD_LINEAGE_COLUMNS}
+    body = ", ".join(f"{identifier(name)} {dtype}" for name, dtype in columns.items())
     con.execute(f"CREATE TABLE {qualified} ({body})")
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, qualified: str, existing: dict[str, str],
               incoming: dict[str, str]) -> list[SchemaChange]:
     """Bring the lake table's schema up to the incoming one, or raise if that would lose data."""
-    changes = _plan(qualified, existing, incoming)
+    changes = plan_changes(qualified, existing, incoming)
     for change in changes:
         if change.change == "added":
-            con.execute(f"ALTER TABLE {qualified} ADD COLUMN {quote_ident(change.column)} {change.new_type}")
+            con.execute(f"ALTER TABLE {qualified} ADD COLUMN {identifier(change.column)} {change.new_type}")
         elif change.change == "widened":
             con.execute(
-                f"ALTER TABLE {qualified} ALTER COLUMN {quote_ident(change.column)} SET DATA TYPE {change.new_type}"
+                f"ALTER TABLE {qualified} ALTER COLUMN {identifier(change.column)} SET DATA TYPE {change.new_type}"
             )
     return changes
 
 
-def _plan(qualified: str, existing: dict[str, str], incoming: dict[str, str]) -> list[SchemaChange]:
+def plan_changes(qualified: str, existing: dict[str, str], incoming: dict[str, str]) -> list[SchemaChange]:
     changes: list[SchemaChange] = []
     for name, new_type in incoming.items():
         old_type = existing.get(name)
@@ -79,7 +79,7 @@ def _plan(qualified: str, existing: dict[str, str], incoming: dict[str, str]) ->
                 "in the source, or drop and reload the raw table after agreeing the change with the department."
             )
     for name, old_type in existing.items():
-        if name not in incoming and name not in LINEAGE_COLUMNS:
+        if name not in incoming and name not in LOAD_LINEAGE_COLUMNS:
             changes.append(SchemaChange("dropped", name, old_type, None))
     return changes
 

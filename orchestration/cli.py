@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     registry = commands.add_parser("registry", help="validate the source registry and list its tables")
     registry.set_defaults(command=_registry)
 
+    dbt_sources = commands.add_parser("dbt-sources", help="write dbt's raw-layer sources files from the registry")
+    dbt_sources.add_argument("--check", action="store_true", help="only list the differences; exit 1 if any")
+    dbt_sources.set_defaults(command=_dbt_sources)
+
     ingest = commands.add_parser("ingest", help="load tables into the lake and gate them (without Airflow)")
     ingest.add_argument("department", nargs="?", help="department code (default: all)")
     ingest.add_argument("table", nargs="?", help="table name (default: all of the department)")
@@ -147,6 +151,22 @@ def _registry(args: argparse.Namespace) -> int:
         for table in dept.tables:
             print(f"    {table.name:<24} {table.title:<12} {table.load.mode:<11} {table.directory.share_type}")
     print(f"{len(registry.departments)} departments, {registry.table_count} tables")
+    return 0
+
+
+def _dbt_sources(args: argparse.Namespace) -> int:
+    from blocklake.registry import load_registry
+    from transform import sources
+
+    registry = load_registry(get_settings().registry_dir)
+    if args.check:
+        problems = sources.mismatches(registry)
+        print("\n".join(problems) or "dbt's sources agree with the registry")
+        return 1 if problems else 0
+    written = sources.write(registry)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{len(written)} of {len(registry.departments)} sources files rewritten; the others already agreed")
     return 0
 
 

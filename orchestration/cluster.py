@@ -35,14 +35,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from blocklake.errors import BlocklakeError, ConfigError
 from blocklake.settings import Settings, get_settings
 from orchestration import airflow_env
-from orchestration.ui import (
+from orchestration.launch import (
     HEALTH_PATH,
-    _admin_password,
-    _airflow_executable,
-    _answers,
-    _ensure_port_free,
-    _ensure_private_passwords_file,
-    _tail,
+    LaunchError,
+    admin_password,
+    airflow_executable,
+    answers,
+    ensure_port_free,
+    ensure_private_passwords_file,
+    tail,
     wait_until_ready,
 )
 
@@ -55,12 +56,14 @@ STOP_TIMEOUT_S = 60.0  # a worker's warm shutdown waits for its running tasks th
 SERVICE_TIMEOUT_S = 5.0
 
 
-class ClusterError(BlocklakeError):
+class ClusterError(LaunchError):
     """A component of the cluster could not be started, or stopped by itself."""
 
 
 class ServiceUnavailableError(ClusterError):
     """A service the cluster profile needs (Redis, a PostgreSQL database, the bucket) is not there."""
+
+    transient = True
 
 
 class ClusterSettings(BaseSettings):
@@ -197,7 +200,7 @@ def plan(selected: Iterable[str], cluster: ClusterSettings) -> list[Component]:
     from celery.utils.nodenames import host_format
 
     chosen = set(selected)
-    airflow = str(_airflow_executable())
+    airflow = str(airflow_executable())
     planned = [Component(name, (airflow, name)) for name in ("api-server", "scheduler", "dag-processor")
                if name in chosen]
     workers = cluster.workers if "worker" in chosen else 0
@@ -356,7 +359,7 @@ def start(selected: Iterable[str] = COMPONENTS, *, cluster: ClusterSettings | No
         say(f"prepared: {', '.join(prepare(settings))}")
     _ensure_ports_free(selected, settings, cluster)
     if "api-server" in selected:
-        _ensure_private_passwords_file(Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]))
+        ensure_private_passwords_file(Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]))
     running = RunningCluster({}, airflow_env.airflow_home(settings) / "cluster-logs")
     running.log_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -371,7 +374,7 @@ def start(selected: Iterable[str] = COMPONENTS, *, cluster: ClusterSettings | No
         raise
     if "api-server" in selected:
         running.url = env["AIRFLOW__API__BASE_URL"]
-        running.password = _admin_password(Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]))
+        running.password = admin_password(Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]))
     return running
 
 
@@ -382,7 +385,7 @@ def _ensure_ports_free(selected: list[str], settings: Settings, cluster: Cluster
     for name, (port, setting) in ports.items():
         if name in selected:
             try:
-                _ensure_port_free(port)
+                ensure_port_free(port)
             except BlocklakeError as exc:
                 raise ClusterError(f"{name}: {exc}; set {setting}") from None
 
@@ -403,16 +406,16 @@ def _readiness(component: Component, settings: Settings, cluster: ClusterSetting
     """When the component is up: the API server and the catalog answer HTTP, a worker a Celery ping; the
     scheduler and the DAG processor have no endpoint of their own, so they only have to stay up a moment."""
     if component.name == "api-server":
-        return lambda: _answers(f"http://{cluster.api_host}:{cluster.api_port}{HEALTH_PATH}")
+        return lambda: answers(f"http://{cluster.api_host}:{cluster.api_port}{HEALTH_PATH}")
     if component.name == "catalog":
-        return lambda: _answers(f"http://127.0.0.1:{settings.catalog_port}/")
+        return lambda: answers(f"http://127.0.0.1:{settings.catalog_port}/")
     if component.node:
-        return lambda: _celery_answers(cluster.broker_url, component.node)
+        return lambda: _celeryanswers(cluster.broker_url, component.node)
     started = time.monotonic()
     return lambda: time.monotonic() - started > 3
 
 
-def _celery_answers(broker_url: str, node: str) -> bool:
+def _celeryanswers(broker_url: str, node: str) -> bool:
     from celery import Celery
 
     app = Celery(broker=broker_url)
@@ -470,7 +473,7 @@ def _serve(selected: Iterable[str], cluster: ClusterSettings | None) -> int:
         print("==> stopped", flush=True)
         return 0
     name, code = exited
-    print(f"{name} exited by itself (code {code}); last lines of {running.log(name)}:\n{_tail(running.log(name))}",
+    print(f"{name} exited by itself (code {code}); last lines of {running.log(name)}:\n{tail(running.log(name))}",
           file=sys.stderr)
     running.stop()
     return code or 1

@@ -56,7 +56,7 @@ def load_tables(department: str, tables: list[str]) -> dict[str, object]:
     from airflow.sdk import get_current_context
     from airflow.sdk.exceptions import AirflowFailException
 
-    from blocklake.errors import ConfigError, SchemaDriftError, SourceDataError
+    from blocklake.errors import is_transient
     from ingestion.runner import load_batch
     from orchestration.metrics import stage
 
@@ -67,7 +67,7 @@ def load_tables(department: str, tables: list[str]) -> dict[str, object]:
         timing.rows = sum(record.rows_inserted for record in outcome.loaded)
     if outcome.failed:
         message = "\n".join(f"{table}: {exc}" for table, exc in outcome.failed.items())
-        if all(isinstance(exc, ConfigError | SchemaDriftError | SourceDataError) for exc in outcome.failed.values()):
+        if not any(map(is_transient, outcome.failed.values())):
             raise AirflowFailException(message)  # retrying cannot fix bad input
         raise RuntimeError(message)
     return outcome.summary()
@@ -81,13 +81,14 @@ def gate_tables(department: str, tables: list[str], published_alias: str) -> dic
     from airflow.sdk import AssetAlias, get_current_context
     from airflow.sdk.exceptions import AirflowSkipException
 
+    from ingestion.runner import loaded_tables
     from orchestration.metrics import stage
     from quality.gate import QualityGateFailed, gate_raw_batch
 
     context = get_current_context()
     with stage("gate", f"ingest_{department}.gate_tables", department=department) as timing:
-        verdicts = gate_raw_batch(department, tables, loaded_since=context["dag_run"].start_date,
-                                  run_id=context["run_id"])
+        fresh = loaded_tables(department, tables, since=context["dag_run"].start_date)
+        verdicts = gate_raw_batch(department, fresh, run_id=context["run_id"])
         timing.rows = sum(verdict.rows_audited for verdict in verdicts)
     published = [verdict for verdict in verdicts if verdict.published]
     dept = load_registry().department(department)
@@ -254,7 +255,7 @@ def deliver_bundle(application_id: int) -> dict[str, object]:
     """Write, deliver and record one application's bundle; bad input fails this bundle only."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from blocklake.errors import ExportError
+    from blocklake.errors import BlocklakeError, is_transient
     from exports.service import export_application
     from orchestration.metrics import stage
 
@@ -262,7 +263,9 @@ def deliver_bundle(application_id: int) -> dict[str, object]:
         with stage("export", "export_bundles.deliver_bundle", application=str(application_id)) as timing:
             result = export_application(application_id)
             timing.rows = result.rows if result is not None else 0
-    except ExportError as exc:
+    except BlocklakeError as exc:
+        if is_transient(exc):
+            raise
         raise AirflowFailException(str(exc)) from exc
     if result is None:
         return {"application": application_id, "status": "not due"}

@@ -21,7 +21,7 @@ HEADLINES: dict[str, str] = {
 
 def headline_figures(con: duckdb.DuckDBPyConnection) -> dict[str, float | int | None]:
     """Each figure, or None when its table has never been published (a failed or partial build)."""
-    from quality.store import create_published_views
+    from blocklake.published import create_published_views
 
     create_published_views(con)
     figures: dict[str, float | int | None] = {}

@@ -9,16 +9,11 @@ it, and the browser tests drive the same :func:`start`.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,19 +22,16 @@ from typing import NoReturn
 
 import psutil
 
-from blocklake.errors import BlocklakeError, MissingDependencyError
 from blocklake.settings import Settings, get_settings
-from orchestration import airflow_env
+from orchestration import airflow_env, launch
+from orchestration.launch import HEALTH_PATH, HOST
 from orchestration.pipeline import prepare_airflow
 
-HOST = "127.0.0.1"
-HEALTH_PATH = "/api/v2/monitor/health"
 STARTUP_TIMEOUT_S = 180.0  # first start on a 2-core machine: DB check, four processes, API workers
 STOP_TIMEOUT_S = 30.0
-POLL_INTERVAL_S = 1.0
 
 
-class AirflowUIError(BlocklakeError):
+class AirflowUIError(launch.LaunchError):
     """Airflow standalone could not be started or stopped."""
 
 
@@ -75,12 +67,12 @@ def start(port: int = 8080, *, settings: Settings | None = None, timeout: float 
           on_wait: Callable[[], None] | None = None) -> RunningAirflow:
     """Prepare the metadata DB, launch ``airflow standalone`` on ``127.0.0.1:port`` and wait until it answers."""
     settings = settings or get_settings()
-    _ensure_port_free(port)
-    airflow = _airflow_executable()
+    launch.ensure_port_free(port)
+    airflow = launch.airflow_executable()
     prepare_airflow(settings)
     env = _environment(settings, port, airflow.parent)
     passwords_file = Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
-    _ensure_private_passwords_file(passwords_file)
+    launch.ensure_private_passwords_file(passwords_file)
     log_path = Path(env["AIRFLOW_HOME"]) / "standalone.log"
     with log_path.open("wb") as log:
         # Own session: Ctrl-C in the terminal reaches only us, and _stop() can signal the whole group.
@@ -89,7 +81,7 @@ def start(port: int = 8080, *, settings: Settings | None = None, timeout: float 
     url = env["AIRFLOW__API__BASE_URL"]
     try:
         _wait_until_healthy(process, url, log_path, timeout, on_wait)
-        password = _admin_password(passwords_file)
+        password = launch.admin_password(passwords_file)
     except BaseException:  # Ctrl-C included: never leave a half-started Airflow behind
         _stop(process, STOP_TIMEOUT_S)
         raise
@@ -134,72 +126,10 @@ def _environment(settings: Settings, port: int, airflow_bin: Path) -> dict[str, 
     }
 
 
-def _ensure_private_passwords_file(path: Path) -> None:
-    """Create the simple auth manager's passwords file readable by us alone, with a random admin password.
-
-    Airflow reads this JSON object of user -> password and only generates passwords for users missing
-    from it, but it would create the file world-readable.
-    """
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as file:
-            json.dump({airflow_env.ADMIN_USER: secrets.token_urlsafe(12)}, file)
-    path.chmod(0o600)
-
-
-def _admin_password(passwords_file: Path) -> str:
-    try:
-        return json.loads(passwords_file.read_text(encoding="utf-8"))[airflow_env.ADMIN_USER]
-    except (OSError, ValueError, KeyError) as exc:
-        raise AirflowUIError(f"no password for '{airflow_env.ADMIN_USER}' in {passwords_file}: {exc!r}") from exc
-
-
-def _airflow_executable() -> Path:
-    path = Path(sys.executable).with_name("airflow")
-    if not path.exists():
-        raise MissingDependencyError(f"{path} not found; install Airflow with `make install`")
-    return path
-
-
-def _ensure_port_free(port: int) -> None:
-    """Refuse a busy port: the health check would otherwise succeed against whatever already listens there."""
-    with socket.socket() as sock:
-        # As the API server does: connections of a previous run in TIME_WAIT must not count as busy.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((HOST, port))
-        except OSError as exc:
-            raise AirflowUIError(f"{HOST}:{port} is in use ({exc.strerror}); choose another with --port") from None
-
-
 def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, log_path: Path, timeout: float,
                         on_wait: Callable[[], None] | None) -> None:
-    wait_until_ready(process, lambda: _answers(url + HEALTH_PATH), timeout, log_path, AirflowUIError,
+    launch.wait_until_ready(process, lambda: launch.answers(url + HEALTH_PATH), timeout, log_path, AirflowUIError,
                      name=f"airflow standalone ({url})", on_wait=on_wait)
-
-
-def wait_until_ready(process: subprocess.Popen[bytes], ready: Callable[[], bool], timeout: float, log_path: Path,
-                     error: type[BlocklakeError], *, name: str, on_wait: Callable[[], None] | None = None) -> None:
-    """Poll ``ready`` until it holds; raise ``error`` with the last lines of the process's log if the process
-    exits first or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if process.poll() is not None:
-            raise error(f"{name} exited with code {process.returncode} while starting; "
-                        f"last lines of {log_path}:\n{_tail(log_path)}")
-        if time.monotonic() > deadline:
-            raise error(f"{name} did not answer within {timeout:.0f}s; last lines of {log_path}:\n{_tail(log_path)}")
-        if on_wait:
-            on_wait()
-        time.sleep(POLL_INTERVAL_S)
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
@@ -257,13 +187,6 @@ def _group_alive(group: int) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError as exc:
-        return f"(cannot read the log: {exc})"
 
 
 def _print_login(airflow: RunningAirflow) -> None:

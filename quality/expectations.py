@@ -24,6 +24,7 @@ from great_expectations.expectations.metrics import (
 )
 
 from blocklake.checks import Check
+from blocklake.sql import identifier
 from quality import rules
 
 RULE_METRIC = "column_values.blocklake_rule"
@@ -50,9 +51,9 @@ class ColumnValuesExistInRelation(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column, reference_relation: str, reference_column: str, **kwargs):
-        ref = rules.identifier(reference_column)
+        ref = identifier(reference_column)
         return sa.literal_column(
-            f"({rules.identifier(column.name)} IN (SELECT {ref} FROM {reference_relation} WHERE {ref} IS NOT NULL))",
+            f"({identifier(column.name)} IN (SELECT {ref} FROM {reference_relation} WHERE {ref} IS NOT NULL))",
             sa.Boolean,
         )
 
@@ -119,7 +120,7 @@ class ColumnNewestTime(ColumnAggregateMetricProvider):
 
     @column_aggregate_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column, **kwargs):
-        return sa.literal_column(f"CAST(max(TRY_CAST({rules.identifier(column.name)} AS TIMESTAMP)) AS VARCHAR)")
+        return sa.literal_column(f"CAST(max(TRY_CAST({identifier(column.name)} AS TIMESTAMP)) AS VARCHAR)")
 
 
 class ExpectColumnNewestToBeAfter(ColumnAggregateExpectation):
@@ -143,7 +144,7 @@ class ColumnKeyCounts(ColumnAggregateMetricProvider):
 
     @column_aggregate_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column, **kwargs):
-        name = rules.identifier(column.name)
+        name = identifier(column.name)
         return sa.literal_column(f"[count({name}), count(DISTINCT {name})]")
 
 

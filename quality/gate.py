@@ -20,11 +20,12 @@ from statistics import fmean
 
 import duckdb
 
-from blocklake import lake, masking
+from blocklake import lake, masking, published
 from blocklake.checks import DIMENSIONS, Suite
 from blocklake.errors import BlocklakeError
 from blocklake.settings import get_settings
-from quality import gx_runtime, plain_sql, rules, store
+from blocklake.sql import identifier
+from quality import gx_runtime, plain_sql, store
 from quality.gx_runtime import CheckResult, relation_at
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
         snapshot = snapshot if snapshot is not None else lake.current_snapshot(con)
         suites = list(suites)
         audits = gx_runtime.validate_many(suites, snapshot, today=settings.today, workers=settings.gate_workers)
-        previous = store.published_snapshots(con)
+        previous = published.published_snapshots(con)
         decided = [_decide(suite, snapshot, run_id, _with_examples(con, suite, snapshot, results), seconds,
                            previous.get(suite.table))
                    for suite, (results, seconds) in zip(suites, audits, strict=True)]
@@ -116,7 +117,7 @@ def _with_examples(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int,
             where = plain_sql.failing_rows(result.check, relation, today=settings.today,
                                            relation_at=lambda table: relation_at(table, snapshot))
         if where is not None:
-            shown = " || ' / ' || ".join(f"coalesce(CAST({rules.identifier(c)} AS VARCHAR), '∅')"
+            shown = " || ' / ' || ".join(f"coalesce(CAST({identifier(c)} AS VARCHAR), '∅')"
                                           for c in result.check.key)
             values = [row[0] for row in con.execute(
                 f"SELECT {shown} FROM {relation} WHERE {where} LIMIT {settings.gate_examples}").fetchall()]
@@ -216,25 +217,16 @@ def gate_raw_table(department: str, table: str, *, run_id: str | None = None) ->
     return verdicts[0]
 
 
-def gate_raw_batch(department: str, tables: list[str], *, loaded_since: datetime | None = None,
-                   run_id: str | None = None) -> list[TableVerdict]:
-    """The gate after a batch of loads: audit, in one pass and one decision transaction, those of
-    ``tables`` loaded since ``loaded_since`` (all of them when None). Does not raise on a block: the
-    caller announces what was published before it reports what was not (:func:`raise_if_blocked`)."""
-    from blocklake.registry import load_registry, raw_table_name
-    from ingestion.loads import loaded_since as loaded
+def gate_raw_batch(department: str, tables: list[str], *, run_id: str | None = None) -> list[TableVerdict]:
+    """The gate after a batch of loads: audit ``tables`` in one pass and one decision transaction. Does
+    not raise on a block: the caller announces what was published before it reports what was not
+    (:func:`raise_if_blocked`)."""
+    from blocklake.registry import load_registry
     from quality.suites import raw_suite
 
-    dept = load_registry().department(department)
-    if loaded_since is not None:
-        con = lake.connect(read_only=True)
-        try:
-            fresh = loaded(con, [raw_table_name(dept, table) for table in tables], loaded_since)
-        finally:
-            con.close()
-        tables = [table for table in tables if raw_table_name(dept, table) in fresh]
     if not tables:
         return []
+    dept = load_registry().department(department)
     return run_gate([raw_suite(dept, dept.table(table)) for table in tables], run_id=run_id)
 
 

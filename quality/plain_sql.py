@@ -16,6 +16,7 @@ from datetime import date
 import duckdb
 
 from blocklake.checks import Check, Suite
+from blocklake.sql import identifier
 from quality import rules
 
 RelationAt = Callable[[str], str]
@@ -29,16 +30,16 @@ class Counts:
 
 def failing_rows(check: Check, relation: str, *, today: date, relation_at: RelationAt) -> str | None:
     """A WHERE condition over ``relation`` selecting the rows that fail ``check`` (None: table-level)."""
-    column = rules.identifier(check.column) if check.column else None
+    column = identifier(check.column) if check.column else None
     match check.check:
         case "not_null":
             return f"{column} IS NULL"
         case "unique":
-            key = ", ".join(rules.identifier(name) for name in check.key)
+            key = ", ".join(identifier(name) for name in check.key)
             return f"({key}) IN (SELECT ({key}) FROM {relation} GROUP BY ALL HAVING count(*) > 1)"
         case "exists_in":
             schema, table, ref = check.reference.split(".")
-            ref = rules.identifier(ref)
+            ref = identifier(ref)
             other = relation_at(f"{schema}.{table}")
             return f"{column} IS NOT NULL AND {column} NOT IN (SELECT {ref} FROM {other} WHERE {ref} IS NOT NULL)"
         case "fresh":
@@ -57,7 +58,7 @@ def count_failures(con: duckdb.DuckDBPyConnection, suite: Suite, relation: str, 
     selects = ["count(*)"]
     for check in row_checks:
         selects.append(f"count(*) FILTER (WHERE {failing_rows(check, relation, today=today, relation_at=relation_at)})")
-        selects.append("count(*)" if check.check == "not_null" else f"count({rules.identifier(check.column)})")
+        selects.append("count(*)" if check.check == "not_null" else f"count({identifier(check.column)})")
     totals = con.execute(f"SELECT {', '.join(selects)} FROM {relation}").fetchone()
     row_count = int(totals[0])
     counts = {check.name: Counts(int(totals[1 + 2 * i]), int(totals[2 + 2 * i])) for i, check in enumerate(row_checks)}
@@ -65,7 +66,7 @@ def count_failures(con: duckdb.DuckDBPyConnection, suite: Suite, relation: str, 
         if check.check == "unique":
             counts[check.name] = _extra_rows(con, check, relation)
         elif check.check == "fresh":
-            newest = f"max(TRY_CAST({rules.identifier(check.column)} AS TIMESTAMP))"
+            newest = f"max(TRY_CAST({identifier(check.column)} AS TIMESTAMP))"
             bound = rules.timestamp_literal(rules.freshness_bound(check.max_age, today))
             stale = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {relation} "
                                 f"HAVING NOT coalesce({newest} >= {bound}, false))").fetchone()[0]
@@ -77,8 +78,8 @@ def count_failures(con: duckdb.DuckDBPyConnection, suite: Suite, relation: str, 
 
 def _extra_rows(con: duckdb.DuckDBPyConnection, check: Check, relation: str) -> Counts:
     """Rows beyond the first of each key value, among rows whose key is complete."""
-    key = ", ".join(rules.identifier(name) for name in check.key)
-    not_null = " AND ".join(f"{rules.identifier(name)} IS NOT NULL" for name in check.key)
+    key = ", ".join(identifier(name) for name in check.key)
+    not_null = " AND ".join(f"{identifier(name)} IS NOT NULL" for name in check.key)
     judged, distinct = con.execute(
         f"SELECT count(*), count(DISTINCT ({key})) FROM {relation} WHERE {not_null}").fetchone()
     return Counts(int(judged) - int(distinct), int(judged))

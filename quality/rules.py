@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from blocklake.sql import identifier, literal
 from quality.identifiers import EARLIEST_BIRTH, FULL_WIDTH, HALF_WIDTH, PROVINCE_CODES, USCC_ALPHABET
 
 _PROVINCES = ", ".join(f"'{code}'" for code in sorted(PROVINCE_CODES))
@@ -71,20 +72,13 @@ def not_future(expr: str, as_of: date) -> str:
 
 
 def matches(expr: str, pattern: str) -> str:
-    return f"regexp_full_match(CAST({expr} AS VARCHAR), '{_quote(pattern)}')"
+    return f"regexp_full_match(CAST({expr} AS VARCHAR), {literal(pattern)})"
 
 
 def accepted_values(expr: str, values: list[str]) -> str:
-    return f"CAST({expr} AS VARCHAR) IN ({', '.join(repr_sql(value) for value in values)})"
+    return f"CAST({expr} AS VARCHAR) IN ({', '.join(literal(value) for value in values)})"
 
 
-def repr_sql(value: str) -> str:
-    return f"'{_quote(value)}'"
-
-
-def identifier(name: str) -> str:
-    """A column name quoted for DuckDB."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _with_compact(expr: str, body: str) -> str:
@@ -100,9 +94,6 @@ def _digit(position: int) -> str:
 def _born_between(birth: str, as_of: date) -> str:
     return f"coalesce({birth} BETWEEN DATE '{EARLIEST_BIRTH.isoformat()}' AND DATE '{as_of.isoformat()}', false)"
 
-
-def _quote(value: str) -> str:
-    return value.replace("'", "''")
 
 
 VALUE_RULES = ("resident_id", "uscc", "mobile", "phone", "division_code", "not_future", "matches", "accepted_values")

@@ -1,8 +1,7 @@
-"""The gate's record in the lake: check results, table scores, quarantined rows and the published
-version of every table.
+"""The gate's record in the lake: check results, table scores and quarantined rows, and — through
+the core's :mod:`blocklake.published` — the publication of every table that passed.
 
-``meta.published`` is the contract with consumers: one row per publication, the newest per table
-wins. A gate run's decisions — results, scores, and for each table either its publication or its
+A gate run's decisions — results, scores, and for each table either its publication or its
 quarantine — are written in one DuckLake transaction, so the record never shows half a decision.
 """
 
@@ -15,12 +14,12 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from blocklake import published
 from blocklake.lake import LAKE
-from quality import rules
+from blocklake.sql import identifier
 
 DDL = (
-    f"""CREATE TABLE IF NOT EXISTS {LAKE}.meta.published (
-        table_name VARCHAR, snapshot_id BIGINT, run_id VARCHAR, score DOUBLE, published_at TIMESTAMPTZ)""",
+    published.DDL,
     f"""CREATE TABLE IF NOT EXISTS {LAKE}.quality.results (
         run_id VARCHAR, table_name VARCHAR, layer VARCHAR, department VARCHAR, snapshot_id BIGINT,
         check_name VARCHAR, check_kind VARCHAR, dimension VARCHAR, severity VARCHAR, success BOOLEAN,
@@ -57,34 +56,6 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
-def published_snapshot(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
-    """The snapshot id consumers read ``table`` (``schema.table``) at; None if never published."""
-    return published_snapshots(con).get(table)
-
-
-def published_snapshots(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Every published table and its snapshot (none before the first gate ran)."""
-    try:
-        rows = con.execute(
-            f"SELECT table_name, arg_max(snapshot_id, (published_at, snapshot_id)) FROM {LAKE}.meta.published "
-            "GROUP BY table_name"
-        ).fetchall()
-    except duckdb.CatalogException:
-        return {}
-    return {name: int(snapshot) for name, snapshot in rows}
-
-
-def create_published_views(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """A temporary view per published table, named by the table (``base_person``, ``police__resident``),
-    reading the published snapshot: how consumers see the lake. Returns table → snapshot."""
-    published = published_snapshots(con)
-    for table, snapshot in published.items():
-        _schema, name = table.split(".", 1)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {rules.identifier(name)} AS "
-                    f"SELECT * FROM {LAKE}.{table} AT (VERSION => {snapshot})")
-    return published
-
-
 @dataclass(frozen=True)
 class Decision:
     """One table's audit: its result rows, its score row, and what to do about it."""
@@ -104,9 +75,9 @@ def record_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decisio
     try:
         _insert(con, "quality.results", [{**row, "validated_at": now} for d in decisions for row in d.results])
         _insert(con, "quality.scores", [{**d.score, "validated_at": now} for d in decisions])
-        _insert(con, "meta.published", [
-            {"table_name": d.score["table_name"], "snapshot_id": d.score["snapshot_id"], "run_id": d.score["run_id"],
-             "score": d.score["score"], "published_at": now} for d in decisions if d.publish])
+        published.record(con, [
+            published.Publication(d.score["table_name"], d.score["snapshot_id"], d.score["run_id"], d.score["score"])
+            for d in decisions if d.publish], now)
         for decision in decisions:
             _quarantine(con, decision, now, row_limit)
         con.execute("COMMIT")
@@ -131,7 +102,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict]) ->
         return
     columns = list(rows[0])
     row_values = "(" + ", ".join("?" for _ in columns) + ")"
-    names = ", ".join(rules.identifier(column) for column in columns)
+    names = ", ".join(identifier(column) for column in columns)
     parameters = [_plain(row[column]) for row in rows for column in columns]
     con.execute(f"INSERT INTO {LAKE}.{table} ({names}) VALUES {', '.join(row_values for _ in rows)}", parameters)
 

@@ -50,7 +50,9 @@ def _derived_raw_checks(table: TableSpec) -> list[Check]:
     dated_by = table.freshness_column or table.load.cursor or LOAD_TIME_COLUMN
     # A quiet department is flagged, not blocked: low-volume tables go days without a change. Tables
     # whose silence means a broken feed declare an error-level `fresh` check in their `quality:` list.
-    checks.append(Check(check="fresh", column=dated_by, max_age=CYCLE_MAX_AGE[table.update_cycle], severity="warn"))
+    max_age = CYCLE_MAX_AGE.get(table.update_cycle)  # none for 不定期: an irregular table is never late
+    if max_age is not None:
+        checks.append(Check(check="fresh", column=dated_by, max_age=max_age, severity="warn"))
     if not table.load.allow_empty:
         checks.append(Check(check="row_count", min_rows=1))
     return checks

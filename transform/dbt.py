@@ -41,7 +41,7 @@ class DbtResult:
 
 
 def dbt_environment(settings: Settings) -> dict[str, str]:
-    work = (settings.home / "dbt").resolve()
+    work = settings.dbt_work_path
     (work / "tmp").mkdir(parents=True, exist_ok=True)
     catalog = settings.lake_catalog_uri
     if catalog.startswith("sqlite:"):
@@ -50,7 +50,7 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     return {
         "DBT_PROFILES_DIR": str(DBT_PROJECT),
         "DBT_PROJECT_DIR": str(DBT_PROJECT),
-        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_TARGET_PATH": str(target_path(settings)),
         "DBT_LOG_PATH": str(work / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",
@@ -64,7 +64,7 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
 
 def target_path(settings: Settings | None = None) -> Path:
     """Where dbt writes manifest.json and run_results.json for this lake."""
-    return Path(dbt_environment(settings or get_settings())["DBT_TARGET_PATH"])
+    return (settings or get_settings()).dbt_target_path
 
 
 def run_dbt(arguments: Sequence[str], *, settings: Settings | None = None) -> DbtResult:
@@ -113,8 +113,8 @@ def build_published(settings: Settings | None = None) -> tuple[DbtResult, list[s
 def never_published(settings: Settings) -> list[tuple[str, str]]:
     """Registry tables (department, table) the quality gate has never published."""
     from blocklake import lake
+    from blocklake.published import published_snapshots
     from blocklake.registry import load_registry, raw_table_name
-    from quality.store import published_snapshots
 
     con = lake.connect(settings, read_only=True)
     try:

@@ -10,11 +10,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import select
 
 from blocklake import lake, masking
+from blocklake.sql import identifier
+from blocklake.vocabulary import LINEAGE_COLUMNS
 from catalog import grants
 from catalog.api.deps import DepartmentDep, Offset, SessionDep
 from catalog.api.schemas import RowsOut
 from catalog.models import CallLog, Resource
-from catalog.register import LINEAGE_COLUMNS
 
 router = APIRouter(prefix="/api/data", tags=["data"])
 _LAKE_LOCK = threading.Lock()
@@ -49,7 +50,7 @@ def _approved_items(session: SessionDep, resource: Resource, who) -> list[str]:
 def _read(request: Request, resource: Resource, items: list[str], masked: dict[str, str], limit: int,
           offset: int) -> list[dict]:
     """The rows, personal items masked by DuckDB: unmasked values never reach Python."""
-    quoted = {item: '"' + item.replace('"', '""') + '"' for item in items if item not in LINEAGE_COLUMNS}
+    quoted = {item: identifier(item) for item in items if item not in LINEAGE_COLUMNS}
     columns = ", ".join(f"{masking.sql_mask(masked.get(item), column)} AS {column}" for item, column in quoted.items())
     relation = f"{lake.LAKE}.{resource.source_key} AT (VERSION => {int(resource.published_snapshot)})"
     with _LAKE_LOCK:  # one DuckDB connection per process; cursors are cheap, opening the lake is not

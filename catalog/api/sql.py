@@ -18,11 +18,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from blocklake.settings import get_settings
+from blocklake.vocabulary import LINEAGE_COLUMNS
 from catalog import grants, readonly, sqlguard
 from catalog.api.deps import DepartmentDep, SessionDep
 from catalog.auth import Principal
 from catalog.models import CallLog, Resource
-from catalog.register import LINEAGE_COLUMNS
 
 router = APIRouter(prefix="/api", tags=["sql"])
 PATH = "/api/sql"

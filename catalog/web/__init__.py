@@ -27,6 +27,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session, selectinload
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from blocklake.vocabulary import ITEM_TYPE_TITLES, SENSITIVE_TITLES, SHARE_TYPES
 from catalog import db, sharing, stats
 from catalog.api import directory
 from catalog.api.deps import SESSION_COOKIE, ObjectId, SessionDep
@@ -46,15 +47,11 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
-SHARE_TYPES = ("无条件共享", "有条件共享", "不予共享")
 LAYERS = {"raw": "贴源层", "base": "基础层", "marts": "主题层"}
 CLASSES = {"1": "基础信息资源", "2": "主题信息资源", "3": "部门信息资源"}
 BLOCK_LEVELS = {"district": "区", "street": "街道", "community": "社区", "grid": "网格", "building": "楼栋",
                 "unit": "单元"}
 STATUSES = {"pending": "待审批", "approved": "已批准", "refused": "不予批准", "withdrawn": "已撤回"}
-SENSITIVE = {"resident_id": "身份证号", "phone": "手机号码", "person_name": "姓名", "person_address": "住址"}
-TYPE_CODES = {"C": "字符型", "N": "数值型", "Y": "货币型", "D": "日期型", "T": "日期时间型", "L": "逻辑型",
-              "M": "备注型", "G": "通用型", "B": "二进制", "I": "整型", "F": "浮点型"}
 FACETS = {"share_type": "共享类型", "layer": "层", "provider": "提供部门", "classification": "分类"}
 DONE = {"applied": "申请已提交。", "approved": "已批准该申请。", "refused": "已作出不予批准决定。",
         "corrected": "纠错已提交，提供部门将处理。"}
@@ -424,5 +421,5 @@ def _score(value: float | None) -> str:
 
 
 TEMPLATES.env.filters.update(when=_datetime, number=_number, rate=_rate, score=_score)
-TEMPLATES.env.globals.update(LAYERS=LAYERS, CLASSES=CLASSES, STATUSES=STATUSES, SENSITIVE=SENSITIVE,
-                             TYPE_CODES=TYPE_CODES, BLOCK_LEVELS=BLOCK_LEVELS, SHARE_TYPES=SHARE_TYPES)
+TEMPLATES.env.globals.update(LAYERS=LAYERS, CLASSES=CLASSES, STATUSES=STATUSES, SENSITIVE=SENSITIVE_TITLES,
+                             TYPE_CODES=ITEM_TYPE_TITLES, BLOCK_LEVELS=BLOCK_LEVELS, SHARE_TYPES=SHARE_TYPES)

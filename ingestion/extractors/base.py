@@ -75,6 +75,3 @@ def register(*drivers: str) -> Callable[[ExtractorFactory], ExtractorFactory]:
 def open_extraction(request: ExtractRequest) -> Extraction:
     return EXTRACTORS[request.location.driver](request)
 
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

@@ -15,10 +15,10 @@ import pyarrow as pa
 
 from blocklake.errors import SourceUnavailableError
 from blocklake.lake import new_duckdb
+from blocklake.sql import identifier
 from ingestion.extractors.base import (
     Extraction,
     ExtractRequest,
-    quote_ident,
     register,
 )
 
@@ -47,14 +47,14 @@ class DatabaseExtraction(Extraction):
 
     def _select(self) -> tuple[str, list[object]]:
         location, table = self.request.location, self.request.table
-        qualified = ".".join(quote_ident(part) for part in ("src", location.namespace, table.object) if part)
+        qualified = ".".join(identifier(part) for part in ("src", location.namespace, table.object) if part)
         if location.driver == "sqlite":
-            qualified = f"src.{quote_ident(table.object)}"
+            qualified = f"src.{identifier(table.object)}"
         elif location.driver == "mysql":
-            qualified = f"src.{quote_ident(table.object)}"  # the department database is attached
+            qualified = f"src.{identifier(table.object)}"  # the department database is attached
         if self.request.since is None:
             return f"SELECT * FROM {qualified}", []
-        return f"SELECT * FROM {qualified} WHERE {quote_ident(table.load.cursor or '')} >= ?", [self.request.since]
+        return f"SELECT * FROM {qualified} WHERE {identifier(table.load.cursor or '')} >= ?", [self.request.since]
 
     def close(self) -> None:
         self.con.close()

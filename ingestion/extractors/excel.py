@@ -17,6 +17,7 @@ import pyarrow as pa
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from blocklake.errors import SourceDataError
+from blocklake.vocabulary import SOURCE_FILE_COLUMN
 from ingestion.extractors.base import Extraction, ExtractRequest, Reject, register
 from ingestion.extractors.workbook_guard import check_workbook
 
@@ -58,7 +59,7 @@ class ExcelExtraction(Extraction):
     def reader(self) -> pa.RecordBatchReader:
         rows = self._rows()
         self.columns = _header(next(rows, None), self.path, self.request.table)
-        schema = pa.schema([(name, pa.string()) for name in [*self.columns, "_source_file"]])
+        schema = pa.schema([(name, pa.string()) for name in [*self.columns, SOURCE_FILE_COLUMN]])
         return pa.RecordBatchReader.from_batches(schema, self._batches(rows, schema))
 
     def _rows(self) -> Iterator[tuple[int, list[object]]]:

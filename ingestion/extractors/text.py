@@ -21,6 +21,8 @@ import pyarrow as pa
 
 from blocklake.errors import SourceDataError
 from blocklake.lake import new_duckdb
+from blocklake.sql import literal
+from blocklake.vocabulary import SOURCE_FILE_COLUMN
 from ingestion.extractors.base import Extraction, ExtractRequest, Reject, register
 from ingestion.extractors.encodings import PYTHON_CODEC, check_head, mixed_encodings, to_utf8
 
@@ -65,17 +67,18 @@ class CsvExtraction(Extraction):
 
     def reader(self) -> pa.RecordBatchReader:
         source = self.request.source
-        columns = "{" + ", ".join(f"'{_lit(name)}': 'VARCHAR'" for name in self.columns) + "}"
-        files = "[" + ", ".join(f"'{_lit(str(path))}'" for path in self.readable.values()) + "]"
-        delivered = " ".join(f"WHEN '{_lit(str(copy))}' THEN '{_lit(str(path))}'"
+        columns = "{" + ", ".join(f"{literal(name)}: 'VARCHAR'" for name in self.columns) + "}"
+        files = "[" + ", ".join(f"{literal(str(path))}" for path in self.readable.values()) + "]"
+        delivered = " ".join(f"WHEN {literal(str(copy))} THEN {literal(str(path))}"
                              for path, copy in self.readable.items() if copy != path)
-        select = f"* REPLACE (CASE _source_file {delivered} END AS _source_file)" if delivered else "*"
+        column = SOURCE_FILE_COLUMN
+        select = f"* REPLACE (CASE {column} {delivered} END AS {column})" if delivered else "*"
         sql = (
             f"SELECT {select} FROM read_csv({files}, header = true, auto_detect = false, columns = {columns}, "
-            f"delim = '{_lit(source.delimiter)}', quote = '{_lit(source.quote)}', escape = '{_lit(source.quote)}', "
+            f"delim = {literal(source.delimiter)}, quote = {literal(source.quote)}, escape = {literal(source.quote)}, "
             "encoding = 'utf-8', store_rejects = true, "
             f"max_line_size = {self.request.settings.csv_max_line_bytes + 2}, "  # DuckDB counts the line end
-            f"rejects_table = 'reject_errors', rejects_scan = 'reject_scans', filename = '_source_file')"
+            f"rejects_table = 'reject_errors', rejects_scan = 'reject_scans', filename = {literal(SOURCE_FILE_COLUMN)})"
         )
         return self.con.execute(sql).fetch_record_batch(self.request.settings.batch_rows)
 
@@ -180,9 +183,6 @@ def _line_too_long(path: Path, line: int, limit: int) -> SourceDataError:
         "the file, or raise the limit if such lines are genuine"
     )
 
-
-def _lit(value: str) -> str:
-    return value.replace("'", "''")
 
 
 @register("csv")

@@ -307,7 +307,7 @@ FROM range(1, 81) AS t(i)
 @pytest.fixture(scope="module", params=[0, 1000], ids=["csv", "inserts"])
 def typed_bundle(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every kind of column the lake holds, written the way a bundle writes its SQL files."""
-    from exports.bundle import _write_sql
+    from exports.bundle import write_sql
     from exports.plan import Delivery
     from exports.sqlfiles import portable
 
@@ -319,7 +319,7 @@ def typed_bundle(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     delivery = Delivery(application_id=1, consumer_id=1, resource_id=1, consumer_code="beta", consumer_name="乙",
                         resource_code="2.01.001/000001", resource_name="类型", source_key="raw.typed", snapshot_id=1,
                         items=())
-    _write_sql(con, delivery, folder, source, columns, large=request.param < 80)
+    write_sql(con, delivery, folder, source, columns, large=request.param < 80)
     return folder
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from blocklake.published import published_snapshot
 from blocklake.registry import load_registry
 from blocklake.settings import Settings, get_settings
 from ingestion.runner import load_table
 from quality import gate, gx_runtime, plain_sql
 from quality.gate import QualityGateFailed, gate_raw_table
-from quality.store import published_snapshot
 from quality.suites import raw_suite
 from tests.conftest import declare, query, sqlite_execute
 

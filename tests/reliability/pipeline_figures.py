@@ -11,9 +11,9 @@ import json
 import duckdb
 
 from blocklake import lake
+from blocklake.published import published_snapshots
 from orchestration.headlines import headline_figures
 from orchestration.pipeline import directory_figures, export_figures
-from quality.store import published_snapshots
 
 
 def published_content(con: duckdb.DuckDBPyConnection) -> dict[str, list]:

@@ -106,7 +106,7 @@ def published(env: dict[str, str]) -> dict[str, object]:
     script = f"""
 import json
 from blocklake import lake
-from quality.store import create_published_views
+from blocklake.published import create_published_views
 con = lake.connect(read_only=True)
 snapshots = create_published_views(con)
 print(json.dumps({{"snapshot": snapshots["{TABLE}"],

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from blocklake.errors import SchemaDriftError
-from ingestion.schema import _plan
+from ingestion.schema import plan_changes
 
 EXISTING = {"id": "INTEGER", "name": "VARCHAR", "score": "FLOAT", "_batch_id": "VARCHAR"}
 
 
 def plan(incoming: dict[str, str]) -> list[tuple[str, str, str | None, str | None]]:
-    return [(c.change, c.column, c.old_type, c.new_type) for c in _plan("lake.raw.t", EXISTING, incoming)]
+    return [(c.change, c.column, c.old_type, c.new_type) for c in plan_changes("lake.raw.t", EXISTING, incoming)]
 
 
 def test_unchanged_schema_plans_nothing() -> None:

@@ -1,0 +1,43 @@
+"""The shared vocabulary: each term that more than one stage uses, defined once.
+
+Share types, share methods and update cycles are the 2017 编制指南's (GB/T 21063) values; data item type
+codes are GB/T 21063.3's. The registry validates against these, the catalog stores and shows them, the
+directory import maps other platforms' spellings onto them, and the statistics count by them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+ShareType = Literal["无条件共享", "有条件共享", "不予共享"]
+SHARE_TYPES: tuple[ShareType, ...] = get_args(ShareType)
+# The types whose records count as shared in the record sharing rate (共享率).
+SHARED_TYPES: frozenset[ShareType] = frozenset({"无条件共享", "有条件共享"})
+
+ShareMethod = Literal["接口", "文件", "数据库"]
+SHARE_METHODS: tuple[ShareMethod, ...] = get_args(ShareMethod)
+
+# 不定期: irregular; a table so declared has no freshness expectation (quality.suites).
+UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每年", "不定期"]
+UPDATE_CYCLES: tuple[UpdateCycle, ...] = get_args(UpdateCycle)
+
+# Personal information a column may hold (the registry's ``sensitive:``, masking, the catalog's items).
+SensitiveKind = Literal["resident_id", "phone", "person_name", "person_address"]
+SENSITIVE_KINDS: tuple[SensitiveKind, ...] = get_args(SensitiveKind)
+SENSITIVE_TITLES: dict[SensitiveKind, str] = {
+    "resident_id": "身份证号", "phone": "手机号码", "person_name": "姓名", "person_address": "住址",
+}
+
+ItemType = Literal["C", "N", "Y", "D", "T", "L", "M", "G", "B", "I", "F"]
+ITEM_TYPE_TITLES: dict[ItemType, str] = {
+    "C": "字符型", "N": "数值型", "Y": "货币型", "D": "日期型", "T": "日期时间型", "L": "逻辑型", "M": "备注型",
+    "G": "通用型", "B": "二进制", "I": "整型", "F": "浮点型",
+}
+
+# Columns the lake adds to every raw table (never data items of a resource), with their DuckDB types.
+LOAD_LINEAGE_COLUMNS: dict[str, str] = {
+    "_batch_id": "VARCHAR", "_extracted_at": "TIMESTAMP WITH TIME ZONE", "_source": "VARCHAR",
+}
+# Added by file sources (CSV, Excel, Parquet): the delivered file each row came from.
+SOURCE_FILE_COLUMN = "_source_file"
+LINEAGE_COLUMNS: frozenset[str] = frozenset({*LOAD_LINEAGE_COLUMNS, SOURCE_FILE_COLUMN})

@@ -1,0 +1,29 @@
+"""One definition of each shared term: the registry, the catalog and the directory import all use it."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from blocklake import registry, vocabulary
+from catalog import directory_io, schemas
+
+
+def test_the_registry_and_the_directory_entry_accept_exactly_the_vocabulary() -> None:
+    fields = registry.DirectorySpec.model_fields
+    assert get_args(fields["share_type"].annotation) == vocabulary.SHARE_TYPES
+    assert get_args(registry.TableSpec.model_fields["update_cycle"].annotation) == vocabulary.UPDATE_CYCLES
+    entry = schemas.DirectoryEntry.model_fields
+    assert get_args(entry["share_type"].annotation) == vocabulary.SHARE_TYPES
+    assert get_args(entry["update_cycle"].annotation) == vocabulary.UPDATE_CYCLES
+
+
+def test_other_platforms_spellings_map_onto_every_value_and_only_onto_them() -> None:
+    assert set(directory_io.SHARE_TYPE_SPELLINGS) == set(vocabulary.SHARE_TYPES)
+    assert set(directory_io.UPDATE_CYCLE_SPELLINGS) == set(vocabulary.UPDATE_CYCLES)
+    assert set(directory_io.ITEM_TYPE_SPELLINGS.values()) == set(vocabulary.ITEM_TYPE_TITLES)
+
+
+def test_lineage_columns_are_never_data_items_and_every_load_adds_its_own() -> None:
+    assert set(vocabulary.LOAD_LINEAGE_COLUMNS) < vocabulary.LINEAGE_COLUMNS
+    assert vocabulary.SOURCE_FILE_COLUMN in vocabulary.LINEAGE_COLUMNS
+    assert set(vocabulary.SHARE_TYPES) > vocabulary.SHARED_TYPES
