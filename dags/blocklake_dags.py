@@ -1,4 +1,4 @@
-"""Airflow DAG file: Blocklake's DAGs, built from the source registry (blocklake/registry/*.yaml).
+"""Airflow DAG file: Blocklake's DAGs, built from the source registry (ingestion/registry/*.yaml).
 
 - ``ingest_<department>``: one per department; its tables are loaded and gated in batches
   (``load_tables >> gate_tables >> verdict``), and the gate emits the Asset of each table it published;

@@ -31,7 +31,7 @@ def raw_suite(department: Department, table: TableSpec) -> Suite:
         department=department.code,
         title=table.title,
         checks=merge_checks(_derived_raw_checks(table), table.quality),
-        declared_in=f"blocklake/registry/{department.code}.yaml",
+        declared_in=f"ingestion/registry/{department.code}.yaml",
         sensitive=dict(table.sensitive),
     )
 

@@ -36,5 +36,6 @@ def test_an_error_that_is_not_ours_is_retried_because_its_cause_is_unknown() -> 
 
 
 def test_every_error_class_of_the_core_says_what_it_is() -> None:
-    classes = [value for value in vars(errors).values() if isinstance(value, type) and issubclass(value, BlocklakeError)]
+    classes = [value for value in vars(errors).values()
+               if isinstance(value, type) and issubclass(value, BlocklakeError)]
     assert len(classes) >= 9 and all(isinstance(cls.transient, bool) for cls in classes)
