@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from catalog import db
+from catalog import search as directory_search
 from catalog.api import cache
 from catalog.api.deps import Offset, PrincipalDep, SessionDep
 from catalog.api.schemas import Page, ResourceDetail, ResourceSummary
-from catalog.models import Department, Resource
+from catalog.models import Resource
 
 router = APIRouter(prefix="/api/resources", tags=["directory"])
 
@@ -26,47 +26,11 @@ def search(request: Request, session: SessionDep, _who: PrincipalDep, q: str = Q
 
     def compute() -> Page:
         with db.session(url) as own:
-            return find(own, q, share_type, layer, provider, classification, limit, offset)
+            found = directory_search.find(own, q=q, share_type=share_type, layer=layer, provider=provider,
+                                          classification=classification, limit=limit, offset=offset)
+            return Page(total=found.total, items=[summary(r) for r in found.resources], facets=found.facets)
 
     return cache.cached_json(key, compute)
-
-
-def find(session: SessionDep, q: str, share_type: str | None, layer: str | None, provider: str | None,
-         classification: str | None, limit: int, offset: int) -> Page:
-    """The search itself, for the API and the web pages."""
-    matching = select(Resource.id).join(Resource.provider).where(Resource.active)
-    if q:
-        pattern = f"%{q}%"
-        matching = matching.where(or_(Resource.name.like(pattern), Resource.abstract.like(pattern),
-                                      Resource.code.like(pattern), Department.name.like(pattern)))
-    facets = {name: _facet(session, matching, column) for name, column in _FACET_COLUMNS.items()}
-    filters = [Resource.id.in_(matching)]
-    if share_type:
-        filters.append(Resource.share_type == share_type)
-    if layer:
-        filters.append(Resource.layer == layer)
-    if provider:
-        filters.append(Resource.provider_id.in_(select(Department.id).where(Department.code == provider)))
-    if classification:
-        filters.append(Resource.classification.startswith(classification, autoescape=True))
-    total = session.scalar(select(func.count()).select_from(Resource).where(*filters))
-    page = session.scalars(select(Resource).where(*filters).options(selectinload(Resource.provider))
-                           .order_by(Resource.code).limit(limit).offset(offset))
-    return Page(total=total or 0, items=[summary(r) for r in page], facets=facets)
-
-
-_FACET_COLUMNS = {
-    "share_type": Resource.share_type,
-    "layer": Resource.layer,
-    "provider": Department.code,
-    "classification": func.substr(Resource.classification, 1, 1),
-}
-
-
-def _facet(session: SessionDep, matching, column) -> dict[str, int]:
-    rows = session.execute(select(column, func.count()).select_from(Resource).join(Resource.provider)
-                           .where(Resource.id.in_(matching)).group_by(column))
-    return {str(value): count for value, count in rows}
 
 
 @router.get("/{code:path}", response_model=ResourceDetail, summary="One resource: metadata, items, versions")

@@ -1,0 +1,87 @@
+"""The directory pages: the searchable list of resources (``/``) and one resource with its items, versions,
+lineage and the forms to apply for it or report an error (``/resources/<code>``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from catalog import search
+from catalog.api.deps import SessionDep
+from catalog.auth import Principal
+from catalog.models import Application, Department, Resource, ResourceVersion
+from catalog.web.pages import CLASSES, DONE, LAYERS, WhoDep, not_found, page_url, parse_int, render
+
+PAGE_SIZE = 20
+FACETS = {"share_type": "共享类型", "layer": "层", "provider": "提供部门", "classification": "分类"}
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def directory_page(request: Request, session: SessionDep, who: WhoDep, q: str = "", share_type: str = "",
+                   layer: str = "", provider: str = "", classification: str = "", page: str = "1") -> Response:
+    filters = {"q": q.strip()[:100], "share_type": share_type[:16], "layer": layer[:16], "provider": provider[:64],
+               "classification": classification[:32]}
+    number = max(parse_int(page, 1), 1)
+    found = search.find(session, q=filters["q"], share_type=filters["share_type"] or None,
+                        layer=filters["layer"] or None, provider=filters["provider"] or None,
+                        classification=filters["classification"] or None, limit=PAGE_SIZE,
+                        offset=(number - 1) * PAGE_SIZE)
+    names = dict(session.execute(select(Department.code, Department.name)).all())
+    labels = {"share_type": {}, "layer": LAYERS, "provider": names, "classification": CLASSES}
+    facets = [
+        {"title": title, "options": [
+            {"label": labels[name].get(value, value), "count": count, "active": filters[name] == value,
+             "url": page_url("/", filters, **{name: "" if filters[name] == value else value})}
+            for value, count in sorted(found.facets.get(name, {}).items(), key=lambda kv: (-kv[1], kv[0]))]}
+        for name, title in FACETS.items()]
+    active = [{"label": f"{FACETS[name]}：{labels[name].get(value, value)}",
+               "url": page_url("/", filters, **{name: ""})} for name, value in filters.items() if name != "q" and value]
+    pages = max((found.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render(request, "directory.html", who, title="资源目录", found=found, filters=filters, facets=facets,
+                  active=active, page=number, pages=pages,
+                  previous=page_url("/", filters, page=str(number - 1)) if number > 1 else None,
+                  next=page_url("/", filters, page=str(number + 1)) if number < pages else None)
+
+
+@router.get("/resources/{code:path}", response_class=HTMLResponse)
+def resource_page(request: Request, session: SessionDep, who: WhoDep, code: str) -> Response:
+    resource = load_resource(session, code)
+    if resource is None:
+        return not_found(request, who, f"资源目录中没有代码为 {code} 的资源。")
+    done = request.query_params.get("done")
+    return resource_view(request, session, who, resource, message=DONE.get(done) if done == "corrected" else None)
+
+
+def load_resource(session: Session, code: str, *, active_only: bool = False) -> Resource | None:
+    query = select(Resource).where(Resource.code == code).options(selectinload(Resource.items),
+                                                                  selectinload(Resource.provider))
+    if active_only:
+        query = query.where(Resource.active)
+    return session.scalar(query)
+
+
+def resource_view(request: Request, session: Session, who: Principal, resource: Resource, *, status: int = 200,
+                   error: str | None = None, message: str | None = None, form: dict | None = None) -> Response:
+    versions = session.scalars(select(ResourceVersion).where(ResourceVersion.resource_id == resource.id)
+                               .order_by(ResourceVersion.snapshot_id.desc()).limit(20)).all()
+    upstream = {key: (code, name) for key, code, name in session.execute(
+        select(Resource.source_key, Resource.code, Resource.name)
+        .where(Resource.source_key.in_(resource.upstream or [])))}
+    related = dict(session.execute(select(Resource.code, Resource.name)
+                                   .where(Resource.code.in_(resource.related_codes or []))).all())
+    department = who.department if who.role != "public" else None
+    mine = []
+    if department is not None:
+        mine = session.scalars(select(Application).where(Application.resource_id == resource.id,
+                                                         Application.consumer_id == department.id)
+                               .order_by(Application.id.desc()).limit(10)).all()
+    can_apply = (department is not None and department.id != resource.provider_id and resource.active
+                 and resource.share_type != "不予共享")
+    return render(request, "resource.html", who, status=status, title=resource.name, resource=resource,
+                  versions=versions, upstream=upstream, related=related, mine=mine, can_apply=can_apply,
+                  can_correct=department is not None and resource.active, error=error, message=message,
+                  form=form or {"items": [], "purpose": "", "scenario": "", "period_start": "", "period_end": "",
+                                "description": ""})
