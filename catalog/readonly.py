@@ -61,6 +61,10 @@ class TableAccess:
 
     columns: tuple[str, ...] | None = None  # visible columns; None: every column but lineage
     masks: Mapping[str, str] = field(default_factory=dict)  # column -> sensitive kind (blocklake.masking)
+    row_filter: str = ""  # SQL condition on the table's rows (a block's rows only); '' for all
+    # column -> the SQL expression shown instead of it (the access policy's masks, catalog.grants); a
+    # masked column without one is masked here by its kind
+    expressions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -145,11 +149,19 @@ def _create_view(con: duckdb.DuckDBPyConnection, table: str, snapshot: int, acce
     columns = tuple(column for column in present if column in wanted)
     if not columns:  # a view must select something; a table with nothing visible is not shown
         return ()
-    select = ", ".join(f"{masking.sql_mask(access.masks[c], identifier(c))} AS {identifier(c)}" if access.masks.get(c)
-                       else identifier(c) for c in columns)
+    select = ", ".join(f"{_shown(access, c)} AS {identifier(c)}" for c in columns)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{identifier(schema)}")
-    con.execute(f"CREATE VIEW memory.{identifier(schema)}.{identifier(name)} AS SELECT {select} FROM {relation}")
+    where = f" WHERE {access.row_filter}" if access.row_filter else ""
+    con.execute(f"CREATE VIEW memory.{identifier(schema)}.{identifier(name)} AS SELECT {select} FROM {relation}{where}")
     return columns
+
+
+def _shown(access: TableAccess, column: str) -> str:
+    if column in access.expressions:
+        return access.expressions[column]
+    if column in access.masks:
+        return masking.sql_mask(access.masks[column], identifier(column))
+    return identifier(column)
 
 
 def _files(con: duckdb.DuckDBPyConnection, table: str, snapshot: int) -> list[str]:

@@ -55,7 +55,7 @@ def apply(session: Session, resource: Resource, consumer: Department, request: A
           *, now: datetime | None = None) -> Application:
     """File an application; unconditional resources are granted on the spot."""
     now = now or datetime.now(UTC)
-    _check_applicable(resource, consumer, request)
+    _check_applicable(resource, consumer, request, now.date())
     application = Application(resource=resource, consumer=consumer, items=list(request.items),
                               purpose=request.purpose, scenario=request.scenario, period_start=request.period_start,
                               period_end=request.period_end, submitted_at=now, status="pending")
@@ -133,7 +133,7 @@ def audit(session: Session, actor: str, action: str, subject: Application | Corr
                          object_type=type(subject).__name__.lower(), object_id=str(subject.id), detail=detail))
 
 
-def _check_applicable(resource: Resource, consumer: Department, request: ApplicationRequest) -> None:
+def _check_applicable(resource: Resource, consumer: Department, request: ApplicationRequest, today: date) -> None:
     if resource.share_type == "不予共享":
         raise NotAllowed(f"该资源不予共享：{resource.legal_basis or '未说明依据'}")
     if resource.provider_id == consumer.id:
@@ -146,3 +146,5 @@ def _check_applicable(resource: Resource, consumer: Department, request: Applica
         raise SharingError("须说明申请用途")
     if request.period_start and request.period_end and request.period_end < request.period_start:
         raise SharingError("使用期限的结束日期早于开始日期")
+    if request.period_end and request.period_end < today:
+        raise SharingError(f"使用期限已于 {request.period_end.isoformat()} 结束，不能申请已过期的使用期限")

@@ -122,7 +122,8 @@ def _refuse_forbidden_nodes(tree: exp.Expression) -> None:
         for kind, what in REFUSED_NODES.items():
             if isinstance(node, kind):
                 raise SqlRefused(f"refused: {what}")
-        if isinstance(node, exp.Func):
+        # sqlglot (30.x) models AND, OR and XOR as functions too; they are operators, always allowed
+        if isinstance(node, exp.Func) and not isinstance(node, exp.Connector):
             _check_function(node)
 
 

@@ -8,11 +8,13 @@ personal is unmasked by an export; rows never pass through Python on the way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from blocklake import masking
 from blocklake.errors import ExportError
 from blocklake.sql import identifier
+from catalog import grants
 from exports.plan import Delivery
 
 
@@ -24,32 +26,30 @@ class OutputColumn:
 
 
 def project(delivery: Delivery, key: bytes) -> list[OutputColumn]:
+    """The bundle's columns: each approved item as the access policy shows it (:mod:`catalog.grants`), and a
+    pseudonym beside each identifier a consumer may join on."""
     columns = []
     for item in delivery.items:
         kind = delivery.sensitive.get(item)
-        source = identifier(item)
         if kind is None:
-            columns.append(OutputColumn(item, source))
+            columns.append(OutputColumn(item, identifier(item)))
             continue
-        if kind not in masking.MASKS:
-            raise ExportError(f"{delivery.resource_code}: item {item!r} is marked {kind!r}, which no mask handles; "
-                              f"mark it one of {sorted(masking.MASKS)} in the registry or the model's YAML")
-        columns.append(OutputColumn(item, masking.sql_mask(kind, source), f"display mask ({kind})"))
+        columns.append(OutputColumn(item, _policy(grants.masked_column, delivery.resource_code, item, kind),
+                                    f"display mask ({kind})"))
         if kind in masking.LINKAGE_KINDS:
-            columns.append(OutputColumn(f"{item}_pseudonym", masking.sql_pseudonym(key, source),
+            columns.append(OutputColumn(f"{item}_pseudonym", masking.sql_pseudonym(key, identifier(item)),
                                         f"HMAC-SHA256 pseudonym of {item}, keyed for {delivery.consumer_code}"))
     return columns
 
 
 def row_filter(delivery: Delivery) -> str:
     """The WHERE clause limiting a street office's or community's bundle to its block, or ''."""
-    if delivery.block_scope is None:
-        return ""
-    if not delivery.block_column:
-        raise ExportError(f"{delivery.resource_code} has no block column, so its rows cannot be limited to "
-                          f"{delivery.consumer_name}'s block; declare `block_column` for it before delivering "
-                          "to a street office or community")
-    if not delivery.block_scope.isdigit():
-        raise ExportError(f"{delivery.consumer_code}: block code {delivery.block_scope!r} is not a division code")
-    return f"WHERE starts_with({identifier(delivery.block_column)}, '{delivery.block_scope}')"
+    condition = _policy(grants.block_condition, delivery.resource_code, delivery.block_column, delivery.block_scope)
+    return f"WHERE {condition}" if condition else ""
 
+
+def _policy(rule: Callable[..., str], *arguments: str | None) -> str:
+    try:
+        return rule(*arguments)
+    except grants.AccessError as exc:
+        raise ExportError(f"{exc}; nothing was delivered") from exc

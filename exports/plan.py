@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.grants import approved_applications
+from catalog import grants
 from catalog.models import Application, Export
-
-BLOCK_CONSUMERS = ("street", "community")  # they receive only their own block's rows (回流)
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ def due(session: Session, consumer: str | None = None) -> list[Delivery]:
     """Deliveries not yet made, oldest application first; ``consumer`` limits them to one department."""
     delivered = set(session.execute(select(Export.application_id, Export.snapshot_id)).tuples())
     deliveries = []
-    for application in approved_applications(session):
+    for application in grants.in_force(session):
         resource = application.resource
         if resource.published_snapshot is None or (application.id, resource.published_snapshot) in delivered:
             continue
@@ -49,16 +47,13 @@ def due(session: Session, consumer: str | None = None) -> list[Delivery]:
 
 
 def delivery_for(application: Application) -> Delivery:
+    """The bundle of one application, as the access policy grants it (:func:`catalog.grants.grant_of`)."""
     resource, consumer = application.resource, application.consumer
-    approved = set(application.items)
-    items = tuple(item.column_name for item in resource.items if item.column_name in approved)
+    grant = grants.grant_of(application)
     return Delivery(
         application_id=application.id, consumer_id=consumer.id, resource_id=resource.id,
         consumer_code=consumer.code, consumer_name=consumer.name,
         resource_code=resource.code, resource_name=resource.name, source_key=resource.source_key,
-        snapshot_id=int(resource.published_snapshot), items=items,
-        sensitive={item.column_name: item.sensitive for item in resource.items
-                   if item.column_name in approved and item.sensitive},
-        block_column=resource.block_column,
-        block_scope=consumer.block_code if consumer.kind in BLOCK_CONSUMERS else None,
+        snapshot_id=int(resource.published_snapshot), items=grant.items, sensitive=dict(grant.masks),
+        block_column=resource.block_column, block_scope=grant.block_scope,
     )

@@ -1,7 +1,8 @@
 """Read-only SQL for departments (and the bureau's admins) over the published tables they may read.
 
-What a caller may read is what :func:`catalog.grants.readable` says — the approved items of its approved
-applications — so the SQL endpoint, the data API and the exports cannot disagree. A query passes the
+What a caller may read is what the access policy (:mod:`catalog.grants`) grants — the approved items of
+its approved applications in force, personal ones masked, a street office's or community's own block
+only — so the SQL endpoint, the data API and the exports cannot disagree. A query passes the
 guard (:mod:`catalog.sqlguard`) first, then runs in a fresh locked DuckDB session
 (:mod:`catalog.readonly`) holding views of only the tables it reads, with only the granted columns and
 personal ones masked inside DuckDB. Every call, refused or not, is written to the call log.
@@ -18,7 +19,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from blocklake.settings import get_settings
-from blocklake.vocabulary import LINEAGE_COLUMNS
 from catalog import grants, readonly, sqlguard
 from catalog.api.deps import DepartmentDep, SessionDep
 from catalog.auth import Principal
@@ -49,10 +49,13 @@ class SqlOut(BaseModel):
 def run_sql(body: SqlIn, session: SessionDep, who: DepartmentDep) -> SqlOut:
     granted = _published_grants(session, who)
     try:
-        checked = sqlguard.check(body.query, {key: _visible(grant) for key, grant in granted.items()})
+        checked = sqlguard.check(body.query, {key: list(grant.items) for key, grant in granted.items()})
     except sqlguard.SqlRefused as exc:
         _refuse(session, who, 400, str(exc))
-    access = {key: _access(granted[key]) for key in checked.tables}
+    try:
+        access = {key: _access(granted[key]) for key in checked.tables}
+    except grants.AccessError as exc:
+        _refuse(session, who, 403, str(exc))
     settings = get_settings()
     try:
         with _RUNNING, readonly.session(settings, access) as analyst:
@@ -80,15 +83,9 @@ def _published_grants(session: Session, who: Principal) -> dict[str, grants.Gran
     return granted
 
 
-def _visible(grant: grants.Grant) -> list[str]:
-    return [item for item in grant.items if item not in LINEAGE_COLUMNS]
-
-
 def _access(grant: grants.Grant) -> readonly.TableAccess:
-    visible = _visible(grant)
-    masks = {item.column_name: item.sensitive for item in grant.resource.items
-             if item.sensitive and item.column_name in visible}
-    return readonly.TableAccess(tuple(visible), masks)
+    """The view the policy grants: its items, each as the policy shows it, and its rows."""
+    return readonly.TableAccess(grant.items, dict(grant.masks), grant.row_filter(), dict(grant.columns()))
 
 
 def _refuse(session: Session, who: Principal, status: int, message: str) -> NoReturn:

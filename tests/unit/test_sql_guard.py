@@ -141,6 +141,9 @@ BYPASSES = [
 
 ALLOWED = [
     "SELECT * FROM base.base_person",
+    # AND, OR and NOT are operators, though sqlglot 30 models AND and OR as functions (refused until 2026-12)
+    "SELECT name FROM base.base_person WHERE birth_year > 1950 AND (grid_code LIKE '440305001%' OR name = '张三')",
+    "SELECT count(*) FILTER (WHERE NOT (birth_year < 1960 OR birth_year IS NULL)) AS n FROM base.base_person",
     "SELECT * FROM raw.police__resident",
     "FROM marts.grid_stats",
     "SELECT * FROM base_person",
