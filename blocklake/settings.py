@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     gate_examples: int = Field(5, ge=0, le=50, description="Failing values each check reports.")
     sql_timeout_s: float = Field(10, gt=0, description="Longest an analyst's SQL query may run (POST /api/sql).")
     sql_max_rows: int = Field(10_000, ge=1, description="Most rows an analyst's SQL query returns (POST /api/sql).")
+    sql_max_response_bytes: int = Field(16 << 20, ge=1 << 10, description="Most bytes of values one answer of "
+                                        "POST /api/sql carries; a larger result is refused, not cut.")
+    sql_memory_limit: str = Field("512MB", description="DuckDB memory_limit of each POST /api/sql query.")
+    sql_threads: int = Field(1, ge=1, le=64, description="DuckDB threads of each POST /api/sql query: queries of "
+                             "several departments share the cores instead of one taking them all.")
+    sql_queries_per_department: int = Field(1, ge=1, le=16, description="POST /api/sql queries one department "
+                                            "may run at once (per catalog worker); more are answered 429.")
     export_root: Path | None = Field(None, description="Folder of delivered bundles (empty: home/exports).")
     export_target: str = Field("", description="Empty: folders under export_root; s3://bucket/prefix/ delivers "
                                "to a bucket, whose name may hold {consumer} (one bucket per consumer).")

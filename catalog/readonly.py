@@ -55,6 +55,18 @@ class QueryTimeout(QueryError):
     """A statement ran longer than its time limit and was interrupted."""
 
 
+class ResultTooLarge(QueryError):
+    """The result holds more bytes than an answer may carry."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one session may use: DuckDB's memory and threads (set before the configuration is locked)."""
+
+    memory: str
+    threads: int
+
+
 @dataclass(frozen=True)
 class TableAccess:
     """What of one published table a session shows."""
@@ -82,8 +94,9 @@ class AnalystSession:
     snapshots: dict[str, int]  # "schema.table" -> the published snapshot its view reads
     scratch: Path | None = None
 
-    def run(self, sql: str, *, limit: int, timeout_s: float | None = None) -> QueryResult:
-        return run(self.con, sql, limit=limit, timeout_s=timeout_s)
+    def run(self, sql: str, *, limit: int, timeout_s: float | None = None,
+            max_bytes: int | None = None) -> QueryResult:
+        return run(self.con, sql, limit=limit, timeout_s=timeout_s, max_bytes=max_bytes)
 
     def close(self) -> None:
         self.con.close()
@@ -93,9 +106,9 @@ class AnalystSession:
 
 @contextmanager
 def session(settings: Settings, access: Mapping[str, TableAccess] | None = None, *, spill: bool = False,
-            writable: Sequence[Path] = ()) -> Iterator[AnalystSession]:
+            writable: Sequence[Path] = (), limits: Limits | None = None) -> Iterator[AnalystSession]:
     """:func:`open_session` as a context manager that closes the session."""
-    opened = open_session(settings, access, spill=spill, writable=writable)
+    opened = open_session(settings, access, spill=spill, writable=writable, limits=limits)
     try:
         yield opened
     finally:
@@ -103,11 +116,12 @@ def session(settings: Settings, access: Mapping[str, TableAccess] | None = None,
 
 
 def open_session(settings: Settings, access: Mapping[str, TableAccess] | None = None, *, spill: bool = False,
-                 writable: Sequence[Path] = ()) -> AnalystSession:
+                 writable: Sequence[Path] = (), limits: Limits | None = None) -> AnalystSession:
     """A locked session with a view per table of ``access`` ("schema.table" -> what to show) that is
     published; ``access=None`` shows every published table of :data:`LAYERS` in full, unmasked, and lets
     ``lake`` itself be read (the bureau's operator). ``spill`` gives the session a private scratch folder
-    for larger-than-memory work; ``writable`` are the only files it may write (the CLI's ``--output``)."""
+    for larger-than-memory work; ``writable`` are the only files it may write (the CLI's ``--output``);
+    ``limits`` caps its memory and threads (the SQL endpoint's sessions)."""
     con = lake.connect(settings, read_only=True)
     scratch = Path(tempfile.mkdtemp(prefix="analyst-", dir=_tmp_root(settings))) if spill else None
     try:
@@ -119,7 +133,7 @@ def open_session(settings: Settings, access: Mapping[str, TableAccess] | None = 
         files = [path for table, snapshot in published.items() for path in _files(con, table, snapshot)]
         # The operator (access=None) may also read the ledger and older versions through `lake` directly.
         folders = [settings.lake_data_uri] if access is None else []
-        lock(con, [*files, *(str(path.absolute()) for path in writable)], folders, scratch)
+        lock(con, [*files, *(str(path.absolute()) for path in writable)], folders, scratch, limits)
     except BaseException:
         con.close()
         if scratch is not None:
@@ -173,12 +187,15 @@ def _files(con: duckdb.DuckDBPyConnection, table: str, snapshot: int) -> list[st
 
 
 def lock(con: duckdb.DuckDBPyConnection, allowed_paths: Sequence[str], allowed_directories: Sequence[str],
-         scratch: Path | None) -> None:
+         scratch: Path | None, limits: Limits | None = None) -> None:
     """Confine ``con`` to ``allowed_paths`` and ``allowed_directories`` (plus the attached catalog, which
     DuckDB adds) and freeze its configuration. The order matters: ``allowed_*`` and ``temp_directory``
     cannot change once external access is off, and nothing can change once the configuration is locked."""
     paths = ", ".join(literal(path) for path in allowed_paths)
     folders = ", ".join(literal(folder) for folder in allowed_directories)
+    if limits is not None:
+        con.execute(f"SET memory_limit = {literal(limits.memory)}")
+        con.execute(f"SET threads = {int(limits.threads)}")
     for statement in (
         "SET python_enable_replacements = false",  # `FROM df` would read a Python variable of the caller
         "SET allow_community_extensions = false",
@@ -193,15 +210,17 @@ def lock(con: duckdb.DuckDBPyConnection, allowed_paths: Sequence[str], allowed_d
         con.execute(statement)
 
 
-def run(con: duckdb.DuckDBPyConnection, sql: str, *, limit: int, timeout_s: float | None = None) -> QueryResult:
+def run(con: duckdb.DuckDBPyConnection, sql: str, *, limit: int, timeout_s: float | None = None,
+        max_bytes: int | None = None) -> QueryResult:
     """Run ``sql``; at most ``limit`` rows come back (``truncated`` if there were more); after
-    ``timeout_s`` seconds the statement is interrupted and :class:`QueryTimeout` raised."""
+    ``timeout_s`` seconds the statement is interrupted and :class:`QueryTimeout` raised; a result of more
+    than ``max_bytes`` bytes of values raises :class:`ResultTooLarge` as soon as it is that large."""
     timer = threading.Timer(timeout_s, con.interrupt) if timeout_s else None
     started = time.perf_counter()
     if timer is not None:
         timer.start()
     try:
-        columns, rows = _fetch(con, sql, limit)
+        columns, rows = _fetch(con, sql, limit, max_bytes)
     except duckdb.InterruptException as exc:
         if timer is None:  # interrupted from elsewhere (Ctrl-C in the shell)
             raise QueryError("the query was interrupted") from exc
@@ -214,12 +233,32 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, *, limit: int, timeout_s: floa
     return QueryResult(columns, rows[:limit], len(rows) > limit, time.perf_counter() - started)
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str, limit: int) -> tuple[list[str], list[tuple[Any, ...]]]:
+FETCH_ROWS = 1_000
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, limit: int,
+           max_bytes: int | None) -> tuple[list[str], list[tuple[Any, ...]]]:
     relation = con.sql(sql)
     if relation is None:  # a statement without a result (refused ones raise before)
         return [], []
     # limit+1 inside DuckDB: the engine stops producing rows early instead of us discarding them.
-    return list(relation.columns), relation.limit(limit + 1).fetchall()
+    result = relation.limit(limit + 1)
+    rows: list[tuple[Any, ...]] = []
+    size = 0
+    while chunk := result.fetchmany(FETCH_ROWS):
+        rows += chunk
+        size += sum(_size(value) for row in chunk for value in row)
+        if max_bytes is not None and size > max_bytes:
+            raise ResultTooLarge(f"the result is over {max_bytes:,} bytes after {len(rows):,} rows; select fewer "
+                                 "rows or columns, or aggregate in the query")
+    return list(relation.columns), rows
+
+
+def _size(value: object) -> int:
+    """About what a value costs in the answer (JSON)."""
+    if isinstance(value, str | bytes):
+        return len(value) + 2
+    return 8 if isinstance(value, int | float | bool) or value is None else len(str(value)) + 2
 
 
 def copy_to(con: duckdb.DuckDBPyConnection, sql: str, path: Path, file_format: str) -> None:

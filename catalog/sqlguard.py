@@ -28,6 +28,7 @@ from blocklake.errors import BlocklakeError
 
 DIALECT = "duckdb"
 CTE_PREFIX = "cte__"  # no view, table or system object in the analyst session starts with it
+MAX_DEPTH = 64  # parentheses: deeper than any analyst writes, well inside the parser's recursion
 
 # Functions by sqlglot's name for them (``Func.sql_name()``); DuckDB functions sqlglot does not know are
 # ``Anonymous`` and go by their own name. Only pure functions of their arguments: nothing that reads
@@ -48,9 +49,11 @@ ALLOWED_FUNCTIONS = frozenset({
     "abs", "round", "floor", "ceil", "trunc", "sign", "sqrt", "ln", "log", "log10", "log2", "exp", "power",
     "mod", "pi", "is_nan", "is_inf",
     # text
+    # (not repeat, lpad/rpad, format or printf: they make a gigabyte from a few bytes of query, in one
+    # allocation that neither DuckDB's memory limit nor an interrupt stops)
     "upper", "lower", "length", "substring", "left", "right", "trim", "ltrim", "rtrim", "replace", "concat",
-    "concat_ws", "pad", "split_part", "split", "str_position", "reverse", "repeat", "ascii", "chr", "format",
-    "printf", "contains", "starts_with", "ends_with", "regexp_like", "regexp_replace", "regexp_extract",
+    "concat_ws", "split_part", "split", "str_position", "reverse", "ascii", "chr",
+    "contains", "starts_with", "ends_with", "regexp_like", "regexp_replace", "regexp_extract",
     "levenshtein", "jarowinkler_similarity", "md5", "sha2", "hash", "initcap",
     # dates and times
     "current_date", "current_timestamp", "now", "today", "extract", "date_part", "year", "month", "day",
@@ -90,15 +93,38 @@ def check(sql: str, readable: Mapping[str, Sequence[str]]) -> Checked:
     functions only, qualified; :class:`SqlRefused` otherwise."""
     allowed = {key.lower(): [column.lower() for column in columns] for key, columns in readable.items() if columns}
     given = {key.lower(): key for key in readable}
-    tree = normalize_identifiers(_one_query(sql), dialect=DIALECT)
-    _refuse_forbidden_nodes(tree)
-    _refuse_shadowing_ctes(tree, allowed)
-    tables = _resolve_tables(tree, allowed)
-    qualified = _qualify(tree, allowed)
-    _refuse_unbound_columns(qualified)
-    _refuse_unreadable_columns(qualified, allowed)
-    _rename_ctes(qualified)
-    return Checked(qualified.sql(dialect=DIALECT, comments=False), tuple(sorted(given[table] for table in tables)))
+    _refuse_deep_nesting(sql)
+    try:
+        tree = normalize_identifiers(_one_query(sql), dialect=DIALECT)
+        _refuse_forbidden_nodes(tree)
+        _refuse_shadowing_ctes(tree, allowed)
+        tables = _resolve_tables(tree, allowed)
+        qualified = _qualify(tree, allowed)
+        _refuse_unbound_columns(qualified)
+        _refuse_unreadable_columns(qualified, allowed)
+        _rename_ctes(qualified)
+        text = qualified.sql(dialect=DIALECT, comments=False)
+    except RecursionError:  # an expression deeper than the parser's recursion (NOT NOT NOT …, a + b + c …)
+        raise SqlRefused("refused: the query is nested too deeply to check; write it in fewer levels") from None
+    return Checked(text, tuple(sorted(given[table] for table in tables)))
+
+
+def _refuse_deep_nesting(sql: str) -> None:
+    """Refuse parentheses nested deeper than :data:`MAX_DEPTH` before the parser recurses into them."""
+    depth = deepest = 0
+    quote: str | None = None
+    for char in sql:
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise SqlRefused(f"refused: parentheses nested {deepest} deep; at most {MAX_DEPTH} are allowed")
 
 
 def _one_query(sql: str) -> exp.Query:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from catalog import db, web
-from catalog.api import admin, cache, data, directory, sharing, sql, stats
+from catalog.api import admin, cache, data, directory, hardening, sharing, sql, stats
 
 
 def create_app(database_url: str | None = None, *, migrate: bool = True) -> FastAPI:
@@ -21,6 +22,9 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
         app.include_router(module.router)
     web.install(app)  # the Chinese web UI: directory, resource pages, applications, statistics
     app.add_middleware(cache.CachedGets, database_url=url)
+    app.add_middleware(hardening.JsonBodyCheck)
+    app.add_middleware(hardening.SecurityHeaders)  # outermost: every answer gets the headers, cached ones too
+    app.add_exception_handler(RequestValidationError, hardening.validation_error)
     return app
 
 

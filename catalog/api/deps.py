@@ -15,11 +15,14 @@ SESSION_COOKIE = "blocklake_key"
 
 
 def get_session(request: Request) -> Iterator[Session]:
+    """The request's store session, committed when the endpoint returns and before the answer is sent
+    (``scope="function"`` below): a client told "done" finds it done, and a failed commit is a 500, not a
+    success already reported."""
     with db.session(request.app.state.database_url) as session:
         yield session
 
 
-def get_principal(request: Request, session: Annotated[Session, Depends(get_session)],
+def get_principal(request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
                   x_api_key: Annotated[str | None, Header()] = None) -> Principal:
     principal = principal_for(session, x_api_key or request.cookies.get(SESSION_COOKIE))
     if principal is None:
@@ -46,7 +49,7 @@ ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # OFFSET is a 64-bit integer in SQLite, PostgreSQL and DuckDB alike.
 Offset = Annotated[int, Query(ge=0, le=2**63 - 1)]
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 DepartmentDep = Annotated[Principal, Depends(require_department)]
 AdminDep = Annotated[Principal, Depends(require_admin)]

@@ -11,6 +11,8 @@ personal ones masked inside DuckDB. Every call, refused or not, is written to th
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
@@ -18,7 +20,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from blocklake.settings import get_settings
+from blocklake.settings import Settings, get_settings
 from catalog import grants, readonly, sqlguard
 from catalog.api.deps import DepartmentDep, SessionDep
 from catalog.auth import Principal
@@ -26,8 +28,11 @@ from catalog.models import CallLog, Resource
 
 router = APIRouter(prefix="/api", tags=["sql"])
 PATH = "/api/sql"
-# Each query opens its own DuckDB (views differ per caller); two at once keep memory and the 2 cores in check.
-_RUNNING = threading.BoundedSemaphore(2)
+# Each query opens its own DuckDB (views differ per caller); PLACES at once keep memory and the cores in check.
+PLACES = 2
+_PLACES = threading.BoundedSemaphore(PLACES)
+_TURNS: dict[str, threading.BoundedSemaphore] = {}
+_TURNS_LOCK = threading.Lock()
 
 
 class SqlIn(BaseModel):
@@ -57,10 +62,11 @@ def run_sql(body: SqlIn, session: SessionDep, who: DepartmentDep) -> SqlOut:
     except grants.AccessError as exc:
         _refuse(session, who, 403, str(exc))
     settings = get_settings()
+    limits = readonly.Limits(memory=settings.sql_memory_limit, threads=settings.sql_threads)
     try:
-        with _RUNNING, readonly.session(settings, access) as analyst:
+        with _turn(session, who, settings), readonly.session(settings, access, limits=limits) as analyst:
             result = analyst.run(checked.sql, limit=min(body.limit, settings.sql_max_rows),
-                                 timeout_s=settings.sql_timeout_s)
+                                 timeout_s=settings.sql_timeout_s, max_bytes=settings.sql_max_response_bytes)
             snapshots = dict(analyst.snapshots)
     except readonly.QueryTimeout as exc:
         _refuse(session, who, 408, str(exc))
@@ -70,6 +76,32 @@ def run_sql(body: SqlIn, session: SessionDep, who: DepartmentDep) -> SqlOut:
     return SqlOut(sql=checked.sql, columns=result.columns, rows=[list(row) for row in result.rows],
                   truncated=result.truncated, snapshots=snapshots, elapsed_s=round(result.elapsed_s, 4),
                   masked={key: sorted(access[key].masks) for key in checked.tables if access[key].masks})
+
+
+@contextmanager
+def _turn(session: Session, who: Principal, settings: Settings) -> Iterator[None]:
+    """A place to run: at most ``sql_queries_per_department`` queries of one department at once (more are
+    429, so one department cannot take every place), and at most :data:`PLACES` in all (a caller waits up
+    to the time limit for one, then 503)."""
+    mine = _department_turns(who.actor, settings.sql_queries_per_department)
+    if not mine.acquire(blocking=False):
+        _refuse(session, who, 429, f"{who.actor} already runs {settings.sql_queries_per_department} quer"
+                                   f"{'y' if settings.sql_queries_per_department == 1 else 'ies'}; wait for "
+                                   "it to finish", headers={"Retry-After": "5"})
+    try:
+        if not _PLACES.acquire(timeout=settings.sql_timeout_s):
+            _refuse(session, who, 503, "every query place is busy; try again shortly", headers={"Retry-After": "5"})
+        try:
+            yield
+        finally:
+            _PLACES.release()
+    finally:
+        mine.release()
+
+
+def _department_turns(actor: str, allowed: int) -> threading.BoundedSemaphore:
+    with _TURNS_LOCK:
+        return _TURNS.setdefault(actor, threading.BoundedSemaphore(allowed))
 
 
 def _published_grants(session: Session, who: Principal) -> dict[str, grants.Grant]:
@@ -88,11 +120,12 @@ def _access(grant: grants.Grant) -> readonly.TableAccess:
     return readonly.TableAccess(grant.items, dict(grant.masks), grant.row_filter(), dict(grant.columns()))
 
 
-def _refuse(session: Session, who: Principal, status: int, message: str) -> NoReturn:
+def _refuse(session: Session, who: Principal, status: int, message: str,
+            headers: dict[str, str] | None = None) -> NoReturn:
     # Committed here: the request's session rolls back when the HTTPException leaves the endpoint.
     _log(session, who, status, [], 0)
     session.commit()
-    raise HTTPException(status, message)
+    raise HTTPException(status, message, headers=headers)
 
 
 def _log(session: Session, who: Principal, status: int, resources: list[Resource], rows: int) -> None:

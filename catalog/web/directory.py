@@ -15,6 +15,7 @@ from catalog.models import Application, Department, Resource, ResourceVersion
 from catalog.web.pages import CLASSES, DONE, LAYERS, WhoDep, not_found, page_url, parse_int, render
 
 PAGE_SIZE = 20
+MAX_PAGE = 1_000_000  # past it an offset overflows the store's integers; no directory has that many pages
 FACETS = {"share_type": "共享类型", "layer": "层", "provider": "提供部门", "classification": "分类"}
 router = APIRouter(include_in_schema=False)
 
@@ -24,7 +25,7 @@ def directory_page(request: Request, session: SessionDep, who: WhoDep, q: str = 
                    layer: str = "", provider: str = "", classification: str = "", page: str = "1") -> Response:
     filters = {"q": q.strip()[:100], "share_type": share_type[:16], "layer": layer[:16], "provider": provider[:64],
                "classification": classification[:32]}
-    number = max(parse_int(page, 1), 1)
+    number = min(max(parse_int(page, 1), 1), MAX_PAGE)
     found = search.find(session, q=filters["q"], share_type=filters["share_type"] or None,
                         layer=filters["layer"] or None, provider=filters["provider"] or None,
                         classification=filters["classification"] or None, limit=PAGE_SIZE,
