@@ -25,6 +25,8 @@ class GateTiming:
     sql_s: float = 0.0
     tables: int = 0
     checks: int = 0
+    pii_s: float = 0.0
+    pii_found: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
 
 
@@ -40,6 +42,9 @@ def time_gate(suites: list[Suite], timing: GateTiming) -> None:
     timing.tables += len(suites)
     timing.checks += sum(len(suite.checks) for suite in suites)
     timing.blocked += [verdict.suite.table for verdict in verdicts if not verdict.published]
+    timing.pii_s += sum(verdict.pii_seconds for verdict in verdicts)
+    timing.pii_found += [f"{verdict.suite.table}.{finding.describe()}"
+                         for verdict in verdicts for finding in verdict.pii]
 
 
 def _time_plain_sql(suites: list[Suite]) -> float:
@@ -66,11 +71,16 @@ def write(scale: str, timing: GateTiming, pipeline_s: float) -> None:
         figure("pipeline_s", pipeline_s, "s"),
         figure("tables_gated", timing.tables, "tables"),
         figure("checks_run", timing.checks, "checks"),
-    ], blocked=timing.blocked, definitions={
+        figure("pii_scan_share_of_gate", timing.pii_s / timing.gate_s, "ratio", "<= 0.10"),
+        figure("pii_scan_s", timing.pii_s, "s"),
+        figure("undeclared_pii_columns_found", len(timing.pii_found), "columns"),
+    ], blocked=timing.blocked, undeclared_pii=timing.pii_found, definitions={
         "gate_vs_sql_ratio": "the gate (GX validation of every raw table after ingest and every base/mart model "
                              "after dbt build, decisions recorded, snapshots published) ÷ the same checks as plain "
                              "DuckDB SQL on the same snapshots (mean of a run before and after the gate)",
         "validation_share_of_pipeline": "gate time ÷ (ingest + gate + dbt build) of the same run",
+        "pii_scan_share_of_gate": "finding undeclared personal data in every audited table (quality.pii: a sample "
+                                  "per table, rules in Python) ÷ the gate's time, which includes it",
         "gx_startup_s": "importing GX and starting its context, once per process; not in gate_s (an Airflow "
                         "gate task pays it once, whatever the table's size)",
     })

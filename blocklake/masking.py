@@ -1,7 +1,8 @@
 """Personal information (DESIGN.md, 个人信息): display masks — what may appear on a screen, in a
 report, an export or a log line instead of the value itself — and keyed pseudonyms for linkage.
 
-ID: first 6 + ``********`` + last 4; phone: first 3 + ``****`` + last 4; name: surname + ``*``.
+ID: first 6 + ``********`` + last 4; phone: first 3 + ``****`` + last 4; name: surname + ``*``; bank
+card: ``*`` but the last 4.
 Pseudonym: HMAC-SHA256 of the value under a key per consuming department, so one department can link
 its extracts over time but two departments cannot link theirs to each other.
 
@@ -32,6 +33,12 @@ def mask_name(value: str) -> str:
     return f"{text[:1]}*" if text else text
 
 
+def mask_bank_card(value: str) -> str:
+    """A card number shows its last four digits only (what a receipt shows)."""
+    text = value.strip()
+    return "*" * (len(text) - 4) + text[-4:] if len(text) > 8 else "*" * len(text)
+
+
 def mask_address(value: str) -> str:
     """A person's address shows its first half only (the building, not the flat)."""
     text = value.strip()
@@ -44,6 +51,7 @@ MASKS: dict[str, Callable[[str], str]] = {
     "mobile": mask_phone,
     "person_name": mask_name,
     "person_address": mask_address,
+    "bank_card": mask_bank_card,
 }
 
 
@@ -74,6 +82,8 @@ def sql_mask(kind: str | None, column: str) -> str:
                  f"ELSE repeat('*', length({text})) END",
         "person_name": f"CASE WHEN {text} = '' THEN '' ELSE left({text}, 1) || '*' END",
         "person_address": f"CASE WHEN {text} = '' THEN '' ELSE left({text}, length({text}) // 2) || '…' END",
+        "bank_card": f"CASE WHEN length({text}) > 8 THEN repeat('*', length({text}) - 4) || right({text}, 4) "
+                     f"ELSE repeat('*', length({text})) END",
     }
     rules["mobile"] = rules["phone"]
     return rules.get(kind, column)

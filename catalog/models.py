@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -103,7 +104,9 @@ class DataItem(Base):
     column_name: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(200))
     type_code: Mapped[str] = mapped_column(String(1))
-    sensitive: Mapped[str | None] = mapped_column(String(32))  # resident_id | phone | person_name | person_address
+    sensitive: Mapped[str | None] = mapped_column(String(32))  # blocklake.vocabulary.SensitiveKind
+    # the kind was found in the values by the gate (quality.pii), not declared in the registry or model YAML
+    sensitive_found: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     resource: Mapped[Resource] = relationship(back_populates="items")
 

@@ -24,6 +24,7 @@ from blocklake.settings import Settings, get_settings
 from blocklake.vocabulary import LINEAGE_COLUMNS
 from catalog import db
 from catalog.models import AuditLog, DataItem, Department, Resource, ResourceVersion, StreetCount
+from quality import store
 
 BUREAU = {"code": "bureau", "name": "深圳市南山区政务服务数据管理局", "uscc": "11440305MB2C000176", "kind": "bureau"}
 GATED_MODEL_LAYERS = ("base", "marts")
@@ -137,6 +138,7 @@ class LakeFacts:
     quality_score: float | None = None
     street_records: dict[str, int] = field(default_factory=dict)  # street code -> records (block resources)
     street_names: dict[str, str] = field(default_factory=dict)
+    found_pii: dict[str, str] = field(default_factory=dict)  # column -> kind its values hold (quality.pii)
 
 
 def lake_facts(con: duckdb.DuckDBPyConnection, block_columns: dict[str, str | None]) -> dict[str, LakeFacts]:
@@ -145,6 +147,7 @@ def lake_facts(con: duckdb.DuckDBPyConnection, block_columns: dict[str, str | No
     published = published_snapshots(con)
     names = _street_names(con, published.get(STREETS))
     stamps = _publication_stamps(con)
+    found = store.found_pii(con)
     facts = {}
     for key, block_column in block_columns.items():
         snapshot = published.get(key)
@@ -157,7 +160,8 @@ def lake_facts(con: duckdb.DuckDBPyConnection, block_columns: dict[str, str | No
         count = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
         when, score = stamps.get((key, snapshot), (None, None))
         streets = _street_records(con, relation, block_column) if block_column else {}
-        facts[key] = LakeFacts(snapshot, when, int(count), columns, score, streets, names)
+        facts[key] = LakeFacts(snapshot, when, int(count), columns, score, streets, names,
+                               found.get((key, snapshot), {}))
     return facts
 
 
@@ -258,7 +262,7 @@ def _apply_facts(session: Session, resource: Resource, spec: ResourceSpec, facts
     resource.quality_score = facts.quality_score
     resource.last_updated_at = facts.published_at
     resource.publish_date = resource.publish_date or (facts.published_at or _now()).date()
-    _sync_items(resource, spec, facts.columns)
+    _sync_items(resource, spec, facts.columns, facts.found_pii)
     resource.street_counts = [StreetCount(street_code=code, street_name=facts.street_names.get(code), records=records)
                               for code, records in sorted(facts.street_records.items())]
     if not any(version.snapshot_id == facts.snapshot for version in resource.versions):
@@ -266,21 +270,25 @@ def _apply_facts(session: Session, resource: Resource, spec: ResourceSpec, facts
                                     quality_score=facts.quality_score, published_at=facts.published_at))
 
 
-def _sync_items(resource: Resource, spec: ResourceSpec, columns: tuple[tuple[str, str], ...]) -> None:
+def _sync_items(resource: Resource, spec: ResourceSpec, columns: tuple[tuple[str, str], ...],
+                found: dict[str, str]) -> None:
     """Data items follow the published version's columns (lineage columns are the lake's, not the data's)."""
     visible = [(name, kind) for name, kind in columns if name not in LINEAGE_COLUMNS]
     current = {item.column_name: item for item in resource.items}
-    resource.items = [
-        _item(current.get(name), position, name, kind, spec) for position, (name, kind) in enumerate(visible, 1)
-    ]
+    resource.items = [_item(current.get(name), position, name, kind, spec, found)
+                      for position, (name, kind) in enumerate(visible, 1)]
 
 
-def _item(item: DataItem | None, position: int, column: str, duckdb_type: str, spec: ResourceSpec) -> DataItem:
+def _item(item: DataItem | None, position: int, column: str, duckdb_type: str, spec: ResourceSpec,
+          found: dict[str, str]) -> DataItem:
+    """One data item. It is personal as declared, or as the gate found its values to be: a declaration
+    that misses a column of resident IDs does not unmask it."""
     item = item or DataItem(column_name=column)
     item.position = position
     item.name = _title(spec.item_titles.get(column)) or column
     item.type_code = DUCKDB_TYPE_CODES.get(duckdb_type.split("(")[0], "N" if duckdb_type.startswith("DECIMAL") else "C")
-    item.sensitive = spec.sensitive.get(column)
+    item.sensitive = spec.sensitive.get(column) or found.get(column)
+    item.sensitive_found = column not in spec.sensitive and column in found
     return item
 
 

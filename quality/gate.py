@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -25,7 +26,7 @@ from blocklake.checks import DIMENSIONS, Suite
 from blocklake.errors import BlocklakeError
 from blocklake.settings import get_settings
 from blocklake.sql import identifier
-from quality import gx_runtime, plain_sql, store
+from quality import gx_runtime, pii, plain_sql, store
 from quality.gx_runtime import CheckResult, relation_at
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ class TableVerdict:
     previous_snapshot: int | None
     score: float
     seconds: float
+    pii: tuple[pii.Finding, ...] = ()  # undeclared personal columns found in the values (masked downstream)
+    pii_seconds: float = 0.0  # what finding them cost
 
     @property
     def rows_audited(self) -> int:
@@ -65,7 +68,8 @@ class TableVerdict:
         """For the task's return value (XCom) and ``make run``: no row values, only counts."""
         return {"table": self.suite.table, "snapshot": self.snapshot, "published": self.published,
                 "previous_snapshot": self.previous_snapshot, "score": round(self.score, 2),
-                "failed": {r.check.name: r.check.severity for r in self.failed}, "seconds": round(self.seconds, 2)}
+                "failed": {r.check.name: r.check.severity for r in self.failed}, "seconds": round(self.seconds, 2),
+                "personal_data_found": [finding.describe() for finding in self.pii]}
 
     def describe(self) -> str:
         """One line per failed check, under a line about the table."""
@@ -78,6 +82,7 @@ class TableVerdict:
         for result in self.failed:
             lines.append(f"  - [{result.check.severity}] {result.check.name} ({result.check.dimension}): "
                          f"{_failure_text(result)}")
+        lines += [f"  - [personal data, masked as {finding.kind}] {finding.describe()}" for finding in self.pii]
         return "\n".join(lines)
 
 
@@ -97,12 +102,22 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
         audits = gx_runtime.validate_many(suites, snapshot, today=settings.today, workers=settings.gate_workers)
         previous = published.published_snapshots(con)
         decided = [_decide(suite, snapshot, run_id, _with_examples(con, suite, snapshot, results), seconds,
-                           previous.get(suite.table))
+                           previous.get(suite.table), _scan(con, suite, snapshot, settings.today))
                    for suite, (results, seconds) in zip(suites, audits, strict=True)]
         store.record_decisions(con, [decision for _, decision in decided], row_limit=settings.gate_quarantine_rows)
         return [verdict for verdict, _ in decided]
     finally:
         con.close()
+
+
+def _scan(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, today: date) -> tuple[list[pii.Finding], float]:
+    """The table's undeclared personal columns (:mod:`quality.pii`), and what finding them cost."""
+    started = time.perf_counter()
+    findings = pii.scan(con, suite.table, relation_at(suite.table, snapshot), list(suite.sensitive), today)
+    for finding in findings:
+        log.warning("%s: personal data no declaration names, masked as %s: %s", suite.table, finding.kind,
+                    finding.describe())
+    return findings, time.perf_counter() - started
 
 
 def _with_examples(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int,
@@ -133,8 +148,10 @@ def raise_if_blocked(verdicts: list[TableVerdict]) -> None:
 
 
 def _decide(suite: Suite, snapshot: int, run_id: str, results: list[CheckResult], seconds: float,
-            previous: int | None) -> tuple[TableVerdict, store.Decision]:
-    """Publish or hold one table, from its audit."""
+            previous: int | None, scanned: tuple[list[pii.Finding], float]) -> tuple[TableVerdict, store.Decision]:
+    """Publish or hold one table, from its audit. Personal data found in undeclared columns does not hold
+    it back: the finding is recorded, and every way data leaves masks those columns (catalog.grants)."""
+    findings, scan_seconds = scanned
     blocking = [result for result in results if result.check.blocking and not result.success]
     dimensions = dimension_scores(results)
     score = fmean(dimensions.values()) if dimensions else 100.0
@@ -149,9 +166,14 @@ def _decide(suite: Suite, snapshot: int, run_id: str, results: list[CheckResult]
         publish=not blocking,
         relation=relation,
         quarantine=_quarantine_batches(blocking, relation, snapshot, get_settings().today),
+        pii=[{"run_id": run_id, "table_name": suite.table, "snapshot_id": snapshot, "column_name": f.column,
+              "kind": f.kind, "rule": f.rule, "sampled_values": f.values, "matched": f.matched,
+              "evidence": f.describe()} for f in findings],
+        pii_scan={"run_id": run_id, "table_name": suite.table, "snapshot_id": snapshot, "findings": len(findings),
+                  "seconds": scan_seconds},
     )
     verdict = TableVerdict(suite, snapshot, results, published=not blocking, previous_snapshot=previous,
-                           score=score, seconds=seconds)
+                           score=score, seconds=seconds, pii=tuple(findings), pii_seconds=scan_seconds)
     return verdict, decision
 
 

@@ -15,6 +15,7 @@ import duckdb
 from blocklake import htmlpage
 from blocklake.checks import DIMENSION_TITLES
 from blocklake.lake import LAKE
+from blocklake.vocabulary import SENSITIVE_TITLES
 
 TITLE = "Blocklake 数据质量报告"
 INTRO = ("评分 = 各质量维度（完整性、有效性、唯一性、一致性、及时性）通过率的平均值 × 100；"
@@ -40,6 +41,23 @@ QUARANTINE = f"""
     FROM {LAKE}.quality.quarantine GROUP BY ALL ORDER BY 4 DESC LIMIT 100"""
 
 
+# Each table's findings at its latest scan: the personal data no declaration named (quality.pii).
+FOUND_PII = f"""
+    SELECT f.table_name, f.column_name, f.kind, f.evidence, f.snapshot_id
+    FROM {LAKE}.quality.pii_findings AS f
+    JOIN (SELECT table_name, max(snapshot_id) AS snapshot_id FROM {LAKE}.quality.pii_scans GROUP BY ALL)
+        USING (table_name, snapshot_id)
+    ORDER BY 1, 2"""
+
+
+def _found_pii(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    try:
+        return [(table, column, SENSITIVE_TITLES.get(kind, kind), evidence, snapshot)
+                for table, column, kind, evidence, snapshot in con.execute(FOUND_PII).fetchall()]
+    except duckdb.CatalogException:  # a lake gated before the scan existed
+        return []
+
+
 def write_report(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
     """Write the report to ``path`` (parent folders created) and return it."""
     from quality.store import has_gate_record
@@ -60,6 +78,8 @@ def write_report(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
             ["部门/层", "日期", "平均分", "表数", "被拦截表数"], con.execute(DEPARTMENT_HISTORY).fetchall())),
         htmlpage.section("隔离区", htmlpage.table(
             ["表", "规则", "隔离行数", "最近隔离时间"], con.execute(QUARANTINE).fetchall())),
+        htmlpage.section("数据中检出的个人信息（未声明，共享时一律脱敏）", htmlpage.table(
+            ["表", "字段", "按类别脱敏", "证据", "快照"], _found_pii(con))),
     ]
     path.write_text(htmlpage.page(TITLE, INTRO, sections), encoding="utf-8")
     return path

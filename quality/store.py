@@ -33,6 +33,14 @@ DDL = (
     f"""CREATE TABLE IF NOT EXISTS {LAKE}.quality.quarantine (
         run_id VARCHAR, table_name VARCHAR, snapshot_id BIGINT, check_name VARCHAR, reason VARCHAR,
         row_json VARCHAR, quarantined_at TIMESTAMPTZ)""",
+    # Personal data the values hold that no declaration named (quality.pii): the catalog masks these items.
+    f"""CREATE TABLE IF NOT EXISTS {LAKE}.quality.pii_findings (
+        run_id VARCHAR, table_name VARCHAR, snapshot_id BIGINT, column_name VARCHAR, kind VARCHAR, rule VARCHAR,
+        sampled_values BIGINT, matched BIGINT, evidence VARCHAR, found_at TIMESTAMPTZ)""",
+    # Every scan, found or not, with its cost (the gate's share spent on it is a benchmark figure).
+    f"""CREATE TABLE IF NOT EXISTS {LAKE}.quality.pii_scans (
+        run_id VARCHAR, table_name VARCHAR, snapshot_id BIGINT, findings INTEGER, seconds DOUBLE,
+        scanned_at TIMESTAMPTZ)""",
     # The bureau's figure: each department's quality per day (the mean of its tables' latest scores that day).
     f"""CREATE VIEW IF NOT EXISTS {LAKE}.quality.department_scores AS
         SELECT coalesce(department, layer) AS department, day, round(avg(score), 2) AS score,
@@ -65,6 +73,8 @@ class Decision:
     publish: bool
     relation: str  # the table at the audited snapshot
     quarantine: Sequence[QuarantineBatch] = ()
+    pii: Sequence[dict] = ()  # quality.pii_findings rows
+    pii_scan: dict | None = None  # the quality.pii_scans row
 
 
 def record_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision], *, row_limit: int) -> None:
@@ -78,6 +88,8 @@ def record_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decisio
         published.record(con, [
             published.Publication(d.score["table_name"], d.score["snapshot_id"], d.score["run_id"], d.score["score"])
             for d in decisions if d.publish], now)
+        _insert(con, "quality.pii_findings", [{**row, "found_at": now} for d in decisions for row in d.pii])
+        _insert(con, "quality.pii_scans", [{**d.pii_scan, "scanned_at": now} for d in decisions if d.pii_scan])
         for decision in decisions:
             _quarantine(con, decision, now, row_limit)
         con.execute("COMMIT")
@@ -109,6 +121,19 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict]) ->
 
 def _plain(value: object) -> object:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, list | tuple | dict) else value
+
+
+def found_pii(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], dict[str, str]]:
+    """(table, snapshot) -> column -> the sensitive kind its values were found to hold, for every audit."""
+    try:
+        rows = con.execute("SELECT DISTINCT table_name, snapshot_id, column_name, kind "
+                           f"FROM {LAKE}.quality.pii_findings").fetchall()
+    except duckdb.CatalogException:
+        return {}
+    found: dict[tuple[str, int], dict[str, str]] = {}
+    for table, snapshot, column, kind in rows:
+        found.setdefault((table, int(snapshot)), {})[column] = kind
+    return found
 
 
 def has_gate_record(con: duckdb.DuckDBPyConnection) -> bool:

@@ -26,6 +26,7 @@ class ItemOut(Out):
     name: str
     type_code: str
     sensitive: str | None
+    sensitive_found: bool = Field(False, description="The gate found this kind in the values; no declaration named it.")
 
 
 class VersionOut(Out):

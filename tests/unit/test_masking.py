@@ -15,6 +15,7 @@ VALUES = {
     "mobile": ["13912345678"],
     "person_name": ["张三", "欧阳娜娜", "李", ""],
     "person_address": ["南山区粤海街道科技园社区1栋101", "甲", ""],
+    "bank_card": ["6222021234567890123", "4111111111111111", "12345678", ""],
 }
 
 
@@ -32,6 +33,7 @@ def test_masked_identifiers_keep_no_full_value() -> None:
     assert shown == "440305********1234" and "19900101" not in shown
     assert masking.mask("phone", "13800138000") == "138****8000"
     assert masking.mask("person_name", "欧阳娜娜") == "欧*"
+    assert masking.mask("bank_card", "6222021234567890123") == "***************0123"
 
 
 def test_sql_pseudonyms_are_rfc_2104_hmacs_stable_per_consumer_and_different_across() -> None:
