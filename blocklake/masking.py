@@ -1,8 +1,14 @@
 """Personal information (DESIGN.md, 个人信息): display masks — what may appear on a screen, in a
 report, an export or a log line instead of the value itself — and keyed pseudonyms for linkage.
 
-ID: first 6 + ``********`` + last 4; phone: first 3 + ``****`` + last 4; name: surname + ``*``; bank
-card: ``*`` but the last 4.
+ID: the region (first 6) and ``*`` for the rest; phone: first 3 + ``****`` + last 4; name: surname +
+``*``; bank card: ``*`` but the last 4.
+
+Why an ID shows no more than its region: the birth date is shared as an item of its own (``birth_date``,
+``csrq``), and the once-usual ``440305********1234`` hid exactly those eight digits — an approved
+application for both rebuilt every checksum-valid ID. With the region alone, a known birth date and sex
+still leave 500 candidates for the sequence number, and the check digit follows from them, so no
+combination of items a consumer receives rebuilds an ID (``tests/reliability/test_linkage.py``).
 Pseudonym: HMAC-SHA256 of the value under a key per consuming department, so one department can link
 its extracts over time but two departments cannot link theirs to each other.
 
@@ -20,7 +26,7 @@ from collections.abc import Callable
 
 def mask_resident_id(value: str) -> str:
     text = value.strip()
-    return f"{text[:6]}********{text[-4:]}" if len(text) > 10 else "*" * len(text)
+    return text[:6] + "*" * (len(text) - 6) if len(text) > 10 else "*" * len(text)
 
 
 def mask_phone(value: str) -> str:
@@ -39,6 +45,12 @@ def mask_bank_card(value: str) -> str:
     return "*" * (len(text) - 4) + text[-4:] if len(text) > 8 else "*" * len(text)
 
 
+def mask_unit_code(value: str) -> str:
+    """A person's unit code shows its building (19 digits), not the floor and room."""
+    text = value.strip()
+    return text[:19] + "*" * (len(text) - 19) if len(text) > 19 else text
+
+
 def mask_address(value: str) -> str:
     """A person's address shows its first half only (the building, not the flat)."""
     text = value.strip()
@@ -52,6 +64,7 @@ MASKS: dict[str, Callable[[str], str]] = {
     "person_name": mask_name,
     "person_address": mask_address,
     "bank_card": mask_bank_card,
+    "person_unit": mask_unit_code,
 }
 
 
@@ -76,7 +89,7 @@ def sql_mask(kind: str | None, column: str) -> str:
     """A DuckDB expression showing ``column`` (SQL, quoted) as :func:`mask` would; NULL stays NULL."""
     text = f"trim(CAST({column} AS VARCHAR))"
     rules = {
-        "resident_id": f"CASE WHEN length({text}) > 10 THEN left({text}, 6) || '********' || right({text}, 4) "
+        "resident_id": f"CASE WHEN length({text}) > 10 THEN left({text}, 6) || repeat('*', length({text}) - 6) "
                        f"ELSE repeat('*', length({text})) END",
         "phone": f"CASE WHEN length({text}) > 7 THEN left({text}, 3) || '****' || right({text}, 4) "
                  f"ELSE repeat('*', length({text})) END",
@@ -84,6 +97,8 @@ def sql_mask(kind: str | None, column: str) -> str:
         "person_address": f"CASE WHEN {text} = '' THEN '' ELSE left({text}, length({text}) // 2) || '…' END",
         "bank_card": f"CASE WHEN length({text}) > 8 THEN repeat('*', length({text}) - 4) || right({text}, 4) "
                      f"ELSE repeat('*', length({text})) END",
+        "person_unit": f"CASE WHEN length({text}) > 19 THEN left({text}, 19) || repeat('*', length({text}) - 19) "
+                       f"ELSE {text} END",
     }
     rules["mobile"] = rules["phone"]
     return rules.get(kind, column)

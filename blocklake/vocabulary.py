@@ -22,11 +22,12 @@ UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每�
 UPDATE_CYCLES: tuple[UpdateCycle, ...] = get_args(UpdateCycle)
 
 # Personal information a column may hold (the registry's ``sensitive:``, masking, the catalog's items).
-SensitiveKind = Literal["resident_id", "phone", "person_name", "person_address", "bank_card"]
+# person_unit: the unit code of a person's home (a quasi-identifier: the unit table gives the flat)
+SensitiveKind = Literal["resident_id", "phone", "person_name", "person_address", "bank_card", "person_unit"]
 SENSITIVE_KINDS: tuple[SensitiveKind, ...] = get_args(SensitiveKind)
 SENSITIVE_TITLES: dict[SensitiveKind, str] = {
     "resident_id": "身份证号", "phone": "手机号码", "person_name": "姓名", "person_address": "住址",
-    "bank_card": "银行卡号",
+    "bank_card": "银行卡号", "person_unit": "居住房屋代码",
 }
 
 ItemType = Literal["C", "N", "Y", "D", "T", "L", "M", "G", "B", "I", "F"]

@@ -113,7 +113,7 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
 def _scan(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, today: date) -> tuple[list[pii.Finding], float]:
     """The table's undeclared personal columns (:mod:`quality.pii`), and what finding them cost."""
     started = time.perf_counter()
-    findings = pii.scan(con, suite.table, relation_at(suite.table, snapshot), list(suite.sensitive), today)
+    findings = pii.scan(con, suite.table, relation_at(suite.table, snapshot), suite.sensitive, today)
     for finding in findings:
         log.warning("%s: personal data no declaration names, masked as %s: %s", suite.table, finding.kind,
                     finding.describe())

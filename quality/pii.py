@@ -12,7 +12,10 @@ embedded — the declaration is a claim, the values are the evidence:
 - **person names**: 2–4 Han characters beginning with a common surname, as most of a column's values;
 - **personal addresses**: a door number followed by a flat (``…号…室``, ``…栋…房``), as many of a column's
   values, in a table that is not a register of organisations (no column of valid USCCs: a company's
-  registered address is not personal).
+  registered address is not personal);
+- **a person's unit code**: a 23-digit unit code (building + floor and room) in a table about persons
+  (one with a name, ID or mobile column, declared or found). Not an identifier itself, but with the unit
+  table, which is shared freely, it gives the person's flat: a quasi-identifier, masked to its building.
 
 The cost is bounded and does not grow with the table: one query draws :data:`SAMPLE_ROWS` rows of the
 candidate columns (a reservoir sample over the audited snapshot) and the rules run on them in Python,
@@ -25,7 +28,7 @@ gate records it, the catalog marks the item personal, and every way data leaves 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,14 +45,17 @@ MIN_HITS = 3
 # about once in a thousand random digit runs, so a few are evidence (a key column mixing kinds of key);
 # a Luhn digit passes one time in ten, so a card column is one where most values pass; a name or an
 # address only where most values are one.
-MIN_SHARE = {"resident_id": 0.005, "mobile": 0.01, "bank_card": 0.5, "person_name": 0.5, "person_address": 0.3}
+MIN_SHARE = {"resident_id": 0.005, "mobile": 0.01, "bank_card": 0.5, "person_name": 0.5, "person_address": 0.3,
+             "unit_code": 0.5}
+PERSON_KINDS = ("resident_id", "phone", "person_name")  # a table with one of these is about persons
 ORGANISATION_SHARE = 0.5  # a table with a column this full of valid USCCs registers organisations
 TEXT_TYPES = ("VARCHAR", "BIGINT", "HUGEINT", "UBIGINT", "DECIMAL")  # what can hold a long digit run
 KIND_OF_RULE = {"resident_id": "resident_id", "mobile": "phone", "bank_card": "bank_card",
-                "person_name": "person_name", "person_address": "person_address"}
+                "person_name": "person_name", "person_address": "person_address", "unit_code": "person_unit"}
 EVIDENCE = {"resident_id": "embed a valid resident ID", "mobile": "hold a mobile number",
             "bank_card": "hold a bank card number (Luhn)", "person_name": "look like a person's name",
-            "person_address": "look like a home address with a flat number"}
+            "person_address": "look like a home address with a flat number",
+            "unit_code": "are unit codes of a person's home (with the unit table: the flat)"}
 # The 100 commonest surnames (about 85% of people): a name test, not a register of names.
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
             "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
@@ -60,6 +66,7 @@ _MOBILE = re.compile(r"(?<![0-9])(?:\+?86)?1[3-9][0-9]{9}(?![0-9])")
 _CARD = re.compile(r"(?<![0-9])[3-6](?:[0-9]{15,16}|[0-9]{18})(?![0-9])")
 COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "夏侯", "尉迟", "司徒", "公孙")
 _NAME = re.compile(f"(?:{'|'.join(COMPOUND_SURNAMES)}|[{SURNAMES}])[\u4e00-\u9fa5]{{1,3}}")
+_UNIT_CODE = re.compile(r"[1-8][0-9]{22}")
 _FLAT = re.compile(r"[0-9]+(?:号|栋|幢|座)[^0-9]{0,6}[0-9]+(?:室|房|号房)")
 
 
@@ -86,9 +93,10 @@ class Finding:
         return f"{self.column}: {self.share:.0%} of {self.values:,} sampled values {EVIDENCE[self.rule]}"
 
 
-def scan(con: duckdb.DuckDBPyConnection, table: str, relation: str, declared: Sequence[str],
+def scan(con: duckdb.DuckDBPyConnection, table: str, relation: str, declared: Mapping[str, str],
          today: date) -> list[Finding]:
-    """The undeclared personal columns of ``relation`` (the table at the audited snapshot)."""
+    """The undeclared personal columns of ``relation`` (the table at the audited snapshot); ``declared``
+    maps the columns declared personal to their kind."""
     columns = [name for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
                if name not in LINEAGE_COLUMNS and name not in declared and kind.split("(")[0] in TEXT_TYPES]
     if not columns:
@@ -106,6 +114,12 @@ def scan(con: duckdb.DuckDBPyConnection, table: str, relation: str, declared: Se
             matched = _matches(rule, hit, values, digits, today)
             if matched >= MIN_HITS and matched >= MIN_SHARE[rule] * len(values):
                 findings.append(Finding(table, column, rule, len(values), matched))
+    about_persons = any(kind in PERSON_KINDS for kind in declared.values()) or any(
+        finding.kind in PERSON_KINDS for finding in findings)
+    if about_persons:
+        findings += [Finding(table, column, "unit_code", len(values), matched) for column, values in samples.items()
+                     if (matched := sum(1 for value in values if _UNIT_CODE.fullmatch(value))) >= MIN_HITS
+                     and matched >= MIN_SHARE["unit_code"] * len(values)]
     return findings
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -178,6 +179,24 @@ def test_the_demo_applications_are_delivered_as_masked_bundles_scoped_to_each_st
         codes = duckdb.sql(f"SELECT DISTINCT street_code FROM read_parquet('{parquet}')").fetchall()
         assert codes == [(street,)]
     [persons] = (exports / "civil").glob("*/application-*/snapshot-*/base_person.parquet")
-    ids = duckdb.sql(f"SELECT count(resident_id), count(*) FILTER (WHERE resident_id LIKE '______********____'), "
+    ids = duckdb.sql(f"SELECT count(resident_id), count(*) FILTER (WHERE resident_id LIKE '______************'), "
                      f"count(DISTINCT resident_id_pseudonym) FROM read_parquet('{persons}')").fetchone()
     assert ids[0] > 0 and ids[1] == ids[0] and ids[2] > 0.9 * ids[0]  # every ID masked, pseudonyms distinct
+
+
+def test_the_gate_finds_the_personal_data_no_declaration_names(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """The columns the security review found leaking (issue 17) are found in the values and masked."""
+    home, _ = pipeline_run
+    found = {(table, column): kind for table, column, kind in lake_query(
+        home, "SELECT DISTINCT table_name, column_name, kind FROM lake.quality.pii_findings")}
+    assert {("raw.education__student", "学籍号"): "resident_id",
+            ("raw.disability__disabled_person", "残疾证号"): "resident_id",
+            ("base.base_address_match", "record_key"): "resident_id",
+            ("raw.grid__grid_cell", "wgy_xm"): "person_name", ("raw.grid__grid_cell", "wgy_dh"): "phone",
+            ("raw.market__business_registration", "legal_rep_name"): "person_name",
+            ("base.base_person", "residence_unit_code"): "person_unit"}.items() <= found.items()
+    with sqlite3.connect(home / "catalog" / "catalog.sqlite") as con:
+        marked = set(con.execute("SELECT r.source_key, i.column_name FROM data_item i JOIN resource r "
+                                 "ON r.id = i.resource_id WHERE i.sensitive_found").fetchall())
+    assert {("raw.education__student", "学籍号"), ("base.base_person", "residence_unit_code")} <= marked

@@ -54,7 +54,7 @@ def test_a_scan_finds_undeclared_columns_and_skips_declared_ones() -> None:
                 "'440305001001' || lpad(CAST(i % 9 AS VARCHAR), 3, '0') AS grid, "
                 "'王' || chr(CAST(19968 + i % 50 AS INTEGER)) AS xm, 'note ' || i AS note FROM range(300) t(i)",
                 [ID, ID])
-    found = {(f.column, f.rule) for f in pii.scan(con, "raw.t", "t", ["declared_id"], TODAY)}
+    found = {(f.column, f.rule) for f in pii.scan(con, "raw.t", "t", {"declared_id": "resident_id"}, TODAY)}
     assert found == {("xjh", "resident_id"), ("xm", "person_name")}
 
 
@@ -63,7 +63,17 @@ def test_addresses_of_a_register_of_organisations_are_not_personal() -> None:
     uscc = "91350100M000100Y43"
     con.execute("CREATE TABLE firms AS SELECT ? AS uscc, '科苑路' || i || '号2栋' || (100 + i) || '室' AS address "
                 "FROM range(100) t(i)", [uscc])
-    assert pii.scan(con, "raw.firms", "firms", [], TODAY) == []
+    assert pii.scan(con, "raw.firms", "firms", {}, TODAY) == []
     con.execute("CREATE TABLE homes AS SELECT '科苑路' || i || '号2栋' || (100 + i) || '室' AS address "
                 "FROM range(100) t(i)")
-    assert [f.rule for f in pii.scan(con, "raw.homes", "homes", [], TODAY)] == ["person_address"]
+    assert [f.rule for f in pii.scan(con, "raw.homes", "homes", {}, TODAY)] == ["person_address"]
+
+
+def test_a_unit_code_is_personal_only_beside_a_person() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE units AS SELECT '4403050010010010012' || lpad(CAST(i AS VARCHAR), 4, '0') AS unit_code "
+                "FROM range(100) t(i)")
+    assert pii.scan(con, "base.units", "units", {}, TODAY) == []
+    con.execute("CREATE TABLE people AS SELECT unit_code, 'p' || unit_code AS person_key FROM units")
+    found = pii.scan(con, "base.people", "people", {"person_key": "resident_id"}, TODAY)
+    assert [(f.column, f.kind) for f in found] == [("unit_code", "person_unit")]
