@@ -13,7 +13,7 @@ import duckdb
 
 from blocklake import extensions
 from blocklake.errors import LakeError
-from blocklake.settings import Settings, get_settings
+from blocklake.settings import Settings, get_settings, private_folder
 from blocklake.sql import literal
 
 LAKE = "lake"
@@ -23,6 +23,7 @@ SCHEMAS = ("raw", "meta", "quality")
 def connect(settings: Settings | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the lake attached as ``lake`` and its schemas present."""
     settings = settings or get_settings()
+    private_folder(settings.home)
     con = new_duckdb(settings, *lake_extensions(settings))
     try:
         attach_lake(con, settings, read_only=read_only)

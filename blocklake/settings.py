@@ -11,6 +11,7 @@ catalog at PostgreSQL and its data at a MinIO bucket::
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -130,6 +131,15 @@ class Settings(BaseSettings):
     def dbt_target_path(self) -> Path:
         """Where dbt writes manifest.json and run_results.json, which the gate and the catalog read."""
         return self.dbt_work_path / "target"
+
+
+def private_folder(path: Path) -> Path:
+    """``path`` created if missing and readable by this user alone (0700): the lake holds unmasked data,
+    and the exports and the catalog what departments were given; the folder's mode guards all below it."""
+    path.mkdir(parents=True, exist_ok=True)
+    if path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
+    return path
 
 
 @lru_cache(maxsize=1)

@@ -200,6 +200,22 @@ class ApiKey(Base):
     department: Mapped[Department] = relationship()
 
 
+class WebSession(Base):
+    """A login to the web UI: the browser holds a random token, never the API key; only the token's SHA-256
+    is stored. It ends at logout, at ``expires_at``, or when its key is revoked or expires."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    api_key: Mapped[ApiKey] = relationship()
+
+
 class Export(Base):
     """A bundle delivered to a consumer: one per application and published snapshot, never re-sent."""
 

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from blocklake.errors import ExportError
-from blocklake.settings import Settings
+from blocklake.settings import Settings, private_folder
 from exports.bundle import MANIFEST
 from exports.plan import Delivery
 
@@ -161,7 +161,7 @@ def safe_join(root: Path, relative: PurePosixPath) -> Path:
 
 
 def _fresh_staging(root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
+    private_folder(root)
     folder = safe_join(root, PurePosixPath(STAGING, uuid.uuid4().hex))
     folder.parent.mkdir(exist_ok=True)
     folder = safe_join(root, PurePosixPath(STAGING, folder.name))  # nothing became a link meanwhile

@@ -148,13 +148,13 @@ class CachedGets:
         await send({"type": "http.response.body", "body": body})
 
     def _allowed(self, scope, needs_key: bool) -> bool:
-        from catalog.auth import key_is_valid
+        from catalog.auth import key_is_valid, session_is_valid
 
-        plain = _header(scope, KEY_HEADER) or _cookie(scope, "blocklake_key")
-        if plain is None:
+        plain, token = _header(scope, KEY_HEADER), _cookie(scope, "blocklake_key")
+        if plain is None and token is None:
             return not needs_key
         with self.engine.connect() as connection:
-            return key_is_valid(connection, plain)
+            return key_is_valid(connection, plain) if plain is not None else session_is_valid(connection, token)
 
 
 def _header(scope, name: bytes) -> str | None:

@@ -9,7 +9,7 @@ from fastapi import Depends, Header, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from catalog import db
-from catalog.auth import Principal, principal_for
+from catalog.auth import Principal, principal_for, principal_for_session
 
 SESSION_COOKIE = "blocklake_key"
 
@@ -24,7 +24,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 def get_principal(request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
                   x_api_key: Annotated[str | None, Header()] = None) -> Principal:
-    principal = principal_for(session, x_api_key or request.cookies.get(SESSION_COOKIE))
+    principal = (principal_for(session, x_api_key) if x_api_key
+                 else principal_for_session(session, request.cookies.get(SESSION_COOKIE)))
     if principal is None:
         raise HTTPException(401, "API key unknown, revoked or expired", headers={"WWW-Authenticate": "X-API-Key"})
     return principal

@@ -4,9 +4,10 @@ the API. No JavaScript; charts are inline SVG (:mod:`catalog.web.charts`); one C
 Include with :func:`install` (the router, plus an HTML 404 page for every path outside ``/api``), or just
 ``app.include_router(router)`` (then only the web's own 404s, e.g. an unknown resource, are HTML).
 
-Login stores the department's API key in an HttpOnly, SameSite=Strict cookie (``blocklake_key``, Secure
-when served over HTTPS). Cross-site request forgery: besides SameSite=Strict, every POST must carry an
-``Origin`` (or, failing that, ``Referer``) whose host:port equals the request's ``Host``; anything else,
+Login checks the department's API key once and keeps a login token (8 hours; logging out ends it on the
+server) in an HttpOnly, SameSite=Strict cookie (``blocklake_key``, Secure when served over HTTPS).
+Cross-site request forgery: besides SameSite=Strict, every POST must carry an ``Origin`` (or, failing
+that, ``Referer``) whose host:port equals the request's ``Host``; anything else,
 including neither header, is refused with 403. Behind a reverse proxy the proxy must pass ``Host`` through.
 """
 
@@ -20,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from catalog import db
 from catalog.api.deps import SESSION_COOKIE
-from catalog.auth import PUBLIC, Principal, principal_for
+from catalog.auth import PUBLIC, Principal, principal_for_session
 from catalog.web import account, applications, directory, statistics
 from catalog.web.pages import HERE, not_found
 
@@ -50,7 +51,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
 
 def _browsing_as(request: Request) -> Principal:
     with db.session(request.app.state.database_url) as session:
-        who = principal_for(session, request.cookies.get(SESSION_COOKIE)) or PUBLIC
+        who = principal_for_session(session, request.cookies.get(SESSION_COOKIE)) or PUBLIC
         if who.department is not None:
             _ = who.department.name  # loaded while the session is open
         return who

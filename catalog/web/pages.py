@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from blocklake.vocabulary import ITEM_TYPE_TITLES, SENSITIVE_TITLES, SHARE_TYPES
 from catalog import sharing
 from catalog.api.deps import SESSION_COOKIE, SessionDep
-from catalog.auth import PUBLIC, Principal, principal_for
+from catalog.auth import PUBLIC, Principal, principal_for_session
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
@@ -38,7 +38,7 @@ DONE = {"applied": "申请已提交。", "approved": "已批准该申请。", "r
 
 def web_principal(request: Request, session: SessionDep) -> Principal:
     """Who is browsing: from the session cookie only; an unknown, revoked or expired key browses as public."""
-    return principal_for(session, request.cookies.get(SESSION_COOKIE)) or PUBLIC
+    return principal_for_session(session, request.cookies.get(SESSION_COOKIE)) or PUBLIC
 
 
 WhoDep = Annotated[Principal, Depends(web_principal)]

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
-from catalog import db
+from catalog import auth, db
 from catalog.api import create_app
 from catalog.api.deps import SESSION_COOKIE
 from catalog.models import Application
@@ -95,8 +95,13 @@ def test_login_sets_a_strict_httponly_cookie_and_logout_clears_it(app: FastAPI, 
     assert "测试beta局" in browser.get("/").text
     assert browser.post("/login", data={"key": keys["beta"], "next": "https://evil.example/"}).headers[
         "location"] == "/"
+    token = browser.cookies[SESSION_COOKIE]
+    assert keys["beta"] not in cookie and token.startswith("bls_") and "Max-Age=28800" in cookie
     assert browser.post("/logout").status_code == 303
     assert browser.get("/applications").status_code == 303
+    # logging out ended the login itself: a copy of the cookie (another tab, a stolen one) is refused too
+    copy = TestClient(app, follow_redirects=False, cookies={SESSION_COOKIE: token})
+    assert copy.get("/applications").status_code == 303 and copy.get("/api/applications").status_code == 401
     for bad in ("revoked", "expired", "blk_not-a-key", ""):
         refused = browser.post("/login", data={"key": keys.get(bad, bad)})
         assert refused.status_code == 401 and "密钥无效" in refused.text, bad
@@ -167,7 +172,9 @@ def test_cross_origin_posts_are_refused(app: FastAPI, client: TestClient, keys: 
                     {"Origin": "", "Referer": "http://evil.example/page"}, {"Origin": "http://testserver.evil.example"}):
         refused = consumer.post("/applications", data=form, headers=headers)
         assert refused.status_code == 403 and "跨站" in refused.text, headers
-    bare = TestClient(app, follow_redirects=False, cookies={SESSION_COOKIE: keys["gamma"]})
+    with db.session() as session:
+        token = auth.start_web_session(session, keys["gamma"])
+    bare = TestClient(app, follow_redirects=False, cookies={SESSION_COOKIE: token})
     assert bare.post("/applications", data=form).status_code == 403  # neither Origin nor Referer
     assert bare.post("/login", data={"key": keys["gamma"]}).status_code == 403
     with db.session() as session:

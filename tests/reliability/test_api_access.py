@@ -212,6 +212,13 @@ def test_every_route_answers_each_role_as_the_policy_says(client: TestClient, ke
     assert not wrong, f"{role}:\n" + "\n".join(wrong)
 
 
+def web_login(key: str) -> str:
+    """The cookie a browser gets by logging in with ``key``; for a key that cannot log in (revoked,
+    expired, unknown), an unknown login token, which is what such a browser would hold at best."""
+    with db.session() as session:
+        return auth.start_web_session(session, key) or "bls_unknown-login"
+
+
 def call(client: TestClient, world: World, method: str, route: str, key: str | None):
     """The API is called with X-API-Key, the web pages with the session cookie, as each is used."""
     spec = CALLS.get((method, route), Call(_fixed(route)))
@@ -221,7 +228,7 @@ def call(client: TestClient, world: World, method: str, route: str, key: str | N
         return client.request(method, path, json=spec.json(world) if spec.json else None,
                               headers={"X-API-Key": key} if key else {}, follow_redirects=False)
     if key and route != "/login":  # the login form takes the key in its body
-        client.cookies.set(SESSION_COOKIE, key)
+        client.cookies.set(SESSION_COOKIE, web_login(key))
     try:
         # A same-origin form post, as the browser sends it (cross-site posts are refused before any check).
         return client.request(method, path, data=spec.form(world, key) if spec.form else None,
@@ -261,7 +268,7 @@ def test_out_of_range_ids_and_offsets_are_refused_not_crashed(client: TestClient
                          ("GET", "/api/admin/audit?limit=-1")]:
         body = {"accepted": True, "resolution": "x"} if "resolve" in path else {}
         assert client.request(method, path, json=body, headers=admin).status_code == 422, path
-    client.cookies.set(SESSION_COOKIE, keys["alpha"])
+    client.cookies.set(SESSION_COOKIE, web_login(keys["alpha"]))
     try:
         response = client.post(f"/applications/{huge}/decide", data={"decision": "approve"},
                                headers={"Origin": "http://testserver"})
