@@ -101,17 +101,28 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
         suites = list(suites)
         audits = gx_runtime.validate_many(suites, snapshot, today=settings.today, workers=settings.gate_workers)
         previous = published.published_snapshots(con)
+        scans = _scan_all(con, suites, snapshot, settings.today)
         decided = [_decide(suite, snapshot, run_id, _with_examples(con, suite, snapshot, results), seconds,
-                           previous.get(suite.table), _scan(con, suite, snapshot, settings.today))
-                   for suite, (results, seconds) in zip(suites, audits, strict=True)]
+                           previous.get(suite.table), scanned)
+                   for suite, (results, seconds), scanned in zip(suites, audits, scans, strict=True)]
         store.record_decisions(con, [decision for _, decision in decided], row_limit=settings.gate_quarantine_rows)
         return [verdict for verdict, _ in decided]
     finally:
         con.close()
 
 
+def _scan_all(con: duckdb.DuckDBPyConnection, suites: list[Suite], snapshot: int,
+              today: date) -> list[tuple[list[pii.Finding], float]]:
+    """Each table's undeclared personal columns (:mod:`quality.pii`) and what finding them cost. One read
+    transaction for all: DuckLake then reads the snapshot's catalog once, not once per table."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        return [_scan(con, suite, snapshot, today) for suite in suites]
+    finally:
+        con.execute("COMMIT")
+
+
 def _scan(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, today: date) -> tuple[list[pii.Finding], float]:
-    """The table's undeclared personal columns (:mod:`quality.pii`), and what finding them cost."""
     started = time.perf_counter()
     findings = pii.scan(con, suite.table, relation_at(suite.table, snapshot), suite.sensitive, today)
     for finding in findings:

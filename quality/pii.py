@@ -39,7 +39,7 @@ from blocklake.sql import identifier
 from blocklake.vocabulary import LINEAGE_COLUMNS
 from quality.identifiers import compact, is_valid_resident_id, is_valid_uscc
 
-SAMPLE_ROWS = 2_000
+SAMPLE_ROWS = 1_000
 MIN_HITS = 3
 # The share of a column's sampled non-null values that must hit. A valid resident ID arises by chance
 # about once in a thousand random digit runs, so a few are evidence (a key column mixing kinds of key);
