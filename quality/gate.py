@@ -127,7 +127,7 @@ def _scan(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, today: da
     findings = pii.scan(con, suite.table, relation_at(suite.table, snapshot), suite.sensitive, today)
     for finding in findings:
         log.info("%s: personal data no declaration names, masked as %s: %s", suite.table, finding.kind,
-                    finding.describe())
+                 finding.describe())
     return findings, time.perf_counter() - started
 
 
