@@ -74,7 +74,8 @@ def model_suites(manifest_path: Path) -> dict[str, Suite]:
 
 def _model_suite(node: dict) -> Suite:
     declared_in = (node.get("patch_path") or "").split("://", 1)[-1] or node["original_file_path"]
-    declared = node["config"].get("meta", {}).get("quality", [])
+    meta = node["config"].get("meta", {})
+    declared = meta.get("quality", [])
     try:
         checks = [Check.model_validate(entry) for entry in declared]
     except ValidationError as exc:
@@ -86,4 +87,5 @@ def _model_suite(node: dict) -> Suite:
         title=node.get("description", "").split("\n", 1)[0] or None,
         checks=merge_checks([Check(check="row_count", min_rows=1)], checks),
         declared_in=f"dbt_project/{declared_in}",
+        sensitive=dict(meta.get("sensitive") or {}),  # what the model declares personal: masked examples, no scan
     )
