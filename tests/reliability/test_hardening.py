@@ -12,11 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from blocklake.settings import get_settings
-from catalog import auth, db
+from catalog import db
 from catalog.api import create_app
-from catalog.models import Department, Resource
+from catalog.models import Resource
 from exports.service import export_application
 from tests.conftest import TEST_USCC, SourceDepartment, registered_lake, sqlite_execute
+from tests.reliability.conftest import consumer_key
 from tests.reliability.tally import TALLY
 
 TABLES = [{"name": "places", "title": "场所", "object": "places", "primary_key": ["id"],
@@ -35,11 +36,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def key(home: Path) -> str:
-    with db.session() as session:
-        beta = Department(code="beta", name="测试beta局", uscc="91350100M000100Y43", kind="department")
-        session.add(beta)
-        session.flush()
-        return auth.issue_key(session, beta)
+    return consumer_key()
 
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json", "/api/resources", "/api/stats", "/",

@@ -13,10 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from catalog import auth, db
+from catalog import db
 from catalog.api import create_app
-from catalog.models import Department, Resource
+from catalog.models import Resource
 from tests.conftest import TEST_USCC, SourceDepartment, registered_lake, sqlite_execute
+from tests.reliability.conftest import consumer_key
 from tests.reliability.tally import TALLY
 
 PLACES = "raw.alpha__places"
@@ -39,14 +40,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def keys(home: Path) -> dict[str, str]:
-    with db.session() as session:
-        issued = {}
-        for code, uscc in (("beta", "91350100M000100Y43"), ("gamma", "91110000600037341L")):
-            department = Department(code=code, name=f"测试{code}局", uscc=uscc, kind="department")
-            session.add(department)
-            session.flush()
-            issued[code] = auth.issue_key(session, department)
-        return issued
+    return {"beta": consumer_key("beta"), "gamma": consumer_key("gamma", "91110000600037341L")}
 
 
 @pytest.fixture(scope="module")

@@ -21,12 +21,13 @@ from stdnum.cn import ric
 
 from blocklake import lake
 from blocklake.settings import get_settings
-from catalog import auth, db
+from catalog import db
 from catalog.api import create_app
-from catalog.models import Department, Resource
+from catalog.models import Resource
 from exports.service import export_application
 from quality.identifiers import is_valid_resident_id
 from tests.conftest import TEST_USCC, SourceDepartment, registered_lake, sqlite_execute
+from tests.reliability.conftest import consumer_key
 from tests.reliability.tally import TALLY
 
 TABLE = "raw.alpha__students"
@@ -70,11 +71,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def beta_key(home: Path) -> str:
-    with db.session() as session:
-        beta = Department(code="beta", name="测试beta局", uscc="91350100M000100Y43", kind="department")
-        session.add(beta)
-        session.flush()
-        return auth.issue_key(session, beta)
+    return consumer_key()
 
 
 @pytest.fixture(scope="module")
