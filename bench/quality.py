@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from unittest import mock
 
 from bench.common import figure, write_results
 from blocklake import lake
 from blocklake.checks import Suite
 from blocklake.settings import get_settings
-from quality import gate, gx_runtime, plain_sql
+from quality import gate, gx_runtime, pii, plain_sql
 
 
 @dataclass
@@ -25,16 +26,23 @@ class GateTiming:
     sql_s: float = 0.0
     tables: int = 0
     checks: int = 0
-    pii_s: float = 0.0
+    pii_s: float = 0.0  # the scans' own seconds, in the gate's worker threads
+    without_scan_s: float = 0.0  # the same gate with the scan for personal data left out
     pii_found: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
 
 
 def time_gate(suites: list[Suite], timing: GateTiming) -> None:
-    """Plain SQL, then the gate, then plain SQL again (the mean of the two SQL runs is the reference)."""
+    """Plain SQL, the gate without its scan for personal data, the gate, then plain SQL again (the mean of
+    the two SQL runs is the reference). What the scan costs is the difference of the two gates: it runs in
+    the gate's worker threads beside other tables' validations, so its own seconds overstate it."""
     first_sql = _time_plain_sql(suites)
     if not timing.startup_s:
         timing.startup_s = gx_runtime.warm_up()
+    clock = time.perf_counter()
+    with mock.patch.object(pii, "scan", lambda *_: []):
+        gate.run_gate(suites)
+    timing.without_scan_s += time.perf_counter() - clock
     clock = time.perf_counter()
     verdicts = gate.run_gate(suites)
     timing.gate_s += time.perf_counter() - clock
@@ -71,16 +79,21 @@ def write(scale: str, timing: GateTiming, pipeline_s: float) -> None:
         figure("pipeline_s", pipeline_s, "s"),
         figure("tables_gated", timing.tables, "tables"),
         figure("checks_run", timing.checks, "checks"),
-        figure("pii_scan_share_of_gate", timing.pii_s / timing.gate_s, "ratio", "<= 0.10"),
-        figure("pii_scan_s", timing.pii_s, "s"),
+        figure("pii_scan_share_of_gate", (timing.gate_s - timing.without_scan_s) / timing.gate_s, "ratio",
+               "<= 0.10"),
+        figure("gate_without_pii_scan_s", timing.without_scan_s, "s"),
+        figure("pii_scan_thread_s", timing.pii_s, "s"),
         figure("undeclared_pii_columns_found", len(timing.pii_found), "columns"),
     ], blocked=timing.blocked, undeclared_pii=timing.pii_found, definitions={
         "gate_vs_sql_ratio": "the gate (GX validation of every raw table after ingest and every base/mart model "
                              "after dbt build, decisions recorded, snapshots published) ÷ the same checks as plain "
                              "DuckDB SQL on the same snapshots (mean of a run before and after the gate)",
         "validation_share_of_pipeline": "gate time ÷ (ingest + gate + dbt build) of the same run",
-        "pii_scan_share_of_gate": "finding undeclared personal data in every audited table (quality.pii: a sample "
-                                  "per table, rules in Python) ÷ the gate's time, which includes it",
+        "pii_scan_share_of_gate": "what finding undeclared personal data in every audited table adds to the gate "
+                                  "(quality.pii: a sample per table, rules in Python): (gate − the same gate "
+                                  "without the scan, run just before it) ÷ gate",
+        "pii_scan_thread_s": "the scans' own seconds, summed over the gate's worker threads (they overlap other "
+                             "tables' validations)",
         "gx_startup_s": "importing GX and starting its context, once per process; not in gate_s (an Airflow "
                         "gate task pays it once, whatever the table's size)",
     })

@@ -99,36 +99,52 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
         store.ensure_tables(con)
         snapshot = snapshot if snapshot is not None else lake.current_snapshot(con)
         suites = list(suites)
-        audits = gx_runtime.validate_many(suites, snapshot, today=settings.today, workers=settings.gate_workers)
+        audits = gx_runtime.validate_many(
+            suites, snapshot, today=settings.today, workers=settings.gate_workers,
+            then=lambda connection, suite, results: _inspect(connection, suite, snapshot, results, settings.today))
         previous = published.published_snapshots(con)
-        scans = _scan_all(con, suites, snapshot, settings.today)
-        decided = [_decide(suite, snapshot, run_id, _with_examples(con, suite, snapshot, results), seconds,
-                           previous.get(suite.table), scanned)
-                   for suite, (results, seconds), scanned in zip(suites, audits, scans, strict=True)]
+        decided = [_decide(suite, snapshot, run_id, inspected, seconds, previous.get(suite.table))
+                   for suite, (inspected, seconds) in zip(suites, audits, strict=True)]
         store.record_decisions(con, [decision for _, decision in decided], row_limit=settings.gate_quarantine_rows)
         return [verdict for verdict, _ in decided]
     finally:
         con.close()
 
 
-def _scan_all(con: duckdb.DuckDBPyConnection, suites: list[Suite], snapshot: int,
-              today: date) -> list[tuple[list[pii.Finding], float]]:
-    """Each table's undeclared personal columns (:mod:`quality.pii`) and what finding them cost. One read
-    transaction for all: DuckLake then reads the snapshot's catalog once, not once per table."""
+@dataclass(frozen=True)
+class _Inspected:
+    """A validated table, looked at again: failing examples beside its results, undeclared personal data."""
+
+    results: list[CheckResult]
+    findings: list[pii.Finding]
+    scan_seconds: float
+
+
+def _inspect(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, results: list[CheckResult],
+             today: date) -> _Inspected:
+    """On the connection that has just validated the table: its files are warm there."""
+    results = _with_examples(con, suite, snapshot, results)
+    clock = time.perf_counter()
+    findings = _scan(con, suite, snapshot, today)
+    return _Inspected(results, findings, time.perf_counter() - clock)
+
+
+def _scan(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, today: date) -> list[pii.Finding]:
+    """The table's undeclared personal columns (:mod:`quality.pii`). One thread (a sample of a thousand
+    rows gains nothing from more, and the other gate workers' validations keep the cores busy) and one
+    transaction (one read of the lake's catalog for the scan's queries, not one each)."""
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
     con.execute("BEGIN TRANSACTION")
     try:
-        return [_scan(con, suite, snapshot, today) for suite in suites]
+        findings = pii.scan(con, suite.table, relation_at(suite.table, snapshot), suite.sensitive, today)
     finally:
         con.execute("COMMIT")
-
-
-def _scan(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, today: date) -> tuple[list[pii.Finding], float]:
-    started = time.perf_counter()
-    findings = pii.scan(con, suite.table, relation_at(suite.table, snapshot), suite.sensitive, today)
+        con.execute(f"SET threads = {int(threads)}")
     for finding in findings:
         log.info("%s: personal data no declaration names, masked as %s: %s", suite.table, finding.kind,
                  finding.describe())
-    return findings, time.perf_counter() - started
+    return findings
 
 
 def _with_examples(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int,
@@ -158,11 +174,11 @@ def raise_if_blocked(verdicts: list[TableVerdict]) -> None:
         raise QualityGateFailed(verdicts)
 
 
-def _decide(suite: Suite, snapshot: int, run_id: str, results: list[CheckResult], seconds: float,
-            previous: int | None, scanned: tuple[list[pii.Finding], float]) -> tuple[TableVerdict, store.Decision]:
+def _decide(suite: Suite, snapshot: int, run_id: str, inspected: _Inspected, seconds: float,
+            previous: int | None) -> tuple[TableVerdict, store.Decision]:
     """Publish or hold one table, from its audit. Personal data found in undeclared columns does not hold
     it back: the finding is recorded, and every way data leaves masks those columns (catalog.grants)."""
-    findings, scan_seconds = scanned
+    results, findings, scan_seconds = inspected.results, inspected.findings, inspected.scan_seconds
     blocking = [result for result in results if result.check.blocking and not result.success]
     dimensions = dimension_scores(results)
     score = fmean(dimensions.values()) if dimensions else 100.0

@@ -16,16 +16,18 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from blocklake import extensions, lake
 from blocklake.checks import Check, Suite
 from blocklake.settings import Settings, get_settings
 
+T = TypeVar("T")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage reports leave a government network
 
 
@@ -49,26 +51,56 @@ class CheckResult:
         return 1.0 if self.success else 0.0
 
 
-def warm_up() -> float:
-    """Import GX and start this thread's context and data source; returns the seconds it took (once per
-    process: about 4 s of import and context start that no validation should be blamed for)."""
+def warm_up(workers: int | None = None) -> float:
+    """Import GX and start the context, data source and lake connection of each of the gate's worker
+    threads; returns the seconds it took. Once per process: about 4 s of import and context start, and
+    0.2 s a thread to open DuckDB and attach the lake, that no validation should be blamed for."""
     clock = time.monotonic()
-    _data_source(get_settings())
+    workers = workers or get_settings().gate_workers
+    ready = threading.Barrier(workers)  # one task on each thread: none may take two
+    list(_workers(workers).map(lambda _: (_connected_source(), ready.wait()), range(workers)))
     return time.monotonic() - clock
 
 
-def validate_many(suites: list[Suite], snapshot: int, *, today: date | None = None,
-                  workers: int = 1) -> list[tuple[list[CheckResult], float]]:
-    """:func:`validate` for each suite, ``workers`` at a time (each thread has its own GX context):
-    one table's Python bookkeeping overlaps another's query in DuckDB. Returns results and seconds."""
-    def timed(suite: Suite) -> tuple[list[CheckResult], float]:
-        clock = time.monotonic()
-        return validate(suite, snapshot, today=today), time.monotonic() - clock
+def _connected_source() -> Any:
+    """This thread's data source, with its pooled lake connection open."""
+    source = _data_source(get_settings())
+    source.get_execution_engine().engine.connect().close()
+    return source
 
-    if workers <= 1 or len(suites) <= 1:
-        return [timed(suite) for suite in suites]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gate") as pool:
-        return list(pool.map(timed, suites))
+
+@cache
+def _workers(count: int) -> ThreadPoolExecutor:
+    """The gate's worker threads, kept for the process: each holds its GX context and lake connection
+    (thread-local), which a new thread would have to start again."""
+    return ThreadPoolExecutor(max_workers=count, thread_name_prefix="gate")
+
+
+def validate_many(suites: list[Suite], snapshot: int, *, today: date | None = None, workers: int = 1,
+                  then: Callable[[Any, Suite, list[CheckResult]], T]) -> list[tuple[T, float]]:
+    """:func:`validate` each suite, ``workers`` at a time (each thread has its own GX context): one
+    table's Python bookkeeping overlaps another's query in DuckDB. ``then(connection, suite, results)``
+    runs next on the DuckDB connection that validated the table, while the table's files are warm in it
+    (the gate fetches failing examples and scans for personal data there). Returns what ``then``
+    returned and the validation's seconds, per suite."""
+    def validated(suite: Suite) -> tuple[T, float]:
+        clock = time.monotonic()
+        results = validate(suite, snapshot, today=today)
+        seconds = time.monotonic() - clock
+        return _on_gx_connection(lambda connection: then(connection, suite, results)), seconds
+
+    return list(_workers(workers).map(validated, suites))
+
+
+def _on_gx_connection(work: Callable[[Any], T]) -> T:
+    """``work(connection)`` on this thread's GX DuckDB connection (a DB-API wrapper that passes
+    ``execute`` through to DuckDB)."""
+    engine = _data_source(get_settings()).get_execution_engine().engine
+    connection = engine.raw_connection()
+    try:
+        return work(connection.driver_connection)
+    finally:
+        connection.close()  # back to the pool, not closed
 
 
 def validate(suite: Suite, snapshot: int, *, today: date | None = None) -> list[CheckResult]:
@@ -134,13 +166,17 @@ _THREAD = threading.local()
 
 
 def _data_source(settings: Settings) -> Any:
-    """One GX context and data source per lake and thread: GX's execution engine holds the active
-    batch, so threads must not share one; tests open several lakes in one process."""
-    sources = _THREAD.__dict__.setdefault("sources", {})
+    """One GX context and data source per thread, for the lake of ``settings``: GX's execution engine
+    holds the active batch, so threads must not share one. The worker threads live as long as the
+    process, so a thread keeps only its current lake's: tests open many lakes in one process, and each
+    source holds a DuckDB instance."""
     key = (settings.lake_catalog_uri, settings.lake_data_uri, settings.memory_limit)
-    if key not in sources:
-        sources[key] = _new_data_source(settings)
-    return sources[key]
+    current = getattr(_THREAD, "source", None)
+    if current is None or current[0] != key:
+        if current is not None:
+            current[1].get_execution_engine().engine.dispose()
+        _THREAD.source = (key, _new_data_source(settings))
+    return _THREAD.source[1]
 
 
 def _new_data_source(settings: Settings) -> Any:

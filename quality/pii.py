@@ -28,7 +28,7 @@ gate records it, the catalog marks the item personal, and every way data leaves 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -60,14 +60,18 @@ EVIDENCE = {"resident_id": "embed a valid resident ID", "mobile": "hold a mobile
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
             "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 _LONG_DIGITS = re.compile(r"[0-9０-９]{11}")  # what every identifier rule needs at least
-_ID_WINDOWS = re.compile(r"(?=([0-9]{17}[0-9X]))")
-_LEGACY_ID = re.compile(r"(?<![0-9])[0-9]{15}(?![0-9])")
+# region, birth date (year 18xx-20xx, month, day), sequence, check: the shape before the checksum
+_MONTH_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+_ID_WINDOWS = re.compile(rf"(?=([1-9][0-9]{{5}}(?:18|19|20)[0-9]{{2}}{_MONTH_DAY}[0-9]{{3}}[0-9X]))")
+# a 15-digit run reads digits 7-8 as the birth year 19YY; division codes give 00-19 there
+_LEGACY_ID = re.compile(rf"(?<![0-9])[1-9][0-9]{{5}}[2-9][0-9]{_MONTH_DAY}[0-9]{{3}}(?![0-9])")
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86)?1[3-9][0-9]{9}(?![0-9])")
 _CARD = re.compile(r"(?<![0-9])[3-6](?:[0-9]{15,16}|[0-9]{18})(?![0-9])")
 COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "夏侯", "尉迟", "司徒", "公孙")
 _NAME = re.compile(f"(?:{'|'.join(COMPOUND_SURNAMES)}|[{SURNAMES}])[\u4e00-\u9fa5]{{1,3}}")
 _UNIT_CODE = re.compile(r"[1-8][0-9]{22}")
 _FLAT = re.compile(r"[0-9]+(?:号|栋|幢|座)[^0-9]{0,6}[0-9]+(?:室|房|号房)")
+_DOOR = re.compile("[号栋幢座]")
 
 
 @dataclass(frozen=True)
@@ -104,16 +108,10 @@ def scan(con: duckdb.DuckDBPyConnection, table: str, relation: str, declared: Ma
     listed = ", ".join(f"CAST({identifier(column)} AS VARCHAR)" for column in columns)
     rows = con.execute(f"SELECT {listed} FROM {relation} USING SAMPLE {SAMPLE_ROWS} ROWS").fetchall()
     samples = {column: [row[index] for row in rows if row[index] is not None] for index, column in enumerate(columns)}
-    organisations = any(_share(values, _uscc) >= ORGANISATION_SHARE for values in samples.values() if values)
-    findings = []
-    for column, values in samples.items():
-        digits = [compact(value) if _LONG_DIGITS.search(value) else None for value in values]
-        for rule, hit in RULES.items():
-            if rule == "person_address" and organisations:
-                continue
-            matched = _matches(rule, hit, values, digits, today)
-            if matched >= MIN_HITS and matched >= MIN_SHARE[rule] * len(values):
-                findings.append(Finding(table, column, rule, len(values), matched))
+    organisations = _Lazy(lambda: any(_share(values, _uscc) >= ORGANISATION_SHARE
+                                      for values in samples.values() if values))
+    findings = [Finding(table, column, rule, len(values), matched) for column, values in samples.items()
+                for rule, matched in _column_hits(values, today, organisations)]
     about_persons = any(kind in PERSON_KINDS for kind in declared.values()) or any(
         finding.kind in PERSON_KINDS for finding in findings)
     if about_persons:
@@ -123,12 +121,39 @@ def scan(con: duckdb.DuckDBPyConnection, table: str, relation: str, declared: Ma
     return findings
 
 
-def _matches(rule: str, hit: Callable[[str, str, date], bool], values: list[str], digits: list[str | None],
-             today: date) -> int:
-    """How many values ``rule`` finds; identifier rules look only at values with a long digit run."""
-    if rule in DIGIT_RULES:
-        return sum(1 for text in digits if text is not None and hit(text, text, today))
-    return sum(1 for value in values if hit(value, value, today))
+class _Lazy:
+    """A value computed on first use: whether a table registers organisations is asked only of tables in
+    which the address rule hits, and costs a check of every sampled value."""
+
+    def __init__(self, compute: Callable[[], bool]) -> None:
+        self._compute, self._value = compute, None
+
+    def __call__(self) -> bool:
+        if self._value is None:
+            self._value = self._compute()
+        return self._value
+
+
+def _column_hits(values: list[str], today: date, organisations: Callable[[], bool]) -> Iterator[tuple[str, int]]:
+    """(rule, values matched) for each rule the column's sample meets. A rule runs only on the values its
+    cheap prefilter lets through, and not at all when too few are let through to reach its share: most
+    columns hold no long digit run, no short Han string and no door number, and cost a pass each."""
+    digits = [value if value.isdigit() else compact(value) for value in values if _LONG_DIGITS.search(value)]
+    candidates = {"person_name": [value for value in values if len(value) <= 7 and _may_be_name(value)],
+                  "person_address": [value for value in values if _DOOR.search(value)]}
+    for rule, hit in RULES.items():
+        pool = digits if rule in DIGIT_RULES else candidates[rule]
+        needed = max(MIN_HITS, MIN_SHARE[rule] * len(values))
+        if len(pool) < needed or (rule == "person_address" and organisations()):
+            continue
+        matched = sum(1 for value in pool if hit(value, value, today))
+        if matched >= needed:
+            yield rule, matched
+
+
+def _may_be_name(value: str) -> bool:
+    value = value.strip()
+    return 2 <= len(value) <= 5 and (value[0] in SURNAMES or value[:2] in COMPOUND_SURNAMES)
 
 
 def _uscc(value: str) -> bool:
@@ -142,8 +167,7 @@ def _share(values: list[str], test: Callable[[str], bool]) -> float:
 def _resident_id(text: str, _raw: str, today: date) -> bool:
     if any(is_valid_resident_id(window, as_of=today, allow_legacy=False) for window in _ID_WINDOWS.findall(text)):
         return True
-    # a 15-digit run reads digits 7-8 as the birth year 19YY; division codes give 00-19 there
-    return any(run[6:8] >= "20" and is_valid_resident_id(run, as_of=today) for run in _LEGACY_ID.findall(text))
+    return any(is_valid_resident_id(run, as_of=today) for run in _LEGACY_ID.findall(text))
 
 
 def _mobile(text: str, _raw: str, _today: date) -> bool:

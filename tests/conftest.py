@@ -161,6 +161,19 @@ def registered_lake(root: Path, departments: dict[str, SourceDepartment], **env:
         patch.undo()
 
 
+@pytest.fixture(scope="session")
+def tiny_district_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """``blocklake run --scale tiny`` once per session, in a home of its own (the run's home and result).
+    The end-to-end tests read it; a test that changes its catalog store works on a copy."""
+    home = tmp_path_factory.mktemp("pipeline") / "var"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BLOCKLAKE"))}
+    env["BLOCKLAKE_HOME"] = str(home)
+    blocklake = str(Path(sys.executable).with_name("blocklake"))
+    result = subprocess.run([blocklake, "run", "--scale", "tiny", "--no-serve"], env=env, capture_output=True,
+                            text=True, timeout=900, check=False)
+    return home, result
+
+
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny district's sources, generated once per module (tests that run it under a scheduler)."""

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -19,14 +17,9 @@ pytestmark = pytest.mark.airflow
 
 
 @pytest.fixture(scope="module")
-def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    home = tmp_path_factory.mktemp("pipeline") / "var"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BLOCKLAKE"))}
-    env["BLOCKLAKE_HOME"] = str(home)
-    blocklake = str(Path(sys.executable).with_name("blocklake"))
-    result = subprocess.run([blocklake, "run", "--scale", "tiny", "--no-serve"], env=env, capture_output=True,
-                            text=True, timeout=900, check=False)
-    return home, result
+def pipeline_run(tiny_district_run: tuple[Path, subprocess.CompletedProcess[str]]
+                 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    return tiny_district_run
 
 
 def open_lake(home: Path) -> duckdb.DuckDBPyConnection:
