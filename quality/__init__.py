@@ -4,7 +4,3 @@ A table's new version (a DuckLake snapshot) is validated by its suite; only when
 fails is that snapshot recorded as the table's *published* version, which every consumer reads.
 See ``quality/README.md``.
 """
-
-from quality.identifiers import is_valid_mobile, is_valid_resident_id, is_valid_uscc
-
-__all__ = ["is_valid_mobile", "is_valid_resident_id", "is_valid_uscc"]

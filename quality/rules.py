@@ -1,4 +1,4 @@
-"""The identifier rules of :mod:`quality.identifiers`, written as DuckDB SQL.
+"""The identifier rules of :mod:`blocklake.identifiers`, written as DuckDB SQL.
 
 The gate checks millions of rows inside DuckDB, so each rule is a boolean SQL expression over a
 column, true when the value is valid. The tests hold these to the Python functions value for value.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from blocklake.identifiers import EARLIEST_BIRTH, FULL_WIDTH, HALF_WIDTH, PROVINCE_CODES, USCC_ALPHABET
 from blocklake.sql import identifier, literal
-from quality.identifiers import EARLIEST_BIRTH, FULL_WIDTH, HALF_WIDTH, PROVINCE_CODES, USCC_ALPHABET
 
 _PROVINCES = ", ".join(f"'{code}'" for code in sorted(PROVINCE_CODES))
 _RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from blocklake import lake
 from blocklake.errors import ExportError
+from blocklake.identifiers import is_valid_resident_id
 from blocklake.settings import get_settings
 from catalog import db, sharing
 from catalog.models import Application, AuditLog, Department, Export, Resource
@@ -30,7 +31,6 @@ from catalog.register import refresh
 from exports import service
 from exports.targets import FolderTarget, safe_join
 from ingestion.runner import load_table
-from quality.identifiers import is_valid_resident_id
 from tests.conftest import POSTGRES_DSN, TEST_USCC, S3Server, SourceDepartment, registered_lake, sqlite_execute
 
 VALID_IDS = ("11010519491231002X", "440305199001011237", "440305198512120016")

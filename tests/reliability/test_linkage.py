@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from stdnum.cn import ric
 
+from blocklake.identifiers import is_valid_resident_id
 from catalog import auth, db
 from catalog.api import create_app
 from catalog.models import Department, Resource
-from quality.identifiers import is_valid_resident_id
 from tests.conftest import TEST_USCC, SourceDepartment, registered_lake, sqlite_execute
 from tests.reliability.tally import TALLY
 

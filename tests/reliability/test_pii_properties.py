@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blocklake import masking
-from quality.identifiers import is_valid_resident_id
+from blocklake.identifiers import is_valid_resident_id
 from tests.reliability.tally import TALLY
 
 REGIONS = ("440305", "110105", "310104", "330106", "510107")

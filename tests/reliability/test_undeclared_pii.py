@@ -20,12 +20,12 @@ from stdnum import luhn
 from stdnum.cn import ric
 
 from blocklake import lake
+from blocklake.identifiers import is_valid_resident_id
 from blocklake.settings import get_settings
 from catalog import db
 from catalog.api import create_app
 from catalog.models import Resource
 from exports.service import export_application
-from quality.identifiers import is_valid_resident_id
 from tests.conftest import TEST_USCC, SourceDepartment, registered_lake, sqlite_execute
 from tests.reliability.conftest import consumer_key
 from tests.reliability.tally import TALLY

@@ -8,7 +8,9 @@ from datetime import date
 import duckdb
 import pytest
 
-from quality import identifiers, is_valid_resident_id, is_valid_uscc, rules
+from blocklake import identifiers
+from blocklake.identifiers import is_valid_resident_id, is_valid_uscc
+from quality import rules
 
 AS_OF = date(2026, 10, 31)
 
