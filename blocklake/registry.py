@@ -12,10 +12,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from blocklake.checks import Check
 from blocklake.config_types import Duration, Strict
+from blocklake.elements import Element
 from blocklake.errors import ConfigError
 from blocklake.vocabulary import SensitiveKind, ShareMethod, ShareType, UpdateCycle
 from blocklake.yamlfile import load_model
@@ -23,6 +24,42 @@ from blocklake.yamlfile import load_model
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 SourceKind = Literal["postgres", "mysql", "sqlite", "csv", "excel", "parquet"]
 DATABASE_KINDS = ("postgres", "mysql", "sqlite")
+ELEMENT_KINDS: dict[str, SensitiveKind] = {"resident_id": "resident_id", "person_name": "person_name",
+                                           "phone": "phone", "bank_card": "bank_card"}
+
+
+class ColumnSpec(Strict):
+    """A column's data element (数据元): the registry's one truth about it. What it is masked as, the
+    directory's item title, and the base layer's use of it all follow from here."""
+
+    title: str | None = Field(None, description="The Chinese title the directory shows (信息项名称).")
+    element: Element | None = Field(None, description="The data element (blocklake.elements).")
+    format: str | None = Field(None, description="Dates and times written as text: their strptime format.")
+    person: list[str] = Field(default_factory=list, description="Whose it is: 'self' (the record's person) or a "
+                              "role (tenant, 母亲); a person's address is personal, an organisation's is not.")
+    staged_as: str | None = Field(None, pattern=IDENTIFIER, description="Its name in the staging model.")
+    sensitive: SensitiveKind | None = Field(None, description="How it is masked, where the element does not say "
+                                                              "(a code that embeds a resident ID).")
+
+    @field_validator("person", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @property
+    def personal(self) -> SensitiveKind | None:
+        """What the column is masked as wherever data leaves (None: not personal)."""
+        if self.sensitive:
+            return self.sensitive
+        if self.element in ELEMENT_KINDS:
+            return ELEMENT_KINDS[self.element]
+        if self.person and self.element == "address":
+            return "person_address"
+        if self.person and self.element == "block_code":
+            return "person_unit"
+        return None
+
+
 class LoadSpec(Strict):
     """How a table is loaded: a full snapshot, or increments on a cursor column with an overlap window."""
 
@@ -71,13 +108,31 @@ class TableSpec(Strict):
     load: LoadSpec = LoadSpec()
     update_cycle: UpdateCycle
     directory: DirectorySpec
-    sensitive: dict[str, SensitiveKind] = Field(default_factory=dict)
+    columns: dict[str, ColumnSpec] = Field(default_factory=dict, description="Data elements, column by column.")
+    sensitive: dict[str, SensitiveKind] = Field(default_factory=dict, description="Shorthand for columns whose "
+                                                "only declaration is their mask: {column: kind}.")
+    observed_at: str | None = Field(None, description="The column dating what a record says of its persons.")
     header_row: int = Field(1, ge=1, description="Excel: the 1-based row holding the column names.")
     footer_pattern: str | None = Field(None, description="Excel: regex of a total row; group 1 is the count.")
     freshness_column: str | None = Field(None, description="Timeliness: the column dating a record.")
     block_column: str | None = Field(None, description="The column holding each row's block code (street 9 "
                                      "digits, community 12, grid 15, building 19, unit 23): per-street figures.")
     quality: list[Check] = Field(default_factory=list, description="Checks beyond the derived ones.")
+
+    @model_validator(mode="after")
+    def _one_truth_per_column(self) -> TableSpec:
+        for column, kind in self.sensitive.items():
+            declared = self.columns.get(column)
+            if declared is not None and declared.personal not in (None, kind):
+                raise ValueError(f"column {column!r} is declared {declared.personal} in columns and {kind} in "
+                                 "sensitive; say it once, in columns")
+        return self
+
+    @property
+    def personal(self) -> dict[str, SensitiveKind]:
+        """The personal columns and what each is masked as: from the data elements, and the shorthand."""
+        derived = {column: spec.personal for column, spec in self.columns.items() if spec.personal}
+        return {**self.sensitive, **derived}
 
 
 class SourceSpec(Strict):

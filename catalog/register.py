@@ -97,7 +97,8 @@ def raw_specs(registry: Registry) -> list[ResourceSpec]:
                 provider_code=dept.code, classification=directory.classification, share_type=directory.share_type,
                 share_conditions=directory.share_conditions, share_method=directory.share_method,
                 legal_basis=directory.legal_basis, open_to_public=directory.open_to_public,
-                update_cycle=table.update_cycle, sensitive=dict(table.sensitive), block_column=table.block_column,
+                update_cycle=table.update_cycle, sensitive=dict(table.personal), block_column=table.block_column,
+                item_titles={column: spec.title for column, spec in table.columns.items() if spec.title},
                 abstract=f"{dept.name}{table.title}（源表 {table.object}，{table.load.mode} 加载）",
             ))
     return specs

@@ -32,7 +32,7 @@ def raw_suite(department: Department, table: TableSpec) -> Suite:
         title=table.title,
         checks=merge_checks(_derived_raw_checks(table), table.quality),
         declared_in=f"ingestion/registry/{department.code}.yaml",
-        sensitive=dict(table.sensitive),
+        sensitive=dict(table.personal),
     )
 
 
@@ -46,7 +46,7 @@ def _derived_raw_checks(table: TableSpec) -> list[Check]:
     checks = [Check(check="not_null", column=column) for column in key]
     checks.append(Check(check="unique", columns=key))
     checks += [Check(check=SENSITIVE_CHECKS[kind], column=column, severity="warn")
-               for column, kind in table.sensitive.items() if kind in SENSITIVE_CHECKS]
+               for column, kind in table.personal.items() if kind in SENSITIVE_CHECKS]
     dated_by = table.freshness_column or table.load.cursor or LOAD_TIME_COLUMN
     # A quiet department is flagged, not blocked: low-volume tables go days without a change. Tables
     # whose silence means a broken feed declare an error-level `fresh` check in their `quality:` list.

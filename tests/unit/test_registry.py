@@ -83,3 +83,38 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
 def test_an_empty_registry_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"no department files"):
         load_registry(tmp_path)
+
+
+COLUMNS = """\
+    columns:
+      sfzh: {title: 身份证号, element: resident_id, person: self}
+      xm: {title: 姓名, element: person_name, person: self}
+      jzdz: {title: 居住地址, element: address, person: self}
+      dwdz: {title: 单位地址, element: address}
+      fwbm: {title: 房屋编码, element: block_code, person: self}
+      xsbh: {title: 学籍号, element: identifier, sensitive: resident_id}
+      csrq: {title: 出生日期, element: date, format: "%Y%m%d"}
+"""
+
+
+def test_data_elements_decide_what_is_personal(tmp_path: Path) -> None:
+    """A person's address and unit code are personal, an organisation's address is not; a code that
+    embeds an ID says so; the directory titles come with them."""
+    write(tmp_path, VALID + COLUMNS)
+    table = load_registry(tmp_path).department("demo").table("people")
+    assert table.personal == {"sfzh": "resident_id", "xm": "person_name", "jzdz": "person_address",
+                              "fwbm": "person_unit", "xsbh": "resident_id"}
+    assert table.columns["csrq"].format == "%Y%m%d" and table.columns["xm"].person == ["self"]
+
+
+def test_a_column_declared_twice_differently_names_both_places(tmp_path: Path) -> None:
+    write(tmp_path, VALID + COLUMNS + "    sensitive: {xm: phone}\n")
+    with pytest.raises(ConfigError, match="'xm' is declared person_name in columns and phone in sensitive"):
+        load_registry(tmp_path)
+
+
+def test_an_unknown_element_is_refused_with_its_line(tmp_path: Path) -> None:
+    write(tmp_path, VALID + COLUMNS.replace("element: date,", "element: birthday,"))
+    with pytest.raises(ConfigError, match="element") as raised:
+        load_registry(tmp_path)
+    assert "demo.yaml:24: tables.0.columns.csrq.element" in str(raised.value)  # the csrq line
