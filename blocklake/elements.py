@@ -49,6 +49,7 @@ _ORGANISATION = re.compile(r".{2,}(?:公司|集团|局|委员会|中心|学校|�
                            r"合作社|事务所|研究院|研究所|厂|店|部|馆|站|所|社|院|处|行|室|队|会)$")
 _ADDRESS_WORDS = re.compile(r"[省市区县]|街道|[镇乡村]|社区|小区|花园|大厦|[路街巷道]"
                             r"|[0-9一二三四五六七八九十]+(?:号|栋|幢|座|楼|单元|室|房)")
+_DOOR_NUMBER = re.compile(r"[0-9０-９一二三四五六七八九十百]+(?:号|栋|幢|座|单元|室|房|弄)")
 _LONG_DIGITS = re.compile(r"[0-9０-９]{11}")  # what every identifier rule needs at least
 _MONTH_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
 # region, birth date (year 18xx-20xx, month, day), sequence, check: the shape before the checksum
@@ -187,11 +188,16 @@ def is_person_name(value: str, _today: date | None = None) -> bool:
 
 
 def is_organisation(value: str, _today: date | None = None) -> bool:
-    return 4 <= len(value) <= 60 and _ORGANISATION.fullmatch(value) is not None
+    """A name ending as organisations' do (公司, 局, 小学, 办公室), without a door number: 科苑路8号301室
+    ends in 室 too, and is an address."""
+    return 4 <= len(value) <= 60 and _ORGANISATION.fullmatch(value) is not None and not _DOOR_NUMBER.search(value)
 
 
 def is_address(value: str, _today: date | None = None) -> bool:
-    return 6 <= len(value) <= 120 and len(_ADDRESS_WORDS.findall(value)) >= 2
+    """Two address words (district, street, road, estate, door number …), and a door number or a road:
+    深圳市南山区南头城小学 names places too, and is an organisation."""
+    return (6 <= len(value) <= 120 and len(_ADDRESS_WORDS.findall(value)) >= 2
+            and (_DOOR_NUMBER.search(value) is not None or re.search(r"[路街巷道]", value) is not None))
 
 
 _WHOLE_VALUE_TESTS: tuple[tuple[Element, Callable[[str, date | None], bool]], ...] = (

@@ -45,7 +45,7 @@ def _resolve_database(department: Department, source: SourceSpec, settings: Sett
     uri = os.environ.get(_env_name(conn_id)) or os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
     uri = uri or _airflow_connection_uri(conn_id)
     if uri:
-        return _from_uri(uri, source)
+        return from_uri(uri, source.namespace, name=source.id)
     embedded = settings.sources_path / f"{department.code}.sqlite"
     if not embedded.exists():
         raise SourceUnavailableError(
@@ -56,16 +56,18 @@ def _resolve_database(department: Department, source: SourceSpec, settings: Sett
     return Location("sqlite", str(embedded), None, f"sqlite:{embedded.name}")
 
 
-def _from_uri(uri: str, source: SourceSpec) -> Location:
+def from_uri(uri: str, namespace: str | None, *, name: str) -> Location:
+    """A database given as a URI (``postgresql://``, ``mysql://``, ``sqlite:///path``); ``namespace``: the
+    PostgreSQL schema or the MySQL database; ``name`` names it in errors."""
     parts = urlsplit(uri)
     driver = _SCHEMES.get(parts.scheme.split("+")[0])
     if driver is None:
-        raise ConfigError(f"connection for '{source.id}' has unsupported scheme '{parts.scheme}'")
+        raise ConfigError(f"connection for '{name}' has unsupported scheme '{parts.scheme}': use postgresql://, "
+                          "mysql:// or sqlite:///<path>")
     if driver == "sqlite":
         path = unquote(parts.path)
         return Location("sqlite", path, None, f"sqlite:{Path(path).name}")
     label = f"{driver}://{parts.hostname}:{parts.port or ''}{parts.path}"
-    namespace = source.namespace
     if driver == "mysql":
         # A MySQL "database" is the department's namespace; the URI's path only names a default.
         return Location("mysql", _mysql_dsn(parts, namespace), namespace, label)

@@ -53,6 +53,20 @@ def _parser() -> argparse.ArgumentParser:
     dbt_sources.add_argument("--check", action="store_true", help="only list the differences; exit 1 if any")
     dbt_sources.set_defaults(command=_dbt_sources)
 
+    discover = commands.add_parser("discover", help="propose a department's registry entry from its source",
+                                   description="Reads a database (postgresql://…, mysql://…, an SQLite file) or a "
+                                   "folder of CSV and Excel files, and proposes the department's registry entry as "
+                                   "YAML: keys, load mode, and per column a Chinese title and the data element its "
+                                   "values show, with the evidence. For a department the registry has, lists what "
+                                   "changed instead.")
+    discover.add_argument("source", help="database URI, SQLite file, or folder of CSV / Excel files")
+    discover.add_argument("--department", required=True, help="the department's code (lower case, e.g. veterans)")
+    discover.add_argument("--name", help="the department's name (部门名称)")
+    discover.add_argument("--uscc", help="the department's unified social credit code")
+    discover.add_argument("--namespace", help="PostgreSQL schema or MySQL database (default: public / the URI's)")
+    discover.add_argument("--output", type=Path, help="write the proposal to this file (never over one)")
+    discover.set_defaults(command=_discover)
+
     ingest = commands.add_parser("ingest", help="load tables into the lake and gate them (without Airflow)")
     ingest.add_argument("department", nargs="?", help="department code (default: all)")
     ingest.add_argument("table", nargs="?", help="table name (default: all of the department)")
@@ -167,6 +181,29 @@ def _dbt_sources(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     print(f"{len(written)} of {len(registry.departments)} sources files rewritten; the others already agreed")
+    return 0
+
+
+def _discover(args: argparse.Namespace) -> int:
+    from blocklake.errors import ConfigError
+    from blocklake.registry import load_registry
+    from ingestion.discover import discover
+
+    settings = get_settings()
+    if args.output and args.output.exists():
+        raise ConfigError(f"{args.output} exists: discover never overwrites a file; name another, or compare "
+                          "with `blocklake discover` on a department the registry has")
+    found = discover(args.source, code=args.department, name=args.name, uscc=args.uscc, namespace=args.namespace,
+                     settings=settings, registry=load_registry(settings.registry_dir),
+                     progress=lambda message: print(message, file=sys.stderr))
+    if found.changes is not None:
+        print(f"{len(found.changes)} changes against the registry's entry for {args.department}:")
+        print("\n".join(f"  {change.describe()}" for change in found.changes) or "  (none)")
+    if args.output:
+        args.output.write_text(found.yaml, encoding="utf-8")
+        print(f"wrote {args.output}: review every 待定, then move it into {settings.registry_dir}", file=sys.stderr)
+    elif found.changes is None:
+        print(found.yaml, end="")
     return 0
 
 
