@@ -49,6 +49,7 @@ _ORGANISATION = re.compile(r".{2,}(?:公司|集团|局|委员会|中心|学校|�
                            r"合作社|事务所|研究院|研究所|厂|店|部|馆|站|所|社|院|处|行|室|队|会)$")
 _ADDRESS_WORDS = re.compile(r"[省市区县]|街道|[镇乡村]|社区|小区|花园|大厦|[路街巷道]"
                             r"|[0-9一二三四五六七八九十]+(?:号|栋|幢|座|楼|单元|室|房)")
+_SENTENCE = re.compile(r"[，。；！？,;!?]")
 _DOOR_NUMBER = re.compile(r"[0-9０-９一二三四五六七八九十百]+(?:号|栋|幢|座|单元|室|房|弄)")
 _LONG_DIGITS = re.compile(r"[0-9０-９]{11}")  # what every identifier rule needs at least
 _MONTH_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
@@ -62,8 +63,11 @@ _CARD = re.compile(r"(?<![0-9])[3-6](?:[0-9]{15,16}|[0-9]{18})(?![0-9])")
 _UNIT_CODE = re.compile(r"[1-8][0-9]{22}")
 _FLAT = re.compile(r"[0-9]+(?:号|栋|幢|座)[^0-9]{0,6}[0-9]+(?:室|房|号房)")
 _DOOR = re.compile("[号栋幢座]")
-_AMOUNT = re.compile(r"[-+]?[¥￥]?[0-9]{1,3}(?:,?[0-9]{3})*\.[0-9]{1,4}(?:元)?|[¥￥][0-9]+(?:元)?|[0-9]+元")
+# money says so: a currency sign, 元, or thousands separators; a bare decimal is a number (an area, a reading)
+_AMOUNT = re.compile(r"[-+]?[¥￥][0-9,]+(?:\.[0-9]{1,2})?元?|[-+]?[0-9,]+(?:\.[0-9]{1,2})?元"
+                     r"|[-+]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]{1,2})?")
 _NUMBER = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?")
+_DECIMAL = re.compile(r"[-+]?[0-9]+\.[0-9]+")
 _IDENTIFIER = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-:./]{2,39}")
 BLOCK_CODE_LENGTHS = (9, 12, 15, 19, 23)  # street, community, grid, building, unit (the district's plate)
 
@@ -123,6 +127,21 @@ def detect(values: Sequence[str], *, today: date | None = None) -> Detection:
     return _shape(values)
 
 
+def values_allow(element: Element, values: Sequence[str], today: date | None = None) -> bool:
+    """Whether values bear a name's hint out: half of them pass the element's test, where it has one
+    (zsxm reads as 姓名 but holds 增值税: 征收项目). Codes, identifiers, numbers and text have no test."""
+    tests = dict(_WHOLE_VALUE_TESTS + _LOOSE_TESTS)
+    if element in tests:
+        return sum(1 for value in values if tests[element](value.strip(), today)) * 2 >= len(values)
+    if element in ("date", "datetime"):
+        formats = DATE_FORMATS if element == "date" else DATETIME_FORMATS
+        return _best_format(list(values), formats)[1] * 2 >= len(values)
+    if element in ("amount", "number"):
+        return sum(1 for value in values if _NUMBER.fullmatch(value.strip()) or _AMOUNT.fullmatch(value.strip())) * 2 \
+            >= len(values)
+    return True
+
+
 def _shape(values: list[str]) -> Detection:
     """What is left: an amount, an enumerated code, a record identifier, a number or text."""
     count, distinct = len(values), len(set(values))
@@ -131,6 +150,9 @@ def _shape(values: list[str]) -> Detection:
         return Detection("amount", count, amounts)
     if distinct <= CODE_DISTINCT and distinct <= CODE_RATIO * count:
         return Detection("code", count, count)
+    decimals = sum(1 for value in values if _DECIMAL.fullmatch(value))
+    if decimals >= WHOLE_SHARE * count:  # readings, areas, coordinates: distinct, and still numbers
+        return Detection("number", count, decimals)
     if distinct == count and count >= 2 and all(_IDENTIFIER.fullmatch(value) for value in values):
         return Detection("identifier", count, count)
     numbers = sum(1 for value in values if _NUMBER.fullmatch(value))
@@ -194,9 +216,10 @@ def is_organisation(value: str, _today: date | None = None) -> bool:
 
 
 def is_address(value: str, _today: date | None = None) -> bool:
-    """Two address words (district, street, road, estate, door number …), and a door number or a road:
-    深圳市南山区南头城小学 names places too, and is an organisation."""
-    return (6 <= len(value) <= 120 and len(_ADDRESS_WORDS.findall(value)) >= 2
+    """Two address words (district, street, road, estate, door number …), and a door number or a road;
+    not a sentence: 深圳市南山区南头城小学 names places too, and is an organisation; a complaint that
+    quotes an address is text."""
+    return (6 <= len(value) <= 80 and len(_ADDRESS_WORDS.findall(value)) >= 2 and _SENTENCE.search(value) is None
             and (_DOOR_NUMBER.search(value) is not None or re.search(r"[路街巷道]", value) is not None))
 
 

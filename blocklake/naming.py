@@ -80,6 +80,12 @@ def read_name(column: str) -> NameReading:
     parts = [part for part in name.split("_") if part]
     if len(parts) > 1 and all(part in words for part in parts):
         return NameReading("".join(words[part].title for part in parts), words[parts[-1]].element)
+    known = [words[part] for part in parts if part in words]
+    if len(parts) > 1 and known:  # revenue_wan: an amount, though 'wan' is not a word we know
+        return NameReading(None, known[-1].element)
+    endings = [word for word in words if len(word) >= 2 and name.endswith(word) and words[word].element]
+    if endings:  # pinyin initials end in the kind: fxje 抚恤金额, qzrq 起租日期, gzdw_dz …
+        return NameReading(None, words[max(endings, key=len)].element)
     if name.endswith("_at"):
         return NameReading(None, "datetime")
     if name.endswith("_on"):

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from blocklake.elements import ELEMENT_TITLES, PERSONAL_ELEMENTS, Detection, Element, detect
+from blocklake.elements import ELEMENT_TITLES, PERSONAL_ELEMENTS, Detection, Element, detect, values_allow
 from blocklake.naming import NameReading, read_name
 from ingestion.discover.reading import ColumnSample, SourceSample, TableSample
 
@@ -60,7 +60,7 @@ def propose_table(sample: TableSample, index: int, *, today: date) -> TablePropo
     columns = [_column(column, today) for column in sample.columns]
     persons = any(column.element in ("resident_id", "person_name") for column in columns)
     for column in columns:
-        if column.element in PERSONAL_ELEMENTS or (persons and column.element == "address"):
+        if column.element in PERSONAL_ELEMENTS or (persons and column.element == "address" and _home(column)):
             column.person = column.reading.role or "self"
     cursor = next((c.name for c in columns if c.element == "datetime" and UPDATE_TIME_NAMES.search(c.name)), None)
     proposal = TableProposal(sample, _table_name(sample.object, index), _table_title(sample), columns,
@@ -74,10 +74,17 @@ def _column(sample: ColumnSample, today: date) -> ColumnProposal:
     reading = read_name(sample.name)
     detection = detect(sample.values, today=today)
     element = detection.element
-    if (element not in VALUE_SPEAKS or not detection.values) and reading.element:
+    if reading.element and (not detection.values or (element not in VALUE_SPEAKS
+                                                     and values_allow(reading.element, sample.values, today))):
         element = reading.element  # codes, numbers and empty columns: the name knows better
     title = sample.comment or reading.title
     return ColumnProposal(sample.name, title, element, detection, reading)
+
+
+def _home(column: ColumnProposal) -> bool:
+    """An address a person lives at, as its title says (家庭住址, 居住地址, 户籍地址, 现住址): an event's,
+    a meter's or a company's address in a table about persons is not theirs."""
+    return bool(column.title) and re.search(r"住|家庭|户籍|居所", column.title or "") is not None
 
 
 def _key(sample: TableSample, columns: list[ColumnProposal]) -> list[str]:
