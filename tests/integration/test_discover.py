@@ -10,61 +10,28 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
-from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
 import pymysql
 import pytest
-import xlsxwriter
 import yaml
-from stdnum.cn import ric
 
 from blocklake.registry import Department, Registry
 from blocklake.settings import get_settings
 from ingestion.discover import Discovery, discover
+from synthetic.veterans import TABLE, people, write_department
+from synthetic.veterans import TRUTH as veterans_truth
 from tests.conftest import MYSQL_DSN, POSTGRES_DSN, require_service, sqlite_execute
 
 ROWS = 300
-EXPECTED = {"TYRYBH": "identifier", "XM": "person_name", "GMSFHM": "resident_id", "CSRQ": "date",
-            "RWNY": "date", "LXDH": "phone", "XZZ": "address", "FXJE": "amount", "GXSJ": "datetime"}
-
-
-def people(rng: random.Random) -> list[tuple]:
-    rows = []
-    for number in range(1, ROWS + 1):
-        born = date(1940, 1, 1) + timedelta(days=rng.randrange(20_000))
-        body = f"440305{born:%Y%m%d}{rng.randrange(1000):03d}"
-        mobile = f"13{rng.randrange(10)}{rng.randrange(10**8):08d}"
-        road = rng.choice(["南山大道十号", "科苑路15号3栋1203室", "桃源村十二栋六零二", "学府路六十九号"])
-        rows.append((f"TY{number:06d}", rng.choice("王李张刘陈杨黄赵") + rng.choice(["伟", "秀英", "建国", "娜"]),
-                     body + ric.calc_check_digit(body + "?"), f"{born:%Y%m%d}",
-                     f"{born.year + 18}年{rng.randint(1, 12)}月",
-                     f"+86 {mobile[:3]}-{mobile[3:7]}-{mobile[7:]}", f"{rng.choice(['南头街道', '粤海街道'])}{road}",
-                     f"{rng.randrange(100, 5000)}.{rng.randrange(100):02d}",
-                     f"2026-10-{rng.randint(1, 30):02d} {rng.randint(0, 23):02d}:15:00"))
-    return rows
-
-
-COLUMNS = "TYRYBH, XM, GMSFHM, CSRQ, RWNY, LXDH, XZZ, FXJE, GXSJ"
+EXPECTED = {column: element for (table, column), element in veterans_truth.items() if table == TABLE}
 
 
 @pytest.fixture(scope="module")
 def veterans(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("veterans")
-    rows = people(random.Random(11))
-    sqlite_execute(root / "veterans.sqlite", "CREATE TABLE YFDX (TYRYBH TEXT PRIMARY KEY, XM TEXT, GMSFHM TEXT, "
-                                             "CSRQ TEXT, RWNY TEXT, LXDH TEXT, XZZ TEXT, FXJE TEXT, GXSJ TEXT)")
-    sqlite_execute(root / "veterans.sqlite", f"INSERT INTO YFDX ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    (root / "roster").mkdir()
-    book = xlsxwriter.Workbook(str(root / "roster" / "优抚对象花名册.xlsx"))
-    sheet = book.add_worksheet("花名册")
-    sheet.write_row(0, 0, ["南山区退役军人事务局优抚对象花名册（2026年10月）"])
-    sheet.write_row(2, 0, ["序号", "姓名", "身份证号", "联系电话", "家庭住址"])
-    for number, row in enumerate(rows, 1):
-        sheet.write_row(2 + number, 0, [number, row[1], row[2], row[5], row[6]])
-    sheet.write_row(3 + ROWS, 0, [f"合计：{ROWS} 人"])
-    book.close()
+    write_department(root, ROWS)
     return root
 
 
@@ -113,7 +80,7 @@ def test_postgresql_column_comments_are_the_titles() -> None:
         con.execute("CREATE TABLE veterans.yfdx (tyrybh text PRIMARY KEY, xm text, gmsfhm text, gxsj timestamp)")
         con.execute("COMMENT ON COLUMN veterans.yfdx.xm IS '优抚对象姓名'")
         con.cursor().executemany("INSERT INTO veterans.yfdx VALUES (%s, %s, %s, %s)",
-                                 [(row[0], row[1], row[2], row[8]) for row in people(random.Random(5))])
+                                 [(row[0], row[1], row[2], row[8]) for row in people(random.Random(5), ROWS)])
     found = _discover(POSTGRES_DSN, namespace="veterans")
     columns = {column.name: column for column in found.tables[0].columns}
     assert columns["xm"].title == "优抚对象姓名" and columns["gmsfhm"].element == "resident_id"
@@ -130,7 +97,7 @@ def test_mysql_column_comments_and_keys_are_read() -> None:
         cursor.execute("CREATE TABLE veterans.yfdx (TYRYBH VARCHAR(16) PRIMARY KEY, XM VARCHAR(20) COMMENT '姓名', "
                        "LXDH VARCHAR(32) COMMENT '联系电话')")
         cursor.executemany("INSERT INTO veterans.yfdx VALUES (%s, %s, %s)",
-                           [(row[0], row[1], row[5]) for row in people(random.Random(7))])
+                           [(row[0], row[1], row[5]) for row in people(random.Random(7), ROWS)])
     con.close()
     found = _discover(f"{MYSQL_DSN.rsplit('/', 1)[0]}/veterans", namespace="veterans")
     columns = {column.name: column for column in found.tables[0].columns}
