@@ -47,6 +47,7 @@ bench: install services
 	$(BIN)/python -m bench.many_tables
 	$(BIN)/python -m bench.lake_catalog_growth
 	$(BIN)/python -m bench.baselayer
+	$(BIN)/python -m bench.discover
 	$(BIN)/python -m bench.catalog
 	$(BIN)/python -m bench.exports
 	$(BIN)/python -m bench.address
