@@ -112,6 +112,8 @@ class TableSpec(Strict):
     sensitive: dict[str, SensitiveKind] = Field(default_factory=dict, description="Shorthand for columns whose "
                                                 "only declaration is their mask: {column: kind}.")
     observed_at: str | None = Field(None, description="The column dating what a record says of its persons.")
+    plate: bool = Field(False, description="The district's standard address plate: its addresses are what others "
+                                           "are matched against, not mentions to match.")
     header_row: int = Field(1, ge=1, description="Excel: the 1-based row holding the column names.")
     footer_pattern: str | None = Field(None, description="Excel: regex of a total row; group 1 is the count.")
     freshness_column: str | None = Field(None, description="Timeliness: the column dating a record.")
@@ -127,6 +129,17 @@ class TableSpec(Strict):
                 raise ValueError(f"column {column!r} is declared {declared.personal} in columns and {kind} in "
                                  "sensitive; say it once, in columns")
         return self
+
+    @model_validator(mode="after")
+    def _named_columns_exist(self) -> TableSpec:
+        if self.columns and self.observed_at and self.observed_at not in self.columns:
+            raise ValueError(f"observed_at names {self.observed_at!r}, which is not among the table's columns")
+        return self
+
+    def staged(self, column: str) -> str:
+        """The column's name in the table's staging model."""
+        spec = self.columns.get(column)
+        return spec.staged_as if spec and spec.staged_as else column
 
     @property
     def personal(self) -> dict[str, SensitiveKind]:

@@ -49,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     registry = commands.add_parser("registry", help="validate the source registry and list its tables")
     registry.set_defaults(command=_registry)
 
-    dbt_sources = commands.add_parser("dbt-sources", help="write dbt's raw-layer sources files from the registry")
+    dbt_sources = commands.add_parser("dbt-sources", help="write dbt's raw-layer sources files and the lists of "
+                                      "where persons and addresses appear, from the registry")
     dbt_sources.add_argument("--check", action="store_true", help="only list the differences; exit 1 if any")
     dbt_sources.set_defaults(command=_dbt_sources)
 
@@ -170,17 +171,19 @@ def _registry(args: argparse.Namespace) -> int:
 
 def _dbt_sources(args: argparse.Namespace) -> int:
     from blocklake.registry import load_registry
-    from transform import sources
+    from transform import mentions, sources
 
     registry = load_registry(get_settings().registry_dir)
     if args.check:
-        problems = sources.mismatches(registry)
-        print("\n".join(problems) or "dbt's sources agree with the registry")
+        problems = [*sources.mismatches(registry), *filter(None, [mentions.mismatch(registry)])]
+        print("\n".join(problems) or "dbt's sources and mention lists agree with the registry")
         return 1 if problems else 0
     written = sources.write(registry)
     for path in written:
         print(f"wrote {path}")
     print(f"{len(written)} of {len(registry.departments)} sources files rewritten; the others already agreed")
+    if mentions.write(registry):
+        print(f"wrote {mentions.MACROS} (where persons and addresses appear)")
     return 0
 
 

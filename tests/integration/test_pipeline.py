@@ -179,17 +179,32 @@ def test_the_demo_applications_are_delivered_as_masked_bundles_scoped_to_each_st
 
 def test_the_gate_finds_the_personal_data_no_declaration_names(
         pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
-    """The columns the security review found leaking (issue 17) are found in the values and masked."""
+    """The columns the security review found leaking (issue 17) are found in the values and masked; those
+    the registry's data elements now declare (the grid worker's name and phone, the legal representative's
+    name) are personal as declared, not as found."""
     home, _ = pipeline_run
     found = {(table, column): kind for table, column, kind in lake_query(
         home, "SELECT DISTINCT table_name, column_name, kind FROM lake.quality.pii_findings")}
     assert {("raw.education__student", "学籍号"): "resident_id",
             ("raw.disability__disabled_person", "残疾证号"): "resident_id",
             ("base.base_address_match", "record_key"): "resident_id",
-            ("raw.grid__grid_cell", "wgy_xm"): "person_name", ("raw.grid__grid_cell", "wgy_dh"): "phone",
-            ("raw.market__business_registration", "legal_rep_name"): "person_name",
             ("base.base_person", "residence_unit_code"): "person_unit"}.items() <= found.items()
     with sqlite3.connect(home / "catalog" / "catalog.sqlite") as con:
-        marked = set(con.execute("SELECT r.source_key, i.column_name FROM data_item i JOIN resource r "
-                                 "ON r.id = i.resource_id WHERE i.sensitive_found").fetchall())
-    assert {("raw.education__student", "学籍号"), ("base.base_person", "residence_unit_code")} <= marked
+        items = {(key, column): (kind, bool(was_found)) for key, column, kind, was_found in con.execute(
+            "SELECT r.source_key, i.column_name, i.sensitive, i.sensitive_found FROM data_item i JOIN resource r "
+            "ON r.id = i.resource_id WHERE i.sensitive IS NOT NULL").fetchall()}
+    assert items[("raw.education__student", "学籍号")] == ("resident_id", True)
+    assert items[("base.base_person", "residence_unit_code")] == ("person_unit", True)
+    assert {items[("raw.grid__grid_cell", "wgy_xm")], items[("raw.grid__grid_cell", "wgy_dh")],
+            items[("raw.market__business_registration", "legal_rep_name")]} == {
+        ("person_name", False), ("phone", False)}
+
+
+def test_the_directory_shows_the_registry_titles_of_the_data_items(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """Data items are named by their data element's Chinese title, not the raw column (rkbh, xm, sfzh)."""
+    home, _ = pipeline_run
+    with sqlite3.connect(home / "catalog" / "catalog.sqlite") as con:
+        names = dict(con.execute("SELECT i.column_name, i.name FROM data_item i JOIN resource r "
+                                 "ON r.id = i.resource_id WHERE r.source_key = 'raw.police__resident'").fetchall())
+    assert (names["rkbh"], names["xm"], names["sfzh"], names["jzdz"]) == ("人口编号", "姓名", "身份证号", "居住地址")

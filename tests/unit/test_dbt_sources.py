@@ -9,7 +9,7 @@ import yaml
 
 from blocklake.registry import load_registry
 from blocklake.settings import PROJECT_ROOT
-from transform import sources
+from transform import mentions, sources
 
 REGISTRY = PROJECT_ROOT / "ingestion" / "registry"
 
@@ -56,3 +56,54 @@ def test_a_renamed_title_a_missing_file_and_an_unknown_department_are_each_named
     assert "police__sources.yml: differs" in problems[0] and "name, title or order" in problems[0]
     assert problems[1].endswith("_tax__sources.yml: missing; `blocklake dbt-sources` writes it from the registry")
     assert problems[2].endswith("_retired__sources.yml: no department 'retired' in the registry")
+
+
+def test_the_mention_lists_agree_with_the_registry() -> None:
+    assert mentions.mismatch(load_registry(REGISTRY)) is None
+
+
+def test_a_new_tables_resident_ids_and_addresses_become_mentions_with_no_sql_written(tmp_path: Path) -> None:
+    """A department's table whose registry entry says which columns are whose ID, name and home address
+    joins the persons line and the address matching; the plate's own addresses are not mentions."""
+    folder = tmp_path / "registry"
+    shutil.copytree(REGISTRY, folder)
+    (folder / "veterans.yaml").write_text(VETERANS, encoding="utf-8")
+    registry = load_registry(folder)
+    persons = [m for m in mentions.person_mentions(registry) if m["source"] == "veterans.special_care"]
+    assert persons == [
+        {"model": "stg_veterans__special_care", "source": "veterans.special_care", "key": '"TYRYBH"',
+         "column": "GMSFHM", "role": "self", "id": '"GMSFHM"', "name": '"XM"', "phone": '"LXDH"',
+         "address": '"XZZ"', "at": '"GXSJ"'},
+        {"model": "stg_veterans__special_care", "source": "veterans.special_care", "key": '"TYRYBH"',
+         "column": "JHRSFZH", "role": "监护人", "id": '"JHRSFZH"', "address": '"XZZ"', "at": '"GXSJ"'}]
+    addresses = [(m["source"], m["column"]) for m in mentions.address_mentions(registry)]
+    assert ("veterans.special_care", "XZZ") in addresses and ("veterans.special_care", "GZDW") not in addresses
+    assert not any(source.startswith("natres.") for source, _ in addresses)
+    assert mentions.mismatch(registry, mentions.MACROS) is not None  # the project's file is now stale
+
+
+VETERANS = """\
+code: veterans
+name: 南山区退役军人事务局
+uscc: "11440305MB2C5570X4"
+sources:
+  - {id: veterans_db, kind: sqlite, connection: veterans_db}
+tables:
+  - name: special_care
+    title: 优抚对象
+    source: veterans_db
+    object: YFDX
+    primary_key: [TYRYBH]
+    update_cycle: 每月
+    observed_at: GXSJ
+    directory: {classification: "3.09.001", share_type: 有条件共享, share_conditions: 限优待抚恤核查}
+    columns:
+      TYRYBH: {title: 退役人员编号, element: identifier}
+      XM: {title: 姓名, element: person_name, person: self}
+      GMSFHM: {title: 公民身份号码, element: resident_id, person: self}
+      LXDH: {title: 联系电话, element: phone, person: self}
+      XZZ: {title: 现住址, element: address, person: [self, 监护人]}
+      GZDW: {title: 工作单位, element: org_name}
+      JHRSFZH: {title: 监护人身份证号, element: resident_id, person: 监护人}
+      GXSJ: {title: 更新时间, element: datetime}
+"""

@@ -21,7 +21,7 @@ select distinct person_key, 'subsidy_recipient', '救助对象', '民政救助�
 from mentions where source = 'civil.subsidy_recipient'
 union all
 select distinct person_key, 'rental_tenant', '出租屋租客', '公安出租屋登记的承租人'
-from mentions where source = 'police.rental' and role = 'tenant'
+from mentions where source = 'police.rental' and role = '租客'
 union all
 select distinct person_key, 'disabled', '残疾人', '残联残疾人登记在册（持证）'
 from mentions where source = 'disability.disabled_person'
