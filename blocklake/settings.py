@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_use_ssl: bool = False
     sources_dir: Path | None = Field(None, description="Where the embedded source systems live.")
+    dbt_project_dir: Path | None = Field(None, description="The dbt project (empty: the repository's dbt_project/). "
+                                         "`blocklake dbt-sources` writes its generated files there.")
     registry_dir: Path = Field(PROJECT_ROOT / "ingestion" / "registry", description="Source registry YAML.")
     reference_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "reference",
                                 description="Shared reference data (labelled real addresses) used by tests and bench.")
@@ -121,6 +123,10 @@ class Settings(BaseSettings):
     @property
     def sources_path(self) -> Path:
         return self.sources_dir or self.home / "sources"
+
+    @property
+    def dbt_project_path(self) -> Path:
+        return (self.dbt_project_dir or PROJECT_ROOT / "dbt_project").resolve()
 
     @property
     def dbt_work_path(self) -> Path:

@@ -171,19 +171,19 @@ def _registry(args: argparse.Namespace) -> int:
 
 def _dbt_sources(args: argparse.Namespace) -> int:
     from blocklake.registry import load_registry
-    from transform import mentions, sources
+    from transform import generated
 
-    registry = load_registry(get_settings().registry_dir)
+    settings = get_settings()
+    registry = load_registry(settings.registry_dir)
     if args.check:
-        problems = [*sources.mismatches(registry), *filter(None, [mentions.mismatch(registry)])]
-        print("\n".join(problems) or "dbt's sources and mention lists agree with the registry")
+        problems = generated.stale(registry)
+        print("\n".join(problems) or "dbt's sources, generated staging models and mention lists agree with the "
+                                     "registry")
         return 1 if problems else 0
-    written = sources.write(registry)
+    written = generated.write_all(registry)
     for path in written:
         print(f"wrote {path}")
-    print(f"{len(written)} of {len(registry.departments)} sources files rewritten; the others already agreed")
-    if mentions.write(registry):
-        print(f"wrote {mentions.MACROS} (where persons and addresses appear)")
+    print(f"{len(written)} files rewritten in {settings.dbt_project_path}; the others already agreed")
     return 0
 
 

@@ -53,6 +53,7 @@ def run_pipeline(scale: str | None = None, regenerate: bool = False) -> int:
     _step(f"synthetic district ({scale})", lambda: ensure_sources(settings, scale, regenerate=regenerate))
     _step("as-of date", lambda: pin_as_of(settings))
     settings = get_settings()
+    _step("dbt project from the registry", lambda: write_generated(settings))
     _step("Airflow metadata database", lambda: prepare_airflow(settings))
     failed_dags = run_dags()
     summary = summarize(settings, started_at, time.monotonic() - clock)
@@ -71,6 +72,16 @@ def ensure_sources(settings: Settings, scale: str, *, regenerate: bool) -> str:
     report = generate(GenerateConfig(out_dir=settings.sources_path, scale=scale, seed=settings.seed),
                       progress=lambda message: print(f"      {message}", flush=True))
     return f"generated {report.total_rows:,} records in {report.seconds:.0f}s"
+
+
+def write_generated(settings: Settings) -> str:
+    """The dbt files the registry decides (sources, staging models of tables nobody wrote one for, the
+    mention lists), so a department just added to the registry is built with the rest."""
+    from blocklake.registry import load_registry
+    from transform import generated
+
+    written = generated.write_all(load_registry(settings.registry_dir))
+    return f"{len(written)} files rewritten in {settings.dbt_project_path}" if written else "up to date"
 
 
 def pin_as_of(settings: Settings) -> str:

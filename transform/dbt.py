@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from blocklake.errors import BlocklakeError
-from blocklake.settings import PROJECT_ROOT, Settings, get_settings
+from blocklake.settings import Settings, get_settings
 
-DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 log = logging.getLogger(__name__)
 
 
@@ -48,8 +47,8 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
         catalog = f"sqlite:{Path(catalog.removeprefix('sqlite:')).resolve()}"
     data_path = settings.lake_data_uri if settings.lake_on_s3 else f"{Path(settings.lake_data_uri).resolve()}/"
     return {
-        "DBT_PROFILES_DIR": str(DBT_PROJECT),
-        "DBT_PROJECT_DIR": str(DBT_PROJECT),
+        "DBT_PROFILES_DIR": str(settings.dbt_project_path),
+        "DBT_PROJECT_DIR": str(settings.dbt_project_path),
         "DBT_TARGET_PATH": str(target_path(settings)),
         "DBT_LOG_PATH": str(work / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -75,7 +74,7 @@ def run_dbt(arguments: Sequence[str], *, settings: Settings | None = None) -> Db
     settings = settings or get_settings()
     command = [str(Path(sys.executable).with_name("dbt")), *arguments]
     env = {**os.environ, **dbt_environment(settings)}
-    process = subprocess.Popen(command, cwd=DBT_PROJECT, env=env, stdout=subprocess.PIPE,
+    process = subprocess.Popen(command, cwd=settings.dbt_project_path, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     lines = []
     assert process.stdout is not None

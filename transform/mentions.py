@@ -19,10 +19,15 @@ import re
 from pathlib import Path
 
 from blocklake.registry import Registry, TableSpec
-from blocklake.settings import PROJECT_ROOT
+from blocklake.settings import PROJECT_ROOT, get_settings
 from blocklake.sql import identifier
 
-MACROS = PROJECT_ROOT / "dbt_project" / "macros" / "generated" / "registry_mentions.sql"
+MACROS = PROJECT_ROOT / "dbt_project" / "macros" / "generated" / "registry_mentions.sql"  # the repository's
+
+
+def macros_path() -> Path:
+    """The generated macros file of the dbt project in use (settings: dbt_project_dir)."""
+    return get_settings().dbt_project_path / "macros" / "generated" / "registry_mentions.sql"
 HEADER = ("{#- Generated from the registry's data elements (ingestion/registry/*.yaml) by `blocklake dbt-sources`:\n"
           "    edit the registry, not this file. transform/mentions.py says how they are derived. -#}\n")
 PERSON_PARTS = {"person_name": "name", "phone": "phone", "address": "address"}
@@ -80,7 +85,8 @@ def render(registry: Registry) -> str:
     return "\n".join(parts)
 
 
-def mismatch(registry: Registry, path: Path = MACROS) -> str | None:
+def mismatch(registry: Registry, path: Path | None = None) -> str | None:
+    path = path or macros_path()
     if not path.is_file():
         return f"{path}: missing; `blocklake dbt-sources` writes it from the registry"
     if path.read_text(encoding="utf-8") != render(registry):
@@ -88,11 +94,12 @@ def mismatch(registry: Registry, path: Path = MACROS) -> str | None:
     return None
 
 
-def write(registry: Registry, path: Path = MACROS) -> bool:
-    """Write the macros file if it differs; returns whether it was written."""
+def write(registry: Registry, path: Path | None = None) -> Path | None:
+    """Write the macros file if it differs; returns it if it was written."""
+    path = path or macros_path()
     text = render(registry)
     if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return False
+        return None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    return True
+    return path

@@ -16,17 +16,22 @@ from pathlib import Path
 import yaml
 
 from blocklake.registry import Department, Registry, raw_table_name
-from blocklake.settings import PROJECT_ROOT
+from blocklake.settings import PROJECT_ROOT, get_settings
 
-STAGING = PROJECT_ROOT / "dbt_project" / "models" / "staging"
+STAGING = PROJECT_ROOT / "dbt_project" / "models" / "staging"  # the repository's
+
+
+def staging_root() -> Path:
+    """The staging folder of the dbt project in use (settings: dbt_project_dir)."""
+    return get_settings().dbt_project_path / "models" / "staging"
 SOURCE_KIND_TITLES = {"postgres": "PostgreSQL 业务库", "mysql": "MySQL 业务库", "sqlite": "SQLite 业务库",
                       "csv": "CSV 导出文件", "excel": "Excel 工作簿", "parquet": "Parquet 文件"}
 HEADER = ("# Generated from ingestion/registry/{code}.yaml by `blocklake dbt-sources`: edit the registry, not this\n"
           "# file. A rewrite keeps the notes: the source's description, and what follows a table's title.\n")
 
 
-def sources_path(department: str, staging: Path = STAGING) -> Path:
-    return staging / department / f"_{department}__sources.yml"
+def sources_path(department: str, staging: Path | None = None) -> Path:
+    return (staging or staging_root()) / department / f"_{department}__sources.yml"
 
 
 def expected(department: Department, previous: dict | None = None) -> dict:
@@ -47,8 +52,9 @@ def default_description(department: Department) -> str:
     return f"{department.name}（{kinds}），经 ingest_{department.code} 入湖。"
 
 
-def mismatches(registry: Registry, staging: Path = STAGING) -> list[str]:
+def mismatches(registry: Registry, staging: Path | None = None) -> list[str]:
     """Every way the sources files differ from the registry, one message each (none: they agree)."""
+    staging = staging or staging_root()
     problems = []
     for department in registry.departments.values():
         path = sources_path(department.code, staging)
@@ -64,8 +70,9 @@ def mismatches(registry: Registry, staging: Path = STAGING) -> list[str]:
     return problems
 
 
-def write(registry: Registry, staging: Path = STAGING) -> list[Path]:
+def write(registry: Registry, staging: Path | None = None) -> list[Path]:
     """Write every department's sources file that differs from the registry; returns those written."""
+    staging = staging or staging_root()
     written = []
     for department in registry.departments.values():
         path = sources_path(department.code, staging)

@@ -69,3 +69,14 @@
         i -> try_cast(substr({{ first_17 }}, i + 1, 1) as integer) * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i + 1]
     )) % 11)::integer + 1, 1)
 {%- endmacro %}
+
+{#- A date written in the one text format the registry declares for its column (the data element's format);
+    NULL where a value is not in it. -#}
+{% macro parse_date_as(expr, format) -%}
+    cast(try_strptime({{ clean_text(expr) }}, '{{ format }}') as date)
+{%- endmacro %}
+
+{#- A date and time in the text format the registry declares for its column. -#}
+{% macro parse_timestamp_as(expr, format) -%}
+    cast(try_strptime({{ clean_text(expr) }}, '{{ format }}') as timestamp)
+{%- endmacro %}
