@@ -2,8 +2,9 @@
 a resident ID, a phone, an address, a credit code — so the bureau can name one authoritative source
 and cut repeated collection.
 
-Elements are recognised from the registry's personal-data classification and, for credit codes,
-from the column names departments use for them.
+Elements are the registry's data elements (数据元) of each item — what its values were found and reviewed
+to be, whatever the column is called — and, for a column the registry does not describe, the personal kind
+the quality gate found in its values.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ ELEMENTS = {
     "person_address": "个人地址",
     "uscc": "统一社会信用代码",
 }
+# a registry element, as the inventory counts it: a person's address is personal; any address is not
+INVENTORY_ELEMENT = {"resident_id": "resident_id", "person_name": "person_name", "phone": "phone",
+                     "uscc": "uscc"}
 # Who holds each element by law: population register, business register.
 AUTHORITATIVE = {"resident_id": "police", "person_name": "police", "person_address": "police", "uscc": "market"}
-CREDIT_CODE_COLUMNS = {"uscc", "nsrsbh", "tyshxydm", "shxydm", "统一社会信用代码", "纳税人识别号"}
 
 
 @dataclass
@@ -51,7 +54,8 @@ def inventory(session: Session) -> list[ElementRow]:
                                 .options(selectinload(Resource.items), selectinload(Resource.provider)))
     for resource in resources:
         for item in resource.items:
-            element = item.sensitive or ("uscc" if item.column_name.lower() in CREDIT_CODE_COLUMNS else None)
+            element = "person_address" if item.sensitive == "person_address" else (
+                INVENTORY_ELEMENT.get(item.element or "") or item.sensitive)
             if element in rows:
                 rows[element].collections.append((resource.provider.code, resource.code, item.column_name))
     return list(rows.values())

@@ -107,6 +107,7 @@ class DataItem(Base):
     sensitive: Mapped[str | None] = mapped_column(String(32))  # blocklake.vocabulary.SensitiveKind
     # the kind was found in the values by the gate (quality.pii), not declared in the registry or model YAML
     sensitive_found: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    element: Mapped[str | None] = mapped_column(String(32))  # the registry's data element (blocklake.elements)
 
     resource: Mapped[Resource] = relationship(back_populates="items")
 

@@ -55,6 +55,7 @@ class ResourceSpec:
     block_column: str | None = None
     sensitive: dict[str, str] = field(default_factory=dict)
     item_titles: dict[str, str] = field(default_factory=dict)
+    item_elements: dict[str, str] = field(default_factory=dict)
     upstream: tuple[str, ...] = ()
 
 
@@ -99,6 +100,7 @@ def raw_specs(registry: Registry) -> list[ResourceSpec]:
                 legal_basis=directory.legal_basis, open_to_public=directory.open_to_public,
                 update_cycle=table.update_cycle, sensitive=dict(table.personal), block_column=table.block_column,
                 item_titles={column: spec.title for column, spec in table.columns.items() if spec.title},
+                item_elements={column: spec.element for column, spec in table.columns.items() if spec.element},
                 abstract=f"{dept.name}{table.title}（源表 {table.object}，{table.load.mode} 加载）",
             ))
     return specs
@@ -288,6 +290,7 @@ def _item(item: DataItem | None, position: int, column: str, duckdb_type: str, s
     item.position = position
     item.name = _title(spec.item_titles.get(column)) or column
     item.type_code = DUCKDB_TYPE_CODES.get(duckdb_type.split("(")[0], "N" if duckdb_type.startswith("DECIMAL") else "C")
+    item.element = spec.item_elements.get(column)
     item.sensitive = spec.sensitive.get(column) or found.get(column)
     item.sensitive_found = column not in spec.sensitive and column in found
     return item

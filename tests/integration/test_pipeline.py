@@ -208,3 +208,14 @@ def test_the_directory_shows_the_registry_titles_of_the_data_items(
         names = dict(con.execute("SELECT i.column_name, i.name FROM data_item i JOIN resource r "
                                  "ON r.id = i.resource_id WHERE r.source_key = 'raw.police__resident'").fetchall())
     assert (names["rkbh"], names["xm"], names["sfzh"], names["jzdz"]) == ("人口编号", "姓名", "身份证号", "居住地址")
+
+
+def test_the_element_inventory_counts_by_data_element_not_column_name(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """A credit code named aab001 (the 人社 standard's code) is counted as one, by its data element."""
+    home, _ = pipeline_run
+    with sqlite3.connect(home / "catalog" / "catalog.sqlite") as con:
+        elements = dict(con.execute("SELECT r.source_key || '.' || i.column_name, i.element FROM data_item i "
+                                    "JOIN resource r ON r.id = i.resource_id WHERE r.layer = 'raw'").fetchall())
+    assert elements["raw.hrss__social_insurance.aab001"] == "uscc"
+    assert elements["raw.tax__taxpayer.nsrsbh"] == "uscc" and elements["raw.police__resident.sfzh"] == "resident_id"
