@@ -28,6 +28,7 @@ from quality import store
 
 BUREAU = {"code": "bureau", "name": "深圳市南山区政务服务数据管理局", "uscc": "11440305MB2C000176", "kind": "bureau"}
 GATED_MODEL_LAYERS = ("base", "marts")
+ELEMENT_TYPE_CODES = {"date": "D", "datetime": "T", "amount": "Y", "number": "N"}  # 编制指南 item types
 DUCKDB_TYPE_CODES = {
     "VARCHAR": "C", "BIGINT": "I", "INTEGER": "I", "SMALLINT": "I", "TINYINT": "I", "HUGEINT": "I",
     "DOUBLE": "F", "FLOAT": "F", "DATE": "D", "TIMESTAMP": "T", "TIMESTAMP WITH TIME ZONE": "T", "BOOLEAN": "L",
@@ -289,8 +290,10 @@ def _item(item: DataItem | None, position: int, column: str, duckdb_type: str, s
     item = item or DataItem(column_name=column)
     item.position = position
     item.name = _title(spec.item_titles.get(column)) or column
-    item.type_code = DUCKDB_TYPE_CODES.get(duckdb_type.split("(")[0], "N" if duckdb_type.startswith("DECIMAL") else "C")
     item.element = spec.item_elements.get(column)
+    # a date written as text in a CSV is still 日期型: the data element says so where the lake's type cannot
+    item.type_code = ELEMENT_TYPE_CODES.get(item.element or "") or DUCKDB_TYPE_CODES.get(
+        duckdb_type.split("(")[0], "N" if duckdb_type.startswith("DECIMAL") else "C")
     item.sensitive = spec.sensitive.get(column) or found.get(column)
     item.sensitive_found = column not in spec.sensitive and column in found
     return item

@@ -6,7 +6,8 @@ soon as its registry entry says what its columns are.
 A **person mention** is a resident-ID column and what the same record says of that person: the name, phone
 and address columns whose ``person`` names the same role (``self``, 租客, 母亲 …), the record's key and the
 column dating the record (``observed_at``). An **address mention** is every address column of a table
-that is not the district's plate itself. Both name the staging model's columns (``staged_as``).
+that is not the district's plate itself. An **entity mention** is every credit-code (USCC) column, with
+the table's organisation name. All name the staging model's columns (``staged_as``).
 
 They are written as dbt macros, ``dbt_project/macros/generated/registry_mentions.sql``, by
 ``blocklake dbt-sources`` beside the sources files; :func:`mismatch` says when the file is stale.
@@ -71,6 +72,24 @@ def address_mentions(registry: Registry) -> list[dict[str, str]]:
             for column, spec in table.columns.items() if spec.element == "address"]
 
 
+def entity_mentions(registry: Registry) -> list[dict[str, str]]:
+    """One entry per credit-code (USCC) column of every table: the legal-entity line's mentions, with the
+    table's organisation name where it has one."""
+    mentions = []
+    for code, department in registry.departments.items():
+        for table in department.tables:
+            names = [column for column, spec in table.columns.items() if spec.element == "org_name"]
+            for column, spec in table.columns.items():
+                if spec.element == "uscc":
+                    mention = {"model": staging_model(code, table), "source": f"{code}.{table.name}",
+                               "key": identifier(table.staged(table.primary_key[0])), "column": column,
+                               "uscc": identifier(table.staged(column))}
+                    if names:
+                        mention["name"] = identifier(table.staged(names[0]))
+                    mentions.append(mention)
+    return mentions
+
+
 def staging_model(code: str, table: TableSpec) -> str:
     return f"stg_{code}__{table.name}"
 
@@ -79,7 +98,8 @@ def render(registry: Registry) -> str:
     """The macros file: each macro returns its list (dbt reads it when it parses the project)."""
     parts = [HEADER]
     for name, entries in (("person_mentions", person_mentions(registry)),
-                          ("address_mentions", address_mentions(registry))):
+                          ("address_mentions", address_mentions(registry)),
+                          ("entity_mentions", entity_mentions(registry))):
         listed = ",\n    ".join(json.dumps(entry, ensure_ascii=False) for entry in entries)
         parts.append(f"{{% macro {name}() %}}{{{{ return([\n    {listed}\n]) }}}}{{% endmacro %}}\n")
     return "\n".join(parts)

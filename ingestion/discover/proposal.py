@@ -74,8 +74,9 @@ def _column(sample: ColumnSample, today: date) -> ColumnProposal:
     reading = read_name(sample.name)
     detection = detect(sample.values, today=today)
     element = detection.element
-    if reading.element and (not detection.values or (element not in VALUE_SPEAKS
-                                                     and values_allow(reading.element, sample.values, today))):
+    unique_code = element == "identifier" and reading.element == "code"  # 学校代码 unique in the school table
+    if reading.element and not unique_code and (not detection.values or (
+            element not in VALUE_SPEAKS and values_allow(reading.element, sample.values, today))):
         element = reading.element  # codes, numbers and empty columns: the name knows better
     title = sample.comment or reading.title
     return ColumnProposal(sample.name, title, element, detection, reading)

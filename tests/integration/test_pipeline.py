@@ -205,9 +205,11 @@ def test_the_directory_shows_the_registry_titles_of_the_data_items(
     """Data items are named by their data element's Chinese title, not the raw column (rkbh, xm, sfzh)."""
     home, _ = pipeline_run
     with sqlite3.connect(home / "catalog" / "catalog.sqlite") as con:
-        names = dict(con.execute("SELECT i.column_name, i.name FROM data_item i JOIN resource r "
-                                 "ON r.id = i.resource_id WHERE r.source_key = 'raw.police__resident'").fetchall())
-    assert (names["rkbh"], names["xm"], names["sfzh"], names["jzdz"]) == ("人口编号", "姓名", "身份证号", "居住地址")
+        items = {column: (name, code) for column, name, code in con.execute(
+            "SELECT i.column_name, i.name, i.type_code FROM data_item i JOIN resource r ON r.id = i.resource_id "
+            "WHERE r.source_key = 'raw.police__resident'").fetchall()}
+    assert [items[c][0] for c in ("rkbh", "xm", "sfzh", "jzdz")] == ["人口编号", "姓名", "身份证号", "居住地址"]
+    assert items["csrq"] == ("出生日期", "D")  # written as text (19850312), a date by its data element
 
 
 def test_the_element_inventory_counts_by_data_element_not_column_name(
@@ -219,3 +221,13 @@ def test_the_element_inventory_counts_by_data_element_not_column_name(
                                     "JOIN resource r ON r.id = i.resource_id WHERE r.layer = 'raw'").fetchall())
     assert elements["raw.hrss__social_insurance.aab001"] == "uscc"
     assert elements["raw.tax__taxpayer.nsrsbh"] == "uscc" and elements["raw.police__resident.sfzh"] == "resident_id"
+
+
+def test_the_legal_entity_line_knows_every_table_that_mentions_an_entity(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """Every credit-code column the registry declares is an entity mention (tax, social insurance,
+    employment, annual reports), with no list naming them."""
+    home, _ = pipeline_run
+    mentioned = {source for (sources,) in lake_query(home, "SELECT mentioned_in FROM lake.base.base_legal_entity")
+                 for source in sources}
+    assert {"market.business_registration", "tax.taxpayer", "hrss.social_insurance"} <= mentioned

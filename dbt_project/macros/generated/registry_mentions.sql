@@ -36,3 +36,12 @@
     {"model": "stg_urban__city_event", "source": "urban.city_event", "key": "\"event_no\"", "column": "sjdz", "text": "\"event_address\""},
     {"model": "stg_water__water_meter", "source": "water.water_meter", "key": "\"meter_no\"", "column": "install_address", "text": "\"install_address\""}
 ]) }}{% endmacro %}
+
+{% macro entity_mentions() %}{{ return([
+    {"model": "stg_hrss__social_insurance", "source": "hrss.social_insurance", "key": "\"insured_person_no\"", "column": "aab001", "uscc": "\"uscc\"", "name": "\"employer_name\""},
+    {"model": "stg_hrss__employment", "source": "hrss.employment", "key": "\"employment_record_id\"", "column": "aab001", "uscc": "\"uscc\""},
+    {"model": "stg_market__business_registration", "source": "market.business_registration", "key": "\"uscc\"", "column": "uscc", "uscc": "\"uscc\"", "name": "\"entity_name\""},
+    {"model": "stg_market__annual_report", "source": "market.annual_report", "key": "\"uscc\"", "column": "uscc", "uscc": "\"uscc\""},
+    {"model": "stg_tax__taxpayer", "source": "tax.taxpayer", "key": "\"uscc\"", "column": "nsrsbh", "uscc": "\"uscc\"", "name": "\"taxpayer_name\""},
+    {"model": "stg_tax__tax_declaration", "source": "tax.tax_declaration", "key": "\"declaration_id\"", "column": "nsrsbh", "uscc": "\"uscc\""}
+]) }}{% endmacro %}

@@ -18,6 +18,12 @@ operating as (
         on m.source = 'tax.taxpayer' and m.record_key = t.uscc
 ),
 
+mentioned as (
+    select uscc, list(distinct source order by source) as mentioned_in
+    from {{ ref('int_entity_mentions') }}
+    group by uscc
+),
+
 unit_crowding as (
     select unit_code, count(*) as entities_at_unit
     from registered
@@ -39,13 +45,15 @@ joined as (
         a.declarations_12m,
         a.tax_12m,
         a.insured_headcount,
-        a.reported_employees
+        a.reported_employees,
+        coalesce(n.mentioned_in, []) as mentioned_in
     from registrations as r
     left join registered as g using (uscc)
     left join {{ ref('base_building') }} as b on b.building_code = g.building_code
     left join operating as o using (uscc)
     left join unit_crowding as c on c.unit_code = g.unit_code
     left join {{ ref('int_entity_activity') }} as a using (uscc)
+    left join mentioned as n using (uscc)
 ),
 
 flagged as (
@@ -91,6 +99,7 @@ select
     tax_12m,
     insured_headcount,
     reported_employees,
+    mentioned_in,
     address_not_in_plate,
     crowded_unit,
     operating_address_differs,
