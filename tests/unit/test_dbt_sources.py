@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import yaml
 
 from blocklake.registry import load_registry
 from blocklake.settings import PROJECT_ROOT
-from transform import mentions, sources
+from transform import mentions, sources, staging
 
 REGISTRY = PROJECT_ROOT / "ingestion" / "registry"
 
@@ -107,3 +108,19 @@ tables:
       JHRSFZH: {title: 监护人身份证号, element: resident_id, person: 监护人}
       GXSJ: {title: 更新时间, element: datetime}
 """
+
+
+def test_hand_written_staging_models_name_their_columns_as_the_registry_says() -> None:
+    """A hand-written staging model outputs each column under its registry name (staged_as): the derived
+    mention lists refer to those names, and a model that renamed a column differently would break them."""
+    registry = load_registry(REGISTRY)
+    missing = []
+    for code, department in registry.departments.items():
+        for table in department.tables:
+            path = staging.model_path(sources.STAGING, code, table)
+            if staging.is_generated(path):
+                continue
+            sql = path.read_text(encoding="utf-8")
+            missing += [f"{path.name}: {column} as {spec.staged_as}" for column, spec in table.columns.items()
+                        if spec.staged_as and not re.search(rf"\bas {spec.staged_as}\b", sql)]
+    assert missing == []
