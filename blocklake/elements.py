@@ -136,6 +136,9 @@ def values_allow(element: Element, values: Sequence[str], today: date | None = N
     if element in ("date", "datetime"):
         formats = DATE_FORMATS if element == "date" else DATETIME_FORMATS
         return _best_format(list(values), formats)[1] * 2 >= len(values)
+    if element == "identifier":  # an identifier tells records apart: 门牌号 10号 repeats on every road
+        present = [value.strip() for value in values if value.strip()]
+        return len(set(present)) >= 0.9 * len(present)
     if element in ("amount", "number"):
         return sum(1 for value in values if _NUMBER.fullmatch(value.strip()) or _AMOUNT.fullmatch(value.strip())) * 2 \
             >= len(values)
