@@ -34,7 +34,8 @@ class ColumnSpec(Strict):
 
     title: str | None = Field(None, description="The Chinese title the directory shows (信息项名称).")
     element: Element | None = Field(None, description="The data element (blocklake.elements).")
-    format: str | None = Field(None, description="Dates and times written as text: their strptime format.")
+    format: str | None = Field(None, pattern=r"^[%A-Za-z0-9年月日时分秒 :./\-]+$",
+                               description="Dates and times written as text: their strptime format.")
     person: list[str] = Field(default_factory=list, description="Whose it is: 'self' (the record's person) or a "
                               "role (tenant, 母亲); a person's address is personal, an organisation's is not.")
     staged_as: str | None = Field(None, pattern=IDENTIFIER, description="Its name in the staging model.")
@@ -129,6 +130,15 @@ class TableSpec(Strict):
                 raise ValueError(f"column {column!r} is declared {declared.personal} in columns and {kind} in "
                                  "sensitive; say it once, in columns")
         return self
+
+    @field_validator("columns")
+    @classmethod
+    def _plain_column_names(cls, columns: dict[str, ColumnSpec]) -> dict[str, ColumnSpec]:
+        for name in columns:
+            if not name.strip() or any(char in name for char in "'\"{}`\\") or not name.isprintable():
+                raise ValueError(f"column {name!r}: a name with quotes, braces, backslashes or control characters "
+                                 "cannot be staged safely; rename it at the source or in a hand-written model")
+        return columns
 
     @model_validator(mode="after")
     def _named_columns_exist(self) -> TableSpec:

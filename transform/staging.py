@@ -8,10 +8,11 @@ touched. ``blocklake dbt-sources`` writes them; :func:`mismatches` names stale o
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from blocklake.registry import ColumnSpec, Registry, TableSpec
-from blocklake.sql import identifier, literal
+from blocklake.sql import identifier
 
 MARK = "{#- Generated from"
 HEADER = (MARK + " ingestion/registry/<code>.yaml by `blocklake dbt-sources` (the table's data elements): edit\n"
@@ -31,24 +32,29 @@ def is_generated(path: Path) -> bool:
 def render(code: str, table: TableSpec) -> str:
     described = [f"    {_expression(column, spec)} as {identifier(table.staged(column))},"
                  for column, spec in table.columns.items()]
-    source = f"{{{{ published_source({literal(code)}, {literal(table.name)}) }}}}"
+    source = f"{{{{ published_source({_jinja(code)}, {_jinja(table.name)}) }}}}"
     return (HEADER.replace("<code>", code) + f"with source as (\n    select * from {source}\n)\n\nselect\n"
             + "\n".join(described) + "\n    _batch_id as load_id\nfrom source\n")
 
 
 
 def _expression(column: str, spec: ColumnSpec) -> str:
-    text = literal(f"cast({identifier(column)} as varchar)")
+    text = _jinja(f"cast({identifier(column)} as varchar)")
     if spec.element in MACRO_OF:
         return f"{{{{ {MACRO_OF[spec.element]}({text}) }}}}"
     if spec.element in ("date", "datetime"):  # typed in the source already, or text in the declared format
         kind = "date" if spec.element == "date" else "timestamp"
-        parsed = (f"{{{{ parse_{kind}_as({text}, {literal(spec.format)}) }}}}" if spec.format
+        parsed = (f"{{{{ parse_{kind}_as({text}, {_jinja(spec.format)}) }}}}" if spec.format
                   else f"{{{{ parse_{kind}({text}) }}}}")
         return f"coalesce(try_cast({identifier(column)} as {kind}), {parsed})"
     if spec.element == "number":
         return f"try_cast({{{{ clean_text({text}) }}}} as double)"
     return f"{{{{ clean_text({text}) }}}}"
+
+
+def _jinja(text: str) -> str:
+    """A Jinja string literal: a source's column name is the department's to choose, and must stay text."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def wanted(registry: Registry, staging: Path) -> dict[Path, str]:

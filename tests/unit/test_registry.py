@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -118,3 +119,15 @@ def test_an_unknown_element_is_refused_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="element") as raised:
         load_registry(tmp_path)
     assert "demo.yaml:24: tables.0.columns.csrq.element" in str(raised.value)  # the csrq line
+
+
+@pytest.mark.parametrize(("column", "spec"), [
+    ("x'); drop table lake.raw.t; --", "{element: text}"), ("a}}{{ run_query('x') }}", "{element: text}"),
+    ("csrq", "{element: date, format: \"%Y'}}{{ x }}\"}"),
+], ids=["quote", "jinja", "format"])
+def test_a_column_that_would_escape_the_generated_sql_is_refused(tmp_path: Path, column: str, spec: str) -> None:
+    """Column names are the source system's to choose; generated staging and mention lists quote them, and
+    names or formats that could close a quote or a Jinja block are refused at load, with their line."""
+    write(tmp_path, VALID + f"    columns:\n      {json.dumps(column, ensure_ascii=False)}: {spec}\n")
+    with pytest.raises(ConfigError, match=r"demo\.yaml:1[78]"):
+        load_registry(tmp_path)
