@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -189,10 +190,13 @@ def _dbt_sources(args: argparse.Namespace) -> int:
 
 def _discover(args: argparse.Namespace) -> int:
     from blocklake.errors import ConfigError
-    from blocklake.registry import load_registry
+    from blocklake.registry import IDENTIFIER, load_registry
     from ingestion.discover import discover
 
     settings = get_settings()
+    if not re.fullmatch(IDENTIFIER, args.department):
+        raise ConfigError(f"--department {args.department!r}: a department's code is lower-case letters, digits and "
+                          "underscores, beginning with a letter (veterans, civil_affairs)")
     if args.output and args.output.exists():
         raise ConfigError(f"{args.output} exists: discover never overwrites a file; name another, or compare "
                           "with `blocklake discover` on a department the registry has")

@@ -77,7 +77,8 @@ def _read_database(location: Location, settings: Settings) -> SourceSample:
         con.execute(f"ATTACH {literal(location.target)} AS src (TYPE {location.driver}, READ_ONLY)")
     except duckdb.Error as exc:
         con.close()
-        raise SourceUnavailableError(f"cannot open {location.label}: {str(exc).splitlines()[0]}") from exc
+        reason = str(exc).splitlines()[0].replace(location.target, location.label)  # a URI may hold a password
+        raise SourceUnavailableError(f"cannot open {location.label}: {reason}") from None
     try:
         schema = _schema(con, location)
         tables = [_database_table(con, location, schema, name) for (name,) in con.execute(

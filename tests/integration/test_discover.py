@@ -137,3 +137,14 @@ def test_the_command_writes_a_proposal_and_never_over_a_file(veterans: Path, tmp
 def _discover(where: str, *, code: str = "veterans", namespace: str | None = None) -> Discovery:
     return discover(where, code=code, name="南山区退役军人事务局", uscc=None, namespace=namespace,
                     settings=get_settings(), registry=Registry([], Path(".")))
+
+
+def test_bad_input_is_refused_with_a_clear_message_and_no_secret() -> None:
+    blocklake = str(Path(sys.executable).with_name("blocklake"))
+    refused = subprocess.run([blocklake, "discover", "postgresql://clerk:s3cret-pw@127.0.0.1:1/veterans",
+                              "--department", "veterans"], capture_output=True, text=True, check=False)
+    assert refused.returncode == 2 and "cannot open postgres://127.0.0.1:1/veterans" in refused.stderr
+    assert "s3cret-pw" not in refused.stderr + refused.stdout
+    named = subprocess.run([blocklake, "discover", "/nowhere", "--department", "Veterans Affairs"],
+                           capture_output=True, text=True, check=False)
+    assert named.returncode == 2 and "a department's code is lower-case letters" in named.stderr
