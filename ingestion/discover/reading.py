@@ -18,6 +18,7 @@ from blocklake.lake import new_duckdb
 from blocklake.settings import Settings
 from blocklake.sql import identifier, literal
 from ingestion.connections import Location, from_uri
+from ingestion.extractors.workbook_guard import check_workbook
 
 SAMPLE_ROWS = 2_000
 TEXT_ENCODINGS = ("utf-8", "gb18030")  # a BOM says UTF-8 outright; GBK is read as its superset GB 18030
@@ -60,9 +61,9 @@ def read_source(where: str, settings: Settings, *, namespace: str | None = None)
     CSV and Excel files (an Excel workbook alone is a folder of one)."""
     path = Path(where)
     if "://" not in where and path.is_dir():
-        return _read_folder(path)
+        return _read_folder(path, settings)
     if "://" not in where and path.suffix.lower() in (".xlsx", ".xls"):
-        return _read_workbooks([path], path.parent)
+        return _read_workbooks([path], path.parent, settings)
     if "://" not in where:
         if not path.is_file():
             raise SourceUnavailableError(f"{where}: no such file or folder (give a database URI, an SQLite file, "
@@ -139,11 +140,11 @@ def _values(sample: list[tuple], index: int) -> tuple[list[str], int]:
     return [str(value) for value in values], len(sample) - len(values)
 
 
-def _read_folder(folder: Path) -> SourceSample:
+def _read_folder(folder: Path, settings: Settings) -> SourceSample:
     files = sorted(path for path in folder.iterdir() if path.suffix.lower() in (".csv", ".txt"))
     books = sorted(path for path in folder.iterdir() if path.suffix.lower() in (".xlsx", ".xls"))
     if books and not files:
-        return _read_workbooks(books, folder.parent)
+        return _read_workbooks(books, folder.parent, settings)
     if not files:
         raise SourceDataError(f"{folder} holds no CSV or Excel files")
     encoding = _encoding(files[0])
@@ -175,11 +176,12 @@ def _csv_table(path: Path, encoding: str) -> TableSample:
     return TableSample(path.name, rows, columns, unique=unique)
 
 
-def _read_workbooks(books: list[Path], base: Path) -> SourceSample:
+def _read_workbooks(books: list[Path], base: Path, settings: Settings) -> SourceSample:
     from python_calamine import CalamineWorkbook
 
     tables = []
     for book in books:
+        check_workbook(book, settings)  # the ingest's limits: a crafted workbook is refused before it is opened
         workbook = CalamineWorkbook.from_path(str(book))
         for sheet in workbook.sheet_names:
             cells = [[_cell(value) for value in row] for row in workbook.get_sheet_by_name(sheet).iter_rows()]
