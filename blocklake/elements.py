@@ -49,6 +49,7 @@ _ORGANISATION = re.compile(r".{2,}(?:公司|集团|局|委员会|中心|学校|�
                            r"合作社|事务所|研究院|研究所|厂|店|部|馆|站|所|社|院|处|行|室|队|会)$")
 _ADDRESS_WORDS = re.compile(r"[省市区县]|街道|[镇乡村]|社区|小区|花园|大厦|[路街巷道]"
                             r"|[0-9一二三四五六七八九十]+(?:号|栋|幢|座|楼|单元|室|房)")
+_PLACE_NAME = re.compile(r"(?:社区|街道|居委会|村委会|[镇乡村]|大道|[路街巷]|小区|花园|网格)$")
 _SENTENCE = re.compile(r"[，。；！？,;!?]")
 _DOOR_NUMBER = re.compile(r"[0-9０-９一二三四五六七八九十百]+(?:号|栋|幢|座|单元|室|房|弄)")
 _LONG_DIGITS = re.compile(r"[0-9０-９]{11}")  # what every identifier rule needs at least
@@ -151,6 +152,9 @@ def _shape(values: list[str]) -> Detection:
     amounts = sum(1 for value in values if _AMOUNT.fullmatch(value))
     if amounts >= WHOLE_SHARE * count:
         return Detection("amount", count, amounts)
+    places = sum(1 for value in values if _PLACE_NAME.search(value))
+    if places >= WHOLE_SHARE * count:  # 南头城社区, 南头街道: names of places, however few, are not codes
+        return Detection("text", count, places)
     if distinct <= CODE_DISTINCT and distinct <= CODE_RATIO * count:
         return Detection("code", count, count)
     decimals = sum(1 for value in values if _DECIMAL.fullmatch(value))

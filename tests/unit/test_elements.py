@@ -77,3 +77,9 @@ def test_an_empty_column_is_text_with_no_evidence() -> None:
 def test_a_column_of_counts_is_a_number_not_a_code() -> None:
     assert detect([str(n) for n in range(100)], today=TODAY).element in ("number", "identifier")
     assert detect([str(RNG.randrange(10_000)) for _ in range(200)], today=TODAY).element == "number"
+
+
+def test_names_of_places_are_text_however_few_not_codes() -> None:
+    """所属社区 holds a handful of community names: names, not category codes like 救助类别's 低保 / 特困."""
+    assert detect(["南头城社区", "大新社区", "南头城社区", "星海名城社区"] * 30, today=TODAY).element == "text"
+    assert detect(["低保", "特困", "临时救助", "低保"] * 30, today=TODAY).element == "code"
