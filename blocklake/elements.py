@@ -50,6 +50,9 @@ _ORGANISATION = re.compile(r".{2,}(?:公司|集团|局|委员会|中心|学校|�
 _ADDRESS_WORDS = re.compile(r"[省市区县]|街道|[镇乡村]|社区|小区|花园|大厦|[路街巷道]"
                             r"|[0-9一二三四五六七八九十]+(?:号|栋|幢|座|楼|单元|室|房)")
 _PLACE_NAME = re.compile(r"(?:社区|街道|居委会|村委会|[镇乡村]|大道|[路街巷]|小区|花园|网格)$")
+_RECORD_NUMBER = re.compile(r"[A-Za-z]{1,6}[0-9]{4,}")
+_LEGAL_FORM = re.compile(r"(?:有限|责任|股份|个体|工商|个人|独资|合伙|普通|特殊|农民|专业|外商|外资|中外|合资|合作|"
+                         r"投资|国有|集体|私营|联营|全民|所有制|上市|非上市|自然人|法人|分)+(?:公司|企业|合作社|户)")
 _SENTENCE = re.compile(r"[，。；！？,;!?]")
 _DOOR_NUMBER = re.compile(r"[0-9０-９一二三四五六七八九十百]+(?:号|栋|幢|座|单元|室|房|弄)")
 _LONG_DIGITS = re.compile(r"[0-9０-９]{11}")  # what every identifier rule needs at least
@@ -137,9 +140,10 @@ def values_allow(element: Element, values: Sequence[str], today: date | None = N
     if element in ("date", "datetime"):
         formats = DATE_FORMATS if element == "date" else DATETIME_FORMATS
         return _best_format(list(values), formats)[1] * 2 >= len(values)
-    if element == "identifier":  # an identifier tells records apart: 门牌号 10号 repeats on every road
-        present = [value.strip() for value in values if value.strip()]
-        return len(set(present)) >= 0.9 * len(present)
+    if element == "identifier":  # it tells records apart, or is another record's number (SJ2024…, XQ4403…)
+        present = [value.strip() for value in values if value.strip()]  # 门牌号 10号 repeats on every road
+        numbered = sum(1 for value in present if _RECORD_NUMBER.fullmatch(value))
+        return len(set(present)) >= 0.9 * len(present) or numbered >= WHOLE_SHARE * len(present)
     if element in ("amount", "number"):
         return sum(1 for value in values if _NUMBER.fullmatch(value.strip()) or _AMOUNT.fullmatch(value.strip())) * 2 \
             >= len(values)
@@ -217,9 +221,11 @@ def is_person_name(value: str, _today: date | None = None) -> bool:
 
 
 def is_organisation(value: str, _today: date | None = None) -> bool:
-    """A name ending as organisations' do (公司, 局, 小学, 办公室), without a door number: 科苑路8号301室
-    ends in 室 too, and is an address."""
-    return 4 <= len(value) <= 60 and _ORGANISATION.fullmatch(value) is not None and not _DOOR_NUMBER.search(value)
+    """A name ending as organisations' do (公司, 局, 小学, 办公室), without a door number (科苑路8号301室 ends
+    in 室 too, and is an address), and not a legal form made of generic words only (有限责任公司 and
+    个体工商户 are a register's type codes, not anyone's name)."""
+    return (4 <= len(value) <= 60 and _ORGANISATION.fullmatch(value) is not None and not _DOOR_NUMBER.search(value)
+            and not _LEGAL_FORM.fullmatch(value))
 
 
 def is_address(value: str, _today: date | None = None) -> bool:

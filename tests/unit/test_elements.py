@@ -83,3 +83,10 @@ def test_names_of_places_are_text_however_few_not_codes() -> None:
     """所属社区 holds a handful of community names: names, not category codes like 救助类别's 低保 / 特困."""
     assert detect(["南头城社区", "大新社区", "南头城社区", "星海名城社区"] * 30, today=TODAY).element == "text"
     assert detect(["低保", "特困", "临时救助", "低保"] * 30, today=TODAY).element == "code"
+
+
+def test_legal_forms_are_a_registers_codes_not_organisations() -> None:
+    forms = ["有限责任公司", "个体工商户", "股份有限公司", "个人独资企业", "农民专业合作社"] * 20
+    assert detect(forms, today=TODAY).element == "code"
+    names = ["南山区谭记粮油店", "深圳市嘉信易达投资有限公司", "南头社康中心"] * 20
+    assert detect(names, today=TODAY).element == "org_name"
