@@ -1,6 +1,6 @@
 """``blocklake discover`` measured: the element it names for each column against what is declared — the
 registry's data elements for the district's tables (read from the demo sources), and the truth that comes
-with the veterans-affairs department nobody wrote for (:mod:`synthetic.veterans`).
+with the departments nobody wrote for (:mod:`synthetic.veterans`, :mod:`synthetic.housing`).
 
 Writes ``bench/results/discover.json``: per element precision and recall, ``element_precision_min`` and
 ``element_recall_min`` (the worst element's; goals ≥ 0.95 and ≥ 0.90), the seconds per table, and — the
@@ -20,7 +20,7 @@ from bench.common import figure, write_results
 from blocklake.registry import Registry, load_registry
 from blocklake.settings import PROJECT_ROOT, get_settings
 from ingestion.discover import discover
-from synthetic import veterans
+from synthetic import housing, veterans
 
 Pairs = list[tuple[str, str, str]]  # (where, declared element, found element)
 
@@ -44,16 +44,20 @@ def district_pairs(sources: Path, registry: Registry) -> tuple[Pairs, int]:
 
 
 def new_department_pairs(folder: Path) -> tuple[Pairs, int]:
-    veterans.write_department(folder)
+    """The departments nobody wrote for: veterans affairs (SQLite and an Excel roster) and the housing
+    provident fund (a GB 18030 CSV with English names), each with its own truth."""
+    veterans.write_department(folder / "veterans")
+    housing.write_department(folder / "housing")
     pairs, tables = [], 0
-    for where in (folder / "veterans.sqlite", folder / "roster"):
-        found = discover(str(where), code="veterans", name=None, uscc=None, namespace=None, settings=get_settings(),
+    for code, where, truth in (("veterans", folder / "veterans" / "veterans.sqlite", veterans.TRUTH),
+                               ("veterans", folder / "veterans" / "roster", veterans.TRUTH),
+                               ("housing", folder / "housing", housing.TRUTH)):
+        found = discover(str(where), code=code, name=None, uscc=None, namespace=None, settings=get_settings(),
                          registry=Registry([], folder))
         for proposal in found.tables:
             tables += 1
-            pairs += [(f"veterans.{proposal.sample.object}.{column.name}",
-                       veterans.TRUTH[(proposal.sample.object, column.name)], column.element)
-                      for column in proposal.columns]
+            pairs += [(f"{code}.{proposal.sample.object}.{column.name}", truth[(proposal.sample.object, column.name)],
+                       column.element) for column in proposal.columns]
     return pairs, tables
 
 
@@ -104,7 +108,8 @@ def main() -> None:
         "newdept_address_unit_share": f"of its {addresses} addresses (no province or city, half with door numbers "
                                       "in Chinese numerals), the share matched to a unit",
         "truth": "the registry's data elements of the district's 27 tables (proposed by discover, then reviewed "
-                 "column by column) and synthetic.veterans.TRUTH for the department nobody wrote for",
+                 "column by column), and the truth written with the departments nobody wrote for "
+                 "(synthetic.veterans.TRUTH, synthetic.housing.TRUTH)",
     })
     print(f"{len(pairs) + len(new_pairs)} columns, {len(wrong)} named wrong; wrote {path}")
 

@@ -20,6 +20,7 @@ import yaml
 from blocklake.registry import Department, Registry
 from blocklake.settings import get_settings
 from ingestion.discover import Discovery, discover
+from synthetic import housing
 from synthetic.veterans import TABLE, people, write_department
 from synthetic.veterans import TRUTH as veterans_truth
 from tests.conftest import MYSQL_DSN, POSTGRES_DSN, require_service, sqlite_execute
@@ -148,3 +149,16 @@ def test_bad_input_is_refused_with_a_clear_message_and_no_secret() -> None:
     named = subprocess.run([blocklake, "discover", "/nowhere", "--department", "Veterans Affairs"],
                            capture_output=True, text=True, check=False)
     assert named.returncode == 2 and "a department's code is lower-case letters" in named.stderr
+
+
+def test_a_gb18030_export_with_english_names_of_its_own(tmp_path: Path) -> None:
+    """The housing fund writes IDs in groups of four, mobiles with spaces, amounts as ¥1,200.00 and dates
+    as 2019.03.12 and 2026年10月, under English names no dictionary was written for."""
+    housing.write_department(tmp_path)
+    found = _discover(str(tmp_path), code="housing")
+    table = found.tables[0]
+    assert {column.name: column.element for column in table.columns} == {
+        column: element for (_, column), element in housing.TRUTH.items()}
+    titles = {column.name: column.title for column in table.columns}
+    assert (titles["id_card_no"], titles["home_addr"], titles["deposit_amt"]) == ("身份证号", "家庭地址", "缴存金额")
+    assert table.primary_key == ["acct_no"] and "encoding: gb18030" in found.yaml
