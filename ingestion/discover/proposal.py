@@ -78,6 +78,8 @@ def _column(sample: ColumnSample, today: date) -> ColumnProposal:
     if reading.element and not unique_code and (not detection.values or (
             element not in VALUE_SPEAKS and values_allow(reading.element, sample.values, today))):
         element = reading.element  # codes, numbers and empty columns: the name knows better
+    elif element == "number" and reading.element == "identifier" and "." not in "".join(sample.values):
+        element = "text"  # named a number (房号, 门牌号) but repeating: a label written in digits, not a quantity
     title = sample.comment or reading.title
     return ColumnProposal(sample.name, title, element, detection, reading)
 

@@ -8,12 +8,20 @@ personal items are masked."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from bench import newdept
+from blocklake.settings import get_settings
+from catalog import db, sharing
+from catalog.api import create_app
+from catalog.models import Department, Resource
+from tests.reliability.conftest import consumer_key
 
 pytestmark = pytest.mark.airflow
 
@@ -51,3 +59,33 @@ def test_its_items_have_chinese_titles_and_its_personal_items_are_masked(onboard
     assert items["GMSFHM"] == ("公民身份号码", "resident_id") and items["XM"] == ("姓名", "person_name")
     assert items["LXDH"][1] == "phone" and items["XZZ"] == ("现住址", "person_address")
     assert items["CSRQ"] == ("出生日期", None)
+
+
+def test_its_personal_items_leave_masked_through_the_data_api(onboarded: tuple[Path, dict]) -> None:
+    """A department granted every item of the new resource reads it through the data API: names, IDs,
+    phones and home addresses come masked, as the data elements say."""
+    home, kinds = onboarded
+    patch = pytest.MonkeyPatch()
+    patch.setenv("BLOCKLAKE_HOME", str(home))
+    patch.setenv("BLOCKLAKE_REGISTRY_DIR", str(home.parent / "registry"))
+    get_settings.cache_clear()
+    try:
+        key = consumer_key("reader")
+        with db.session() as session:
+            resource = session.scalar(select(Resource).where(Resource.source_key == "raw.veterans__special_care"))
+            reader = session.scalar(select(Department).where(Department.code == "reader"))
+            items = [item.column_name for item in resource.items]
+            application = sharing.apply(session, resource, reader, sharing.ApplicationRequest(items, "优抚核查"))
+            sharing.decide(session, application, resource.provider, approve=True, reason=None)
+            code = resource.code
+        with TestClient(create_app()) as client:
+            rows = client.get(f"/api/data/{code}", headers={"X-API-Key": key}, params={"limit": 1000}).json()["rows"]
+    finally:
+        get_settings.cache_clear()
+        patch.undo()
+    assert len(rows) == newdept.RESIDENTS + newdept.OUTSIDERS + newdept.UNUSABLE
+    assert all(re.fullmatch(r"\d{6}\*{12}", row["GMSFHM"]) for row in rows)
+    assert all(row["XM"].endswith("*") and len(row["XM"]) == 2 for row in rows)
+    assert all("****" in row["LXDH"] and not re.search(r"1[3-9]\d{9}", re.sub(r"\D", "", row["LXDH"]))
+               for row in rows)
+    assert all(row["XZZ"].endswith("…") for row in rows) and not set(kinds["residents"]) & {r["GMSFHM"] for r in rows}
