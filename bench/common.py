@@ -7,6 +7,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import psutil
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -30,3 +31,12 @@ def figure(name: str, value: float, unit: str, target: str | None = None) -> dic
     if target:
         entry["target"] = target
     return entry
+
+
+def open_lake(home: Path) -> duckdb.DuckDBPyConnection:
+    """A run's lake, read-only, opened the way an analyst would: plain DuckDB, not Blocklake's code."""
+    con = duckdb.connect()
+    con.execute("LOAD ducklake; LOAD sqlite")
+    lake = home / "lake"
+    con.execute(f"ATTACH 'ducklake:sqlite:{lake}/catalog.sqlite' AS lake (DATA_PATH '{lake}/data/', READ_ONLY)")
+    return con

@@ -15,9 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import yaml
 
+from bench.common import open_lake
 from blocklake.identifiers import compact, is_valid_resident_id
 from blocklake.registry import Registry
 from blocklake.settings import PROJECT_ROOT, get_settings
@@ -90,16 +90,6 @@ def review(document: dict) -> None:
     table.update(name="special_care", title="优抚对象")
     table["directory"] = {"classification": "3.09.001", "share_type": "有条件共享",
                           "share_conditions": "限优待抚恤和帮扶核查使用"}
-
-
-def open_lake(home: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("LOAD ducklake; LOAD sqlite")
-    lake = home / "lake"
-    con.execute(f"ATTACH 'ducklake:sqlite:{lake}/catalog.sqlite' AS lake (DATA_PATH '{lake}/data/', READ_ONLY)")
-    return con
-
-
 
 
 def link_share(home: Path, kinds: dict[str, list[str]]) -> float:

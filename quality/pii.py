@@ -20,10 +20,10 @@ embedded — the declaration is a claim, the values are the evidence:
 The cost is bounded and does not grow with the table: one query draws :data:`SAMPLE_ROWS` rows of the
 candidate columns (a reservoir sample over the audited snapshot) and the rules run on them in Python,
 with the same validators as the gate's checks. The rules are :mod:`blocklake.elements`', the detector
-``blocklake discover`` uses too: one detector for both. A column is *found* when the share :data:`MIN_SHARE` of
-its sampled non-null values hit (and at least :data:`MIN_HITS`); the finding carries that evidence. The
-gate records it, the catalog marks the item personal, and every way data leaves masks it
-(:mod:`catalog.grants`). Values never leave this module: only counts do.
+``blocklake discover`` uses too: one detector for both. A column is *found* when the share ``MIN_SHARE`` of
+its sampled non-null values hit (and at least ``MIN_HITS``, both in :mod:`blocklake.elements`); the
+finding carries that evidence. The gate records it, the catalog marks the item personal, and every way
+data leaves masks it (:mod:`catalog.grants`). Values never leave this module: only counts do.
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ from ingestion.extractors.workbook_guard import check_workbook
 SAMPLE_ROWS = 2_000
 TEXT_ENCODINGS = ("utf-8", "gb18030")  # a BOM says UTF-8 outright; GBK is read as its superset GB 18030
 FOOTER = re.compile(r"^\s*(?:合计|总计|共计)")
-_SYSTEM_SCHEMAS = ("information_schema", "pg_catalog", "mysql", "performance_schema", "sys")
 
 
 @dataclass

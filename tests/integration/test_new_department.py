@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bench import newdept
+from bench.common import open_lake
 from blocklake.settings import get_settings
 from catalog import db, sharing
 from catalog.api import create_app
@@ -37,7 +38,7 @@ def test_its_residents_are_the_persons_the_district_already_knew(onboarded: tupl
 
 def test_its_unusable_ids_merge_with_no_one(onboarded: tuple[Path, dict]) -> None:
     home, kinds = onboarded
-    rows = newdept.open_lake(home).execute(
+    rows = open_lake(home).execute(
         "SELECT person_key, sources FROM lake.base.base_person WHERE person_key LIKE 'UNVERIFIED:%' "
         "AND list_contains(sources, 'veterans.special_care')").fetchall()
     assert {key.removeprefix("UNVERIFIED:") for key, _ in rows} == set(kinds["unusable"])

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from bench import truth
+from bench.common import open_lake
 from blocklake.registry import load_registry
 
 pytestmark = pytest.mark.airflow
@@ -20,15 +21,6 @@ pytestmark = pytest.mark.airflow
 def pipeline_run(tiny_district_run: tuple[Path, subprocess.CompletedProcess[str]]
                  ) -> tuple[Path, subprocess.CompletedProcess[str]]:
     return tiny_district_run
-
-
-def open_lake(home: Path) -> duckdb.DuckDBPyConnection:
-    """The run's lake, read-only, opened the way an analyst would: plain DuckDB, not Blocklake's code."""
-    con = duckdb.connect()
-    con.execute("LOAD ducklake; LOAD sqlite")
-    lake = home / "lake"
-    con.execute(f"ATTACH 'ducklake:sqlite:{lake}/catalog.sqlite' AS lake (DATA_PATH '{lake}/data/', READ_ONLY)")
-    return con
 
 
 def lake_query(home: Path, sql: str) -> list[tuple]:
