@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     catalog_workers: int = Field(2, ge=1, le=64, description="Catalog API worker processes.")
     tables_per_task: int = Field(20, ge=1, le=500, description="Tables one ingest task loads and gates (small "
                                  "tables share a task and its lake connection).")
+    build_quiet_s: float = Field(60, ge=0, description="A scheduled base-layer build starts once no raw table has "
+                                 "been published for this long (publications coalesce into one build).")
+    build_max_wait_s: float = Field(900, ge=0, description="…or at the latest this long after the oldest "
+                                    "publication no build has covered, so a steady trickle still builds.")
     gate_workers: int = Field(2, ge=1, le=16, description="Tables the gate validates at once (threads).")
     gate_examples: int = Field(5, ge=0, le=50, description="Failing values each check reports.")
     sql_timeout_s: float = Field(10, gt=0, description="Longest an analyst's SQL query may run (POST /api/sql).")

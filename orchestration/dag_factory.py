@@ -1,5 +1,6 @@
 """Build Airflow DAGs from the source registry: one ``ingest_<department>`` DAG per department,
-``build_block_base``, which runs dbt whenever any department publishes, ``export_bundles``, which
+``build_block_base``, which runs dbt once publications settle (one build per ingestion round, not one
+per department: transform.builds), ``export_bundles``, which
 delivers the bundles due whenever the directory is refreshed (and hourly, for new approvals),
 ``ops_report`` and ``lake_maintenance``.
 
@@ -13,6 +14,7 @@ pydantic) and Airflow's SDK; DuckDB and the extractors load inside the task when
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from airflow.sdk import DAG, Asset, AssetAlias, AssetAny, task
 from airflow.timetables.assets import AssetOrTimeSchedule
@@ -21,6 +23,9 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from blocklake.registry import Department, Registry, TableSpec, load_registry, raw_table_name
 from blocklake.settings import get_settings
 from orchestration.airflow_env import LAKE_WRITER_POOL, uses_single_writer
+
+if TYPE_CHECKING:
+    from transform.builds import Uncovered
 
 START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 DEFAULT_ARGS = {
@@ -151,16 +156,60 @@ def ingest_dag(department: Department, *, pool: str | None, tables_per_task: int
     return dag
 
 
+def _scheduled() -> bool:
+    """Whether the run was queued by a publication (an Asset event), not started by hand or by ``make run``."""
+    from airflow.sdk import get_current_context
+
+    return str(get_current_context()["dag_run"].run_type) in ("asset_triggered", "DagRunType.ASSET_TRIGGERED")
+
+
+def _uncovered() -> Uncovered:
+    from contextlib import closing
+
+    from blocklake import lake
+    from transform.builds import uncovered
+
+    with closing(lake.connect(read_only=True)) as con:
+        return uncovered(con)
+
+
+def settle() -> bool:
+    """Wait until publications settle: no raw table published for ``build_quiet_s``, or ``build_max_wait_s``
+    since the oldest one no build covers (transform.builds). A run started by hand builds at once."""
+    import logging
+
+    if not _scheduled():
+        return True
+    settings = get_settings()
+    pending = _uncovered()
+    logging.getLogger(__name__).info("%s", pending.describe())
+    return pending.settled(datetime.now(UTC), quiet_s=settings.build_quiet_s, max_wait_s=settings.build_max_wait_s)
+
+
+def worth_building() -> bool:
+    """False (the rest of the run is skipped) when a scheduled run finds every publication already built:
+    the run before it absorbed them. A run started by hand always builds."""
+    import logging
+
+    if not _scheduled():
+        return True
+    pending = _uncovered()
+    logging.getLogger(__name__).info("%s", pending.describe())
+    return pending.publications > 0
+
+
 @task
 def dbt_build() -> dict[str, object]:
     """``dbt build``: seeds, models and their tests in dependency order; a failed test skips its dependants.
-    Models over a raw table never yet published wait for a later build."""
+    Models over a raw table never yet published wait for a later build. Recorded in ``lake.meta.builds``."""
+    from airflow.sdk import get_current_context
+
     from orchestration.metrics import stage
-    from transform.dbt import build_published
+    from transform.builds import build
 
     with stage("dbt", "build_block_base.dbt_build"):
-        result, waiting = build_published()
-    return {**result.counts(), "waiting_for_publication": waiting}
+        result, waiting, covered = build(get_current_context()["run_id"])
+    return {**result.counts(), "waiting_for_publication": waiting, "raw_publications_built": covered.publications}
 
 
 @task(trigger_rule="all_done")
@@ -220,7 +269,8 @@ def block_base_dag(registry: Registry, *, pool: str | None) -> DAG:
     with DAG(
         dag_id="build_block_base",
         description="块数据底板：dbt build（staging → intermediate → base → marts）",
-        # Runs when any department publishes a table.
+        # Queued when any department publishes; the run waits for publications to settle (``settle``), and
+        # the runs queued behind a build that covered their publications are skipped (``worth_building``).
         schedule=AssetAny(*(department_asset(dept) for dept in registry.departments.values())),
         start_date=START_DATE,
         catchup=False,
@@ -229,10 +279,16 @@ def block_base_dag(registry: Registry, *, pool: str | None) -> DAG:
         tags=["transform", "dbt"],
     ) as dag:
         writer = {"pool": pool} if pool else {}
+        settings = get_settings()
+        # Rescheduled, not poked: a waiting run holds no worker slot.
+        settled = task.sensor(settle, task_id="settle", mode="reschedule",
+                              poke_interval=max(5.0, min(30.0, settings.build_quiet_s / 4)),
+                              timeout=settings.build_max_wait_s + 3600)()
+        wanted = task.short_circuit(worth_building, task_id="worth_building")()
         built = dbt_build.override(**writer)()
         gated = gate_models.override(outlets=list(PUBLISHED_LAYER_ASSETS), **writer)()
         refreshed = refresh_catalog()
-        built >> gated >> refreshed
+        settled >> wanted >> built >> gated >> refreshed
         [built, gated, refreshed] >> build_outcome()
     return dag
 

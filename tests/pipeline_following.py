@@ -27,6 +27,9 @@ from synthetic import GenerateConfig, generate
 
 BLOCKLAKE = str(Path(sys.executable).with_name("blocklake"))
 QUIET_FOR_S = 45  # no DAG run queued or running for this long: the pipeline is done
+# A scheduled base-layer build waits for this much quiet after the last publication (60 s by default);
+# shorter here to keep the tests' wall time, long enough that one ingestion round coalesces.
+BUILD_QUIET_S = "30"
 CLEAN_RUN_TIMEOUT_S = 1800
 
 
@@ -41,7 +44,8 @@ def home_with(district: Path, home: Path) -> dict[str, str]:
     """The environment of a fresh home holding a copy of ``district``, judged at the district's own date."""
     shutil.copytree(district, home / "sources")
     as_of = json.loads((district / "manifest.json").read_text(encoding="utf-8"))["as_of"]
-    return {**os.environ, "BLOCKLAKE_HOME": str(home), "BLOCKLAKE_SCALE": "tiny", "BLOCKLAKE_AS_OF": as_of}
+    return {**os.environ, "BLOCKLAKE_HOME": str(home), "BLOCKLAKE_SCALE": "tiny", "BLOCKLAKE_AS_OF": as_of,
+            "BLOCKLAKE_BUILD_QUIET_S": BUILD_QUIET_S}
 
 
 def figures(env: dict[str, str]) -> dict[str, object]:
@@ -79,6 +83,15 @@ class AirflowMetadata:
 
     def value(self, sql: str) -> Any:
         return self.rows(sql)[0][0]
+
+
+def base_layer_builds(metadata: AirflowMetadata) -> tuple[int, int]:
+    """(builds that ran, build_block_base runs): a run whose publications an earlier build covered skips
+    its ``dbt_build``."""
+    ran = metadata.value("SELECT count(*) FROM task_instance WHERE dag_id = 'build_block_base' "
+                         "AND task_id = 'dbt_build' AND state <> 'skipped' AND start_date IS NOT NULL")
+    runs = metadata.value("SELECT count(*) FROM dag_run WHERE dag_id = 'build_block_base'")
+    return ran, runs
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:

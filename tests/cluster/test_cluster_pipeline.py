@@ -32,6 +32,7 @@ from tests.pipeline_following import (
     BLOCKLAKE,
     QUIET_FOR_S,
     AirflowMetadata,
+    base_layer_builds,
     figures,
     home_with,
     pipeline_done,
@@ -220,6 +221,7 @@ def test_the_cluster_profile_runs_the_tiny_district_like_one_machine(
         wait_until(lambda: pipeline_done(metadata, quiet_since), PIPELINE_TIMEOUT_S, "the pipeline to finish")
         pipeline_s = time.monotonic() - clock - started_s
         runs = task_runs(metadata)
+        builds, build_runs = base_layer_builds(metadata)
         failed_runs = metadata.rows("SELECT dag_id, run_id FROM dag_run WHERE state = 'failed'")
         with urllib.request.urlopen(f"http://127.0.0.1:{env['BLOCKLAKE_CATALOG_PORT']}/", timeout=30) as page:
             catalog_status = page.status
@@ -230,7 +232,8 @@ def test_the_cluster_profile_runs_the_tiny_district_like_one_machine(
     overlaps = overlapping_writers(ran)
     print(f"\nstarted in {started_s:.0f} s, pipeline done in {pipeline_s:.0f} s (incl. {QUIET_FOR_S} s quiet); "
           f"tasks per worker {per_worker}; {len(overlaps)} pairs of lake writers overlapped across workers, e.g. "
-          + "; ".join(f"{a.dag_id}.{a.task_id} ∥ {b.dag_id}.{b.task_id}" for a, b in overlaps[:3]))
+          + "; ".join(f"{a.dag_id}.{a.task_id} ∥ {b.dag_id}.{b.task_id}" for a, b in overlaps[:3])
+          + f"; {builds} base-layer builds from {build_runs} build_block_base runs")
     assert launcher.process.returncode == 0, launcher.text()[-4000:]
     assert left_running == [], "the launcher must stop every process it started"
     assert failed_runs == []
@@ -241,4 +244,5 @@ def test_the_cluster_profile_runs_the_tiny_district_like_one_machine(
     assert {run.hostname for run in runs if run.state == "success"} == workers
     assert overlaps, "lake writers ran at the same time on both workers"
     assert catalog_status == 200
+    assert 1 <= builds <= 2, f"one ingestion round coalesces into at most two builds, not {builds}"
     assert figures(env) == clean_run

@@ -38,6 +38,7 @@ print(json.dumps({
                       "upstream": {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks},
                       "trigger_rules": {t.task_id: getattr(t.trigger_rule, "value", t.trigger_rule) for t in dag.tasks},
                       "pools": sorted({t.pool for t in dag.tasks}),
+                      "modes": {t.task_id: t.mode for t in dag.tasks if hasattr(t, "mode")},
                       "task_pools": {t.task_id: t.pool for t in dag.tasks}}
              for dag_id, dag in bag.dags.items()},
 }))
@@ -103,7 +104,11 @@ def test_a_department_with_more_tables_than_a_batch_gets_one_chain_per_batch(tmp
 
 def test_the_base_layer_build_runs_when_any_department_publishes_and_is_gated(parsed: dict) -> None:
     dag = parsed["dags"]["build_block_base"]
-    assert dag["tasks"] == ["build_outcome", "dbt_build", "gate_models", "refresh_catalog"]
+    assert dag["tasks"] == ["build_outcome", "dbt_build", "gate_models", "refresh_catalog", "settle", "worth_building"]
+    # Publications settle first, and a run whose publications an earlier build covered builds nothing.
+    assert dag["upstream"]["worth_building"] == ["settle"]
+    assert dag["upstream"]["dbt_build"] == ["worth_building"]
+    assert dag["modes"] == {"settle": "reschedule"}  # waiting holds no worker slot
     assert dag["upstream"]["gate_models"] == ["dbt_build"]
     assert dag["upstream"]["refresh_catalog"] == ["gate_models"]
     # A failed build, gate or refresh fails the run, though the steps after it ran on all_done.
