@@ -15,7 +15,7 @@ in :mod:`quality.expectations` (Great Expectations) and :mod:`quality.plain_sql`
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -47,6 +47,13 @@ CYCLE_MAX_AGE: dict[UpdateCycle, timedelta] = {  # 不定期 (irregular) has non
     "实时": timedelta(days=1), "每日": timedelta(days=2), "每周": timedelta(days=8), "每月": timedelta(days=32),
     "每季度": timedelta(days=93), "每年": timedelta(days=366),
 }
+
+
+def freshness_bound(max_age: timedelta, today: date) -> datetime:
+    """The oldest the newest record may be: the end of ``today`` minus ``max_age``."""
+    return datetime.combine(today + timedelta(days=1), time.min) - max_age
+
+
 _NEEDS: dict[str, tuple[str, ...]] = {
     "accepted_values": ("values",), "matches": ("pattern",), "exists_in": ("reference",), "fresh": ("max_age",),
 }
@@ -110,6 +117,8 @@ class Suite(Strict):
     checks: list[Check]
     declared_in: str | None = Field(None, description="The file the table's checks come from, for messages.")
     sensitive: dict[str, str] = Field(default_factory=dict, description="Personal columns and their kind.")
+    dated_by: str | None = Field(None, description="The column dating a record by the data's own time, if any: "
+                                 "the newest is recorded with each publication (freshness by the data).")
 
     def sensitivity(self, check: Check) -> str | None:
         """How a failing value of ``check`` must be masked before it is shown or logged."""

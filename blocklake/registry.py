@@ -152,6 +152,12 @@ class TableSpec(Strict):
         return spec.staged_as if spec and spec.staged_as else column
 
     @property
+    def business_time(self) -> str | None:
+        """The column dating a record by the source's own clock (when it was last changed there), which
+        freshness is judged by: the declared one, else the incremental cursor; None if the table has none."""
+        return self.freshness_column or self.load.cursor
+
+    @property
     def personal(self) -> dict[str, SensitiveKind]:
         """The personal columns and what each is masked as: from the data elements, and the shorthand."""
         derived = {column: spec.personal for column, spec in self.columns.items() if spec.personal}

@@ -79,6 +79,8 @@ class Resource(Base):
     record_count: Mapped[int | None] = mapped_column(BigInteger)
     published_snapshot: Mapped[int | None] = mapped_column(BigInteger)
     last_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the newest record by the table's own business time (its freshness column or cursor), as published
+    data_until: Mapped[datetime | None] = mapped_column(DateTime)
     quality_score: Mapped[float | None] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -108,6 +110,7 @@ class DataItem(Base):
     # the kind was found in the values by the gate (quality.pii), not declared in the registry or model YAML
     sensitive_found: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     element: Mapped[str | None] = mapped_column(String(32))  # the registry's data element (blocklake.elements)
+    duckdb_type: Mapped[str | None] = mapped_column(String(64))  # the column's type in the published version
 
     resource: Mapped[Resource] = relationship(back_populates="items")
 

@@ -1,9 +1,10 @@
 """The data operations report (数据运维报告): one static HTML page with charts, written by the
 ``ops_report`` DAG every day from the lake's own ledgers and the catalog store.
 
-Sections: volumes loaded (per department, last 7 days), freshness (each table's last successful load
-against its update cycle), quality (latest gate scores, blocked tables), sharing (the directory's
-figures), address match rates (per source table), and applications (pending, overdue).
+Sections: volumes loaded (per department, last 7 days), freshness (each table's newest record by its
+own business time, or its last load where it has none, against its update cycle), quality (latest gate
+scores, blocked tables), sharing (the directory's figures), address match rates (per source table), and
+applications (pending, overdue).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 import duckdb
 
 from blocklake import htmlpage, lake
-from blocklake.checks import CYCLE_MAX_AGE
+from blocklake.checks import CYCLE_MAX_AGE, freshness_bound
+from blocklake.published import published_versions
 from blocklake.registry import load_registry, raw_table_name
 from blocklake.settings import get_settings
 from catalog import db, sharing, stats
@@ -61,18 +63,30 @@ def _volumes(con: duckdb.DuckDBPyConnection, now: datetime) -> str:
 
 
 def _freshness(con: duckdb.DuckDBPyConnection, now: datetime) -> str:
-    """Each table's last successful load against the age its update cycle allows."""
+    """Each table's newest record by its own business time (as published) against the age its update
+    cycle allows, judged at the pipeline's today like the gate's check. A table without a business time is
+    dated by its last successful load, and says so: a full load is always recent, its data need not be."""
     last = dict(con.execute(LAST_LOADS).fetchall())
+    versions = published_versions(con)
+    today = get_settings().today
     rows = []
     for dept in load_registry().departments.values():
         for table in dept.tables:
-            loaded = last.get(raw_table_name(dept, table))
+            name = raw_table_name(dept, table)
             max_age = CYCLE_MAX_AGE.get(table.update_cycle)
-            late = loaded is None or (max_age is not None and now - loaded > max_age)
-            rows.append((f"{dept.name} · {table.title}", table.update_cycle,
-                         loaded.strftime("%Y-%m-%d %H:%M") if loaded else "从未", "超期" if late else "正常"))
-    late_count = sum(row[3] == "超期" for row in rows)
-    body = htmlpage.table(["表", "更新周期", "最近入湖", "状态"], rows)
+            version = versions.get(f"raw.{name}")
+            if table.business_time:
+                newest = version.data_until if version else None
+                late = newest is None or (max_age is not None and newest < freshness_bound(max_age, today))
+                basis = f"数据时间（{table.business_time}）"
+            else:
+                newest = last.get(name)
+                late = newest is None or (max_age is not None and now - newest > max_age)
+                basis = "入湖时间（表无业务时间）"
+            rows.append((f"{dept.name} · {table.title}", table.update_cycle, basis,
+                         newest.strftime("%Y-%m-%d %H:%M") if newest else "从未", "超期" if late else "正常"))
+    late_count = sum(row[4] == "超期" for row in rows)
+    body = htmlpage.table(["表", "更新周期", "计时依据", "最新", "状态"], rows)
     return htmlpage.section(f"时效性（{late_count} 张表超过更新周期）", body)
 
 

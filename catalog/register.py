@@ -15,10 +15,10 @@ from pathlib import Path
 
 import duckdb
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from blocklake import lake
-from blocklake.published import published_snapshots
+from blocklake.published import published_snapshots, published_versions
 from blocklake.registry import Registry, load_registry, raw_table_name
 from blocklake.settings import Settings, get_settings
 from blocklake.vocabulary import LINEAGE_COLUMNS
@@ -70,23 +70,40 @@ class RefreshSummary:
 
 def refresh(settings: Settings | None = None, *, registry: Registry | None = None,
             manifest: Path | None = None) -> RefreshSummary:
-    """Register every declared resource with its published version's facts; returns what changed."""
+    """Register every declared resource with its published version's facts; returns what changed.
+
+    Proportional to what changed: each table's rows and columns come from its publication record (the
+    gate measured them), and the lake is asked only about tables published since the last refresh.
+    """
     settings = settings or get_settings()
     registry = registry or load_registry(settings.registry_dir)
     specs = raw_specs(registry) + model_specs(manifest or _manifest_path(settings))
     db.upgrade()
+    with db.session() as session:
+        resources = _resources(session)
+        known = {key: resource.published_snapshot for key, resource in resources.items()}
     con = lake.connect(settings, read_only=True)
     try:
-        facts = lake_facts(con, {spec.source_key: spec.block_column for spec in specs})
+        facts = lake_facts(con, {spec.source_key: spec.block_column for spec in specs}, known)
         blocks = block_units(con)
     finally:
         con.close()
     with db.session() as session:
         departments = _upsert_departments(session, registry, blocks)
-        new_codes = [code for spec in specs if (code := _upsert_resource(session, spec, departments, facts))]
+        resources = _resources(session)
+        new_codes = [code for spec in specs
+                     if (code := _upsert_resource(session, spec, departments, resources, facts.get(spec.source_key)))]
         session.add(AuditLog(at=_now(), actor="system", action="refresh_directory", object_type="directory",
-                             object_id="*", detail={"resources": len(specs), "new_codes": new_codes}))
-    return RefreshSummary(len(departments), len(specs), new_codes, sum(1 for key in facts if facts[key].snapshot))
+                             object_id="*", detail={"resources": len(specs), "new_codes": new_codes,
+                                                    "republished": len(facts)}))
+        published = sum(1 for resource in resources.values() if resource.published_snapshot is not None)
+    return RefreshSummary(len(departments), len(specs), new_codes, published)
+
+
+def _resources(session: Session) -> dict[str, Resource]:
+    """Every resource with its items, in two queries (one per resource took minutes at thousands)."""
+    return {resource.source_key: resource
+            for resource in session.scalars(select(Resource).options(selectinload(Resource.items)))}
 
 
 def raw_specs(registry: Registry) -> list[ResourceSpec]:
@@ -143,39 +160,36 @@ class LakeFacts:
     street_records: dict[str, int] = field(default_factory=dict)  # street code -> records (block resources)
     street_names: dict[str, str] = field(default_factory=dict)
     found_pii: dict[str, str] = field(default_factory=dict)  # column -> kind its values hold (quality.pii)
+    data_until: datetime | None = None  # the newest record by the table's own business time
 
 
-def lake_facts(con: duckdb.DuckDBPyConnection, block_columns: dict[str, str | None]) -> dict[str, LakeFacts]:
-    """For each table (source key -> its block column, if any): its published snapshot, when that was
-    published, rows and columns there, score, and for block resources the rows per street."""
-    published = published_snapshots(con)
-    names = _street_names(con, published.get(STREETS))
-    stamps = _publication_stamps(con)
+def lake_facts(con: duckdb.DuckDBPyConnection, block_columns: dict[str, str | None],
+               known: dict[str, int | None] | None = None) -> dict[str, LakeFacts]:
+    """For each table (source key -> its block column, if any) published at another snapshot than
+    ``known`` says (the directory's): that snapshot, when it was published, rows, columns, score, and for
+    block resources the rows per street. Rows and columns come from the publication record; a table
+    published before the gate measured them is asked directly."""
+    known = known or {}
+    versions = published_versions(con)
+    changed = {key: block_column for key, block_column in block_columns.items()
+               if key in versions and versions[key].snapshot_id != known.get(key)}
+    if not changed:
+        return {}
+    names = _street_names(con, versions[STREETS].snapshot_id if STREETS in versions else None)
     found = store.found_pii(con)
     facts = {}
-    for key, block_column in block_columns.items():
-        snapshot = published.get(key)
-        if snapshot is None:
-            facts[key] = LakeFacts(None)
-            continue
-        relation = f"{lake.LAKE}.{key} AT (VERSION => {snapshot})"
-        described = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {relation})")
-        columns = tuple(described.fetchall())
-        count = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
-        when, score = stamps.get((key, snapshot), (None, None))
+    for key, block_column in changed.items():
+        version = versions[key]
+        relation = f"{lake.LAKE}.{key} AT (VERSION => {version.snapshot_id})"
+        columns = version.columns or tuple(con.execute(
+            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {relation})").fetchall())
+        count = version.record_count
+        if count is None:
+            count = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
         streets = _street_records(con, relation, block_column) if block_column else {}
-        facts[key] = LakeFacts(snapshot, when, int(count), columns, score, streets, names,
-                               found.get((key, snapshot), {}))
+        facts[key] = LakeFacts(version.snapshot_id, version.published_at, int(count), columns, version.score,
+                               streets, names, found.get((key, version.snapshot_id), {}), version.data_until)
     return facts
-
-
-def _publication_stamps(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], tuple[datetime, float | None]]:
-    """(table, snapshot) -> when it was published and its score, for every publication in one query (one
-    query per table would read the whole record again for each: minutes at a thousand tables)."""
-    rows = con.execute(
-        f"SELECT p.table_name, p.snapshot_id, max(p.published_at), max(s.score) FROM {lake.LAKE}.meta.published AS p "
-        f"LEFT JOIN {lake.LAKE}.quality.scores AS s USING (table_name, snapshot_id) GROUP BY ALL").fetchall()
-    return {(table, int(snapshot)): (when, score) for table, snapshot, when, score in rows}
 
 
 STREETS = "base.base_street"
@@ -232,9 +246,10 @@ def _upsert_departments(session: Session, registry: Registry, blocks: list[dict[
 
 
 def _upsert_resource(session: Session, spec: ResourceSpec, departments: dict[str, Department],
-                     facts: dict[str, LakeFacts]) -> str | None:
-    """Create or update one resource; returns its code when it was issued now."""
-    resource = session.scalar(select(Resource).where(Resource.source_key == spec.source_key))
+                     resources: dict[str, Resource], facts: LakeFacts | None) -> str | None:
+    """Create or update one resource (its lake facts only when ``facts``: published anew); returns its
+    code when it was issued now."""
+    resource = resources.get(spec.source_key)
     issued = None
     if resource is None:
         sequence = (session.scalar(select(func.max(Resource.sequence))
@@ -243,28 +258,37 @@ def _upsert_resource(session: Session, spec: ResourceSpec, departments: dict[str
         resource = Resource(source_key=spec.source_key, code=issued, classification=spec.classification,
                             sequence=sequence, registered_at=_now())
         session.add(resource)
+        resources[spec.source_key] = resource  # autoflushed before the next code's max(sequence) query
     _apply_spec(resource, spec, departments[spec.provider_code])
-    _apply_facts(session, resource, spec, facts.get(spec.source_key, LakeFacts(None)))
-    session.flush()
+    if facts is not None:
+        _apply_facts(session, resource, spec, facts)
+    else:
+        _describe_items(resource, spec)
     return issued
 
 
 def _apply_spec(resource: Resource, spec: ResourceSpec, provider: Department) -> None:
     for name in ("layer", "name", "abstract", "share_type", "share_conditions", "share_method", "legal_basis",
                  "open_to_public", "update_cycle", "block_level", "block_column"):
-        setattr(resource, name, getattr(spec, name))
-    resource.provider = provider
-    resource.upstream = list(spec.upstream)
-    resource.active = True
+        _set(resource, name, getattr(spec, name))
+    if resource.provider_id != provider.id:
+        resource.provider = provider
+    _set(resource, "upstream", list(spec.upstream))
+    _set(resource, "active", True)
+
+
+def _set(target: object, name: str, value: object) -> None:
+    """Assign only a changed value: an unchanged resource costs the catalog no UPDATE."""
+    if getattr(target, name) != value:
+        setattr(target, name, value)
 
 
 def _apply_facts(session: Session, resource: Resource, spec: ResourceSpec, facts: LakeFacts) -> None:
-    if facts.snapshot is None:
-        return
     resource.published_snapshot = facts.snapshot
     resource.record_count = facts.record_count
     resource.quality_score = facts.quality_score
     resource.last_updated_at = facts.published_at
+    resource.data_until = facts.data_until
     resource.publish_date = resource.publish_date or (facts.published_at or _now()).date()
     _sync_items(resource, spec, facts.columns, facts.found_pii)
     resource.street_counts = [StreetCount(street_code=code, street_name=facts.street_names.get(code), records=records)
@@ -289,14 +313,31 @@ def _item(item: DataItem | None, position: int, column: str, duckdb_type: str, s
     that misses a column of resident IDs does not unmask it."""
     item = item or DataItem(column_name=column)
     item.position = position
-    item.name = _title(spec.item_titles.get(column)) or column
-    item.element = spec.item_elements.get(column)
-    # a date written as text in a CSV is still 日期型: the data element says so where the lake's type cannot
-    item.type_code = ELEMENT_TYPE_CODES.get(item.element or "") or DUCKDB_TYPE_CODES.get(
-        duckdb_type.split("(")[0], "N" if duckdb_type.startswith("DECIMAL") else "C")
+    item.duckdb_type = duckdb_type
     item.sensitive = spec.sensitive.get(column) or found.get(column)
     item.sensitive_found = column not in spec.sensitive and column in found
+    _describe_item(item, spec)
     return item
+
+
+def _describe_items(resource: Resource, spec: ResourceSpec) -> None:
+    """What the registry or the model's YAML says of the items, for a resource whose data did not change."""
+    for item in resource.items:
+        _describe_item(item, spec)
+        if item.column_name in spec.sensitive:
+            _set(item, "sensitive", spec.sensitive[item.column_name])
+            _set(item, "sensitive_found", False)
+
+
+def _describe_item(item: DataItem, spec: ResourceSpec) -> None:
+    _set(item, "name", _title(spec.item_titles.get(item.column_name)) or item.column_name)
+    _set(item, "element", spec.item_elements.get(item.column_name))
+    # a date written as text in a CSV is still 日期型: the data element says so where the lake's type cannot
+    code, lake_type = ELEMENT_TYPE_CODES.get(item.element or ""), item.duckdb_type
+    if code is None and lake_type:
+        code = DUCKDB_TYPE_CODES.get(lake_type.split("(")[0], "N" if lake_type.startswith("DECIMAL") else "C")
+    if code is not None:  # an item registered before its lake type was kept keeps its code
+        _set(item, "type_code", code)
 
 
 def _title(description: str | None) -> str | None:

@@ -23,7 +23,7 @@ from great_expectations.expectations.metrics import (
     column_condition_partial,
 )
 
-from blocklake.checks import Check
+from blocklake.checks import Check, freshness_bound
 from blocklake.sql import identifier
 from quality import rules
 
@@ -201,7 +201,7 @@ def to_expectation(check: Check, *, today: date, relation_at: Callable[[str], st
                                                        reference_relation=relation_at(f"{schema}.{table}"),
                                                        reference_column=column, **common)
         case "fresh":
-            bound = rules.freshness_bound(check.max_age, today)
+            bound = freshness_bound(check.max_age, today)
             return ExpectColumnNewestToBeAfter(column=check.column, after=bound.isoformat(sep=" "), **common)
         case "row_count":
             return gx.expectations.ExpectTableRowCountToBeBetween(min_value=check.min_rows, **common)

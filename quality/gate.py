@@ -112,12 +112,23 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
 
 
 @dataclass(frozen=True)
+class _Shape:
+    """What the audited version holds: recorded with its publication, so the catalog need not ask again."""
+
+    rows: int
+    columns: tuple[tuple[str, str], ...]
+    data_until: datetime | None  # newest by the suite's business time (``Suite.dated_by``), if it has one
+
+
+@dataclass(frozen=True)
 class _Inspected:
-    """A validated table, looked at again: failing examples beside its results, undeclared personal data."""
+    """A validated table, looked at again: failing examples beside its results, undeclared personal data,
+    and its shape."""
 
     results: list[CheckResult]
     findings: list[pii.Finding]
     scan_seconds: float
+    shape: _Shape
 
 
 def _inspect(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, results: list[CheckResult],
@@ -125,26 +136,36 @@ def _inspect(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, result
     """On the connection that has just validated the table: its files are warm there."""
     results = _with_examples(con, suite, snapshot, results)
     clock = time.perf_counter()
-    findings = _scan(con, suite, snapshot, today)
-    return _Inspected(results, findings, time.perf_counter() - clock)
+    findings, shape = _scan(con, suite, snapshot, today)
+    return _Inspected(results, findings, time.perf_counter() - clock, shape)
 
 
-def _scan(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, today: date) -> list[pii.Finding]:
-    """The table's undeclared personal columns (:mod:`quality.pii`). One thread (a sample of a thousand
-    rows gains nothing from more, and the other gate workers' validations keep the cores busy) and one
-    transaction (one read of the lake's catalog for the scan's queries, not one each)."""
+def _scan(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, today: date) -> tuple[list[pii.Finding], _Shape]:
+    """The table's undeclared personal columns (:mod:`quality.pii`) and its shape. One thread (a sample of
+    a thousand rows gains nothing from more, and the other gate workers' validations keep the cores busy)
+    and one transaction (one read of the lake's catalog for the scan's queries, not one each)."""
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     con.execute("SET threads = 1")
     con.execute("BEGIN TRANSACTION")
     try:
-        findings = pii.scan(con, suite.table, relation_at(suite.table, snapshot), suite.sensitive, today)
+        relation = relation_at(suite.table, snapshot)
+        findings = pii.scan(con, suite.table, relation, suite.sensitive, today)
+        shape = _measure(con, relation, suite.dated_by)
     finally:
         con.execute("COMMIT")
         con.execute(f"SET threads = {int(threads)}")
     for finding in findings:
         log.info("%s: personal data no declaration names, masked as %s: %s", suite.table, finding.kind,
                  finding.describe())
-    return findings
+    return findings, shape
+
+
+def _measure(con: duckdb.DuckDBPyConnection, relation: str, dated_by: str | None) -> _Shape:
+    columns = tuple(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {relation})").fetchall())
+    # Text that is no time (a source's own date format) is left out, as the freshness check does.
+    newest = f"max(TRY_CAST({identifier(dated_by)} AS TIMESTAMP))" if dated_by else "NULL::TIMESTAMP"
+    rows, data_until = con.execute(f"SELECT count(*), {newest} FROM {relation}").fetchone()
+    return _Shape(int(rows), columns, data_until)
 
 
 def _with_examples(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int,
@@ -192,6 +213,8 @@ def _decide(suite: Suite, snapshot: int, run_id: str, inspected: _Inspected, sec
                "outcome": "blocked" if blocking else "published", "seconds": seconds},
         publish=not blocking,
         relation=relation,
+        publication=published.Publication(suite.table, snapshot, run_id, score, inspected.shape.rows,
+                                          inspected.shape.columns, inspected.shape.data_until),
         quarantine=_quarantine_batches(blocking, relation, snapshot, get_settings().today),
         pii=[{"run_id": run_id, "table_name": suite.table, "snapshot_id": snapshot, "column_name": f.column,
               "kind": f.kind, "rule": f.rule, "sampled_values": f.values, "matched": f.matched,

@@ -15,7 +15,7 @@ from datetime import date
 
 import duckdb
 
-from blocklake.checks import Check, Suite
+from blocklake.checks import Check, Suite, freshness_bound
 from blocklake.sql import identifier
 from quality import rules
 
@@ -43,7 +43,7 @@ def failing_rows(check: Check, relation: str, *, today: date, relation_at: Relat
             other = relation_at(f"{schema}.{table}")
             return f"{column} IS NOT NULL AND {column} NOT IN (SELECT {ref} FROM {other} WHERE {ref} IS NOT NULL)"
         case "fresh":
-            bound = rules.timestamp_literal(rules.freshness_bound(check.max_age, today))
+            bound = rules.timestamp_literal(freshness_bound(check.max_age, today))
             return f"TRY_CAST({column} AS TIMESTAMP) < {bound}"
         case "row_count":
             return None
@@ -67,7 +67,7 @@ def count_failures(con: duckdb.DuckDBPyConnection, suite: Suite, relation: str, 
             counts[check.name] = _extra_rows(con, check, relation)
         elif check.check == "fresh":
             newest = f"max(TRY_CAST({identifier(check.column)} AS TIMESTAMP))"
-            bound = rules.timestamp_literal(rules.freshness_bound(check.max_age, today))
+            bound = rules.timestamp_literal(freshness_bound(check.max_age, today))
             stale = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {relation} "
                                 f"HAVING NOT coalesce({newest} >= {bound}, false))").fetchone()[0]
             counts[check.name] = Counts(int(stale), 1)

@@ -6,7 +6,7 @@ column, true when the value is valid. The tests hold these to the Python functio
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from blocklake.identifiers import EARLIEST_BIRTH, FULL_WIDTH, HALF_WIDTH, PROVINCE_CODES, USCC_ALPHABET
 from blocklake.sql import identifier, literal
@@ -114,11 +114,6 @@ def value_rule(kind: str, column: str, today: date, *, pattern: str | None = Non
         "accepted_values": lambda: accepted_values(expr, values or []),
     }
     return builders[kind]()
-
-
-def freshness_bound(max_age: timedelta, today: date) -> datetime:
-    """The oldest the newest record may be: the end of ``today`` minus ``max_age``."""
-    return datetime.combine(today + timedelta(days=1), time.min) - max_age
 
 
 def timestamp_literal(moment: datetime) -> str:

@@ -19,7 +19,6 @@ from blocklake.lake import LAKE
 from blocklake.sql import identifier
 
 DDL = (
-    published.DDL,
     f"""CREATE TABLE IF NOT EXISTS {LAKE}.quality.results (
         run_id VARCHAR, table_name VARCHAR, layer VARCHAR, department VARCHAR, snapshot_id BIGINT,
         check_name VARCHAR, check_kind VARCHAR, dimension VARCHAR, severity VARCHAR, success BOOLEAN,
@@ -60,6 +59,7 @@ class QuarantineBatch:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    published.ensure_table(con)
     for statement in DDL:
         con.execute(statement)
 
@@ -72,6 +72,7 @@ class Decision:
     score: dict
     publish: bool
     relation: str  # the table at the audited snapshot
+    publication: published.Publication  # recorded when ``publish``
     quarantine: Sequence[QuarantineBatch] = ()
     pii: Sequence[dict] = ()  # quality.pii_findings rows
     pii_scan: dict | None = None  # the quality.pii_scans row
@@ -85,9 +86,7 @@ def record_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decisio
     try:
         _insert(con, "quality.results", [{**row, "validated_at": now} for d in decisions for row in d.results])
         _insert(con, "quality.scores", [{**d.score, "validated_at": now} for d in decisions])
-        published.record(con, [
-            published.Publication(d.score["table_name"], d.score["snapshot_id"], d.score["run_id"], d.score["score"])
-            for d in decisions if d.publish], now)
+        published.record(con, [d.publication for d in decisions if d.publish], now)
         _insert(con, "quality.pii_findings", [{**row, "found_at": now} for d in decisions for row in d.pii])
         _insert(con, "quality.pii_scans", [{**d.pii_scan, "scanned_at": now} for d in decisions if d.pii_scan])
         for decision in decisions:

@@ -33,6 +33,7 @@ def raw_suite(department: Department, table: TableSpec) -> Suite:
         checks=merge_checks(_derived_raw_checks(table), table.quality),
         declared_in=f"ingestion/registry/{department.code}.yaml",
         sensitive=dict(table.personal),
+        dated_by=table.business_time,
     )
 
 
@@ -47,7 +48,7 @@ def _derived_raw_checks(table: TableSpec) -> list[Check]:
     checks.append(Check(check="unique", columns=key))
     checks += [Check(check=SENSITIVE_CHECKS[kind], column=column, severity="warn")
                for column, kind in table.personal.items() if kind in SENSITIVE_CHECKS]
-    dated_by = table.freshness_column or table.load.cursor or LOAD_TIME_COLUMN
+    dated_by = table.business_time or LOAD_TIME_COLUMN
     # A quiet department is flagged, not blocked: low-volume tables go days without a change. Tables
     # whose silence means a broken feed declare an error-level `fresh` check in their `quality:` list.
     max_age = CYCLE_MAX_AGE.get(table.update_cycle)  # none for 不定期: an irregular table is never late

@@ -11,11 +11,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from blocklake import lake
+from blocklake.published import published_versions
 from catalog import auth, db
 from catalog.api import create_app
-from catalog.models import ApiKey, Department, Resource
+from catalog.models import ApiKey, AuditLog, Department, Resource
 from catalog.register import refresh
 from catalog.workdays import add_working_days
+from ingestion.runner import load_table
+from quality.gate import gate_raw_table
 from tests.conftest import TEST_USCC, SourceDepartment, registered_lake, sqlite_execute
 
 VALID_ID = "11010519491231002X"
@@ -243,3 +247,34 @@ def test_the_element_inventory_finds_repeated_collection(client: TestClient, key
         {"department": "alpha", "resource_code": code_of(client, "人口"), "column": "sfzh"}]
     assert elements["resident_id"]["repeated"] == 1  # alpha collects it; the police are the authoritative source
     assert body["summary"] == {"elements": 5, "collections": 3, "repeated_collections": 3}
+
+
+def latest_refresh(session) -> dict:
+    return session.scalars(select(AuditLog).where(AuditLog.action == "refresh_directory")
+                           .order_by(AuditLog.id.desc())).first().detail
+
+
+def test_a_refresh_reads_the_gates_measures_and_asks_the_lake_only_about_what_was_published_since(
+        client: TestClient, catalog_home: Path) -> None:
+    # Runs last in this module: it publishes a new version of alpha's places.
+    con = lake.connect(read_only=True)
+    try:
+        measured = published_versions(con)["raw.alpha__places"]
+    finally:
+        con.close()
+    assert measured.record_count == 5
+    assert [name for name, _ in measured.columns][:3] == ["id", "place", "grid"]
+    refresh(manifest=catalog_home / "no-dbt-manifest.json")
+    with db.session() as session:
+        assert latest_refresh(session)["republished"] == 0, "nothing was published since the last refresh"
+    sqlite_execute(catalog_home / "alpha.sqlite", "INSERT INTO places VALUES (6, '场所6', ?)", [(GRIDS[0],)])
+    load_table("alpha", "places")
+    gate_raw_table("alpha", "places")
+    refresh(manifest=catalog_home / "no-dbt-manifest.json")
+    with db.session() as session:
+        assert latest_refresh(session)["republished"] == 1
+        places = session.scalar(select(Resource).where(Resource.source_key == "raw.alpha__places"))
+        assert places.record_count == 6 and len(places.versions) == 2
+        assert sum(count.records for count in places.street_counts) == 6
+        assert [item.column_name for item in places.items] == ["id", "place", "grid"]
+        assert {item.type_code for item in places.items} == {"I", "C"}

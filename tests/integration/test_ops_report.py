@@ -1,0 +1,71 @@
+"""The operations report judges freshness by the data's own time: a table loaded a minute ago whose
+newest record is a year old is late; a table without a business time is dated by its load, and says so."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from blocklake import lake
+from blocklake.published import published_versions
+from catalog.ops_report import write_ops_report
+from tests.conftest import TEST_USCC, SourceDepartment, registered_lake, sqlite_execute
+
+AS_OF = "2026-10-31"
+DIRECTORY = {"classification": "3.01.001", "share_type": "无条件共享"}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    root = tmp_path_factory.mktemp("ops")
+    source = root / "delta.sqlite"
+    sqlite_execute(source, "CREATE TABLE stale (id INTEGER, updated_at TIMESTAMP)")
+    sqlite_execute(source, "INSERT INTO stale VALUES (?, ?)", [(1, "2025-09-30 08:00:00"), (2, "2025-10-02 17:30:00")])
+    sqlite_execute(source, "CREATE TABLE current (id INTEGER, changed TEXT)")
+    sqlite_execute(source, "INSERT INTO current VALUES (?, ?)", [(1, "2026-10-30 09:00:00"), (2, "not a time")])
+    sqlite_execute(source, "CREATE TABLE plain (id INTEGER, note TEXT)")
+    sqlite_execute(source, "INSERT INTO plain VALUES (1, 'x')")
+    tables = [
+        {"name": "stale", "title": "过期表", "object": "stale", "primary_key": ["id"], "update_cycle": "每日",
+         "load": {"mode": "incremental", "cursor": "updated_at"}, "directory": DIRECTORY},
+        {"name": "current", "title": "及时表", "object": "current", "primary_key": ["id"], "update_cycle": "每日",
+         "freshness_column": "changed", "directory": DIRECTORY},
+        {"name": "plain", "title": "无业务时间表", "object": "plain", "primary_key": ["id"], "update_cycle": "每日",
+         "directory": DIRECTORY},
+    ]
+    with registered_lake(root, {"delta": SourceDepartment(TEST_USCC, source, tables)}, AS_OF=AS_OF):
+        path = write_ops_report()
+        con = lake.connect(read_only=True)
+        try:
+            versions = published_versions(con)
+        finally:
+            con.close()
+        yield versions, path.read_text(encoding="utf-8")
+
+
+def status(page: str, title: str) -> tuple[str, str, str]:
+    """(basis, newest, status) of the freshness row of ``title``."""
+    row = re.search(rf"<tr><td>测试delta局 · {title}</td><td>每日</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>",
+                    page)
+    assert row, title
+    return row[1], row[2], row[3]
+
+
+def test_the_gate_records_each_publications_newest_record_by_business_time(report) -> None:
+    versions, _ = report
+    assert versions["raw.delta__stale"].data_until == datetime(2025, 10, 2, 17, 30)
+    assert versions["raw.delta__current"].data_until == datetime(2026, 10, 30, 9, 0), "text that is no time is left out"
+    assert versions["raw.delta__plain"].data_until is None
+    assert versions["raw.delta__plain"].record_count == 1
+
+
+def test_a_table_loaded_just_now_with_year_old_records_is_late(report) -> None:
+    _, page = report
+    assert status(page, "过期表") == ("数据时间（updated_at）", "2025-10-02 17:30", "超期")
+    assert status(page, "及时表") == ("数据时间（changed）", "2026-10-30 09:00", "正常")
+    basis, _, state = status(page, "无业务时间表")
+    assert (basis, state) == ("入湖时间（表无业务时间）", "正常")
