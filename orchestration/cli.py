@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=Path, default=None, help="default: $BLOCKLAKE_HOME/sources")
     generate.add_argument("--postgres-dsn", help="also load the PostgreSQL departments here")
     generate.add_argument("--mysql-dsn", help="also load the MySQL departments here")
+    generate.add_argument("--day", type=int, default=1,
+                          help="the sources at the end of this day: each day after the first changes about 1%% of "
+                               "every table (inserts, updates, hard deletes, late rows; _truth/changes.parquet)")
     generate.set_defaults(command=_generate)
 
     registry = commands.add_parser("registry", help="validate the source registry and list its tables")
@@ -150,11 +153,11 @@ def _generate(args: argparse.Namespace) -> int:
     config = GenerateConfig(
         out_dir=args.out or settings.sources_path, scale=args.scale or settings.scale,
         seed=args.seed if args.seed is not None else settings.seed,
-        postgres_dsn=args.postgres_dsn, mysql_dsn=args.mysql_dsn,
+        postgres_dsn=args.postgres_dsn, mysql_dsn=args.mysql_dsn, day=args.day,
     )
     report = generate(config, progress=lambda message: print(f"  {message}", flush=True))
-    print(f"generated {len(report.tables)} tables, {report.total_rows:,} records in {report.seconds:.1f}s "
-          f"under {config.out_dir}")
+    print(f"generated {len(report.tables)} tables (day {config.day}), {report.total_rows:,} records in "
+          f"{report.seconds:.1f}s under {config.out_dir}")
     return 0
 
 

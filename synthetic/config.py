@@ -49,8 +49,11 @@ class GenerateConfig:
     seed: int = 440305
     postgres_dsn: str | None = None
     mysql_dsn: str | None = None
+    day: int = 1  # the sources as they stand at the end of this day (synthetic.days)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.day, int) or self.day < 1:
+            raise ConfigError(f"day must be 1 or later, got {self.day!r}")
         if self.scale not in SCALES:
             raise ConfigError(f"unknown scale {self.scale!r}: use one of {', '.join(SCALES)}")
         if not isinstance(self.seed, int) or self.seed < 0:

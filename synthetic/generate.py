@@ -8,6 +8,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from synthetic.config import GenerateConfig
+from synthetic.days import TableDays
 from synthetic.departments import DEPARTMENTS
 from synthetic.report import GenerateReport, ManifestEntry, TableReport, write_manifest
 from synthetic.schema import Department, TableSpec
@@ -38,7 +39,7 @@ def generate(config: GenerateConfig, progress: Progress | None = None) -> Genera
         TruthWriter(out_dir / "_truth") as truth,
     ):
         for department in DEPARTMENTS:
-            entries += _department(world, department, out_dir, targets, truth, say)
+            entries += _department(world, department, out_dir, targets, truth, say, config.day)
         say("truth: units and companies")
         truth.write_pools(world)
     manifest = write_manifest(config, out_dir, entries)
@@ -54,6 +55,7 @@ def _department(
     targets: DatabaseTargets,
     truth: TruthWriter,
     say: Progress,
+    day: int,
 ) -> list[ManifestEntry]:
     entries = []
     with ExitStack() as stack:
@@ -61,7 +63,7 @@ def _department(
         for sink in sinks:
             stack.callback(sink.close)
         for spec in department.tables:
-            rows = _table(world, department, spec, sinks, truth, say)
+            rows = _table(world, department, spec, sinks, truth, say, day)
             location, sheet = _location(department, spec, out_dir)
             report = TableReport(department.code, spec.name, rows, str(location))
             entries.append(
@@ -77,11 +79,13 @@ def _table(
     sinks: list[DepartmentSink],
     truth: TruthWriter,
     say: Progress,
+    day: int,
 ) -> int:
     context = TableContext(world, department.code, spec, stream(world.seed, f"{department.code}.{spec.name}"))
+    days = TableDays(world.seed, department.code, spec, day)
     writers = [sink.table(spec) for sink in sinks]
     rows = 0
-    for chunk in spec.build(context):
+    for chunk in days.evolve(spec.build(context)):
         for writer in writers:
             writer.write(chunk.data)
         truth.write(chunk)
@@ -89,6 +93,7 @@ def _table(
         say(f"{department.code}.{spec.name}: {rows:,} rows")
     for writer in writers:
         writer.close()
+    truth.write_changes(days.changes)
     return rows
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from synthetic.config import AS_OF, GenerateConfig
+from synthetic.config import GenerateConfig
+from synthetic.days import as_of
 
 
 class TableReport(NamedTuple):
@@ -57,7 +58,8 @@ def write_manifest(config: GenerateConfig, out_dir: Path, entries: list[Manifest
     manifest = {
         "scale": config.scale,
         "seed": config.seed,
-        "as_of": AS_OF.isoformat(),
+        "day": config.day,
+        "as_of": as_of(config.day).isoformat(),
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "tables": [entry.as_json() for entry in entries],
         "total_rows": sum(entry.report.rows for entry in entries),

@@ -90,6 +90,16 @@ class TableSpec:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     build: TableBuilder
+    # How the table changes after day one (synthetic.days): an event table's time of the event (set when
+    # a row arrives, never changed), and whether other tables point at its rows (the plate, schools,
+    # meters…), so none of them arrives late or disappears. ``updated_at`` is stamped on every change.
+    event_time: str | None = None
+    referenced: bool = False
+
+    @property
+    def modified_at(self) -> str | None:
+        """The column the source system stamps on each insert and update, if the table has one."""
+        return "updated_at" if "updated_at" in self.column_names else None
 
     @property
     def schema(self) -> pa.Schema:

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 from synthetic.chunks import ADDRESS_TRUTH, PERSON_TRUTH, Chunk
 from synthetic.companies import FAKE_REASONS, GENUINE
 from synthetic.config import CHUNK_ROWS
+from synthetic.days import CHANGES
 from synthetic.plate import Plate
 from synthetic.world import World
 
@@ -46,6 +47,7 @@ class TruthWriter:
         self.folder = folder
         self._addresses = pq.ParquetWriter(folder / "address_truth.parquet", ADDRESS_TRUTH)
         self._persons = pq.ParquetWriter(folder / "person_truth.parquet", PERSON_TRUTH)
+        self._changes = pq.ParquetWriter(folder / "changes.parquet", CHANGES)  # empty on day 1
 
     def __enter__(self) -> TruthWriter:
         return self
@@ -55,12 +57,18 @@ class TruthWriter:
     ) -> None:
         self._addresses.close()
         self._persons.close()
+        self._changes.close()
 
     def write(self, chunk: Chunk) -> None:
         for table in chunk.address_truth:
             self._addresses.write_table(table)
         for table in chunk.person_truth:
             self._persons.write_table(table)
+
+    def write_changes(self, tables: list[pa.Table]) -> None:
+        """The rows the day inserted, updated or deleted (synthetic.days)."""
+        for table in tables:
+            self._changes.write_table(table)
 
     def write_pools(self, world: World) -> None:
         _write_units(world, self.folder / "units.parquet")

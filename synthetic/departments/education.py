@@ -235,6 +235,7 @@ DEPARTMENT = Department(
             ),
             ("学校代码",),
             _school_table,
+            referenced=True,
         ),
     ),
 )

@@ -107,6 +107,7 @@ DEPARTMENT = Department(
             ),
             ("wgbm",),
             _cells,
+            referenced=True,
         ),
         TableSpec(
             "grid_staff",

@@ -258,6 +258,7 @@ DEPARTMENT = Department(
             ),
             ("ticket_no",),
             _ticket_table,
+            referenced=True,
         ),
         TableSpec(
             "hotline_callback",
@@ -271,6 +272,7 @@ DEPARTMENT = Department(
             ),
             ("callback_id",),
             _callbacks,
+            event_time="callback_at",
         ),
     ),
 )

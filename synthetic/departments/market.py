@@ -147,6 +147,7 @@ DEPARTMENT = Department(
             ),
             ("uscc",),
             _registrations,
+            referenced=True,
         ),
         TableSpec(
             "annual_report",
@@ -160,6 +161,7 @@ DEPARTMENT = Department(
             ),
             ("uscc", "report_year"),
             _annual_reports,
+            event_time="reported_at",
         ),
     ),
 )

@@ -136,6 +136,7 @@ DEPARTMENT = Department(
             ),
             ("estate_id",),
             _estates,
+            referenced=True,
         ),
         TableSpec(
             "std_building",
@@ -158,6 +159,7 @@ DEPARTMENT = Department(
             ),
             ("building_code",),
             _buildings,
+            referenced=True,
         ),
         TableSpec(
             "std_unit",
@@ -173,6 +175,7 @@ DEPARTMENT = Department(
             ),
             ("unit_code",),
             _units,
+            referenced=True,
         ),
         TableSpec(
             "std_doorplate",
@@ -186,6 +189,7 @@ DEPARTMENT = Department(
             ),
             ("doorplate_id",),
             _doorplates,
+            referenced=True,
         ),
     ),
 )

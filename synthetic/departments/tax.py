@@ -194,6 +194,7 @@ DEPARTMENT = Department(
             ),
             ("nsrsbh",),
             _registrations,
+            referenced=True,
         ),
         TableSpec(
             "tax_declaration",
@@ -208,6 +209,7 @@ DEPARTMENT = Department(
             ),
             ("sbxh",),
             _declarations,
+            event_time="sbrq",
         ),
     ),
 )

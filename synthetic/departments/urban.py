@@ -174,6 +174,7 @@ DEPARTMENT = Department(
             ),
             ("sjbh",),
             _event_table,
+            referenced=True,
         ),
         TableSpec(
             "event_process",

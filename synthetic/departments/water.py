@@ -159,6 +159,7 @@ DEPARTMENT = Department(
             ),
             ("meter_no",),
             _meter_table,
+            referenced=True,
         ),
         TableSpec(
             "meter_reading",
@@ -173,6 +174,7 @@ DEPARTMENT = Department(
             ),
             ("reading_id",),
             _readings,
+            event_time="read_at",
         ),
     ),
 )
