@@ -9,6 +9,12 @@ whole process tree is sampled. Each of our tasks records how long its own work t
 (:mod:`orchestration.metrics`), which gives seconds and rows/s per stage; what the DAG runs took beyond
 that is Airflow's share.
 
+Then day 2: the sources regenerated as they stand at the end of day 2 (``blocklake generate --day 2``,
+about 1% of every table changed; under ``var/bench/<scale>/sources-day2``) and the same run again on
+the same home — only what changed should flow through. Last, ``blocklake build --full-refresh`` rebuilds
+the base layer from nothing, and every published base and mart table must come out with the rows and
+content hash the incremental day 2 gave it (``day2_equals_full_rebuild``).
+
 Writes ``bench/results/pipeline-<scale>.json`` and ``pipeline-<scale>.html`` (charts).
 """
 
@@ -29,7 +35,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.common import RESULTS, figure, write_results
+from bench.common import RESULTS, figure, open_lake, write_results
 from blocklake import lake
 from blocklake.settings import get_settings
 from orchestration.metrics import STAGES, StageRecord, read_stages
@@ -80,14 +86,15 @@ class MemorySampler:
             self.samples.append((time.monotonic() - self._started, total / 2**30))
 
 
-def generate(scale: str, sources: Path, env: dict[str, str]) -> float | None:
-    """Generate the synthetic district once; returns the seconds that took, also when an earlier run generated
-    it (kept beside the sources), or None if that is unknown."""
-    timing = sources.parent / "generate.json"
-    if (sources / "manifest.json").is_file():
+def generate(scale: str, sources: Path, env: dict[str, str], day: int = 1) -> float | None:
+    """Generate the synthetic district at the end of ``day`` once; returns the seconds that took, also when an
+    earlier run generated it (kept beside the sources), or None if that is unknown."""
+    timing = sources.parent / f"generate-day{day}.json"
+    manifest = sources / "manifest.json"
+    if manifest.is_file() and json.loads(manifest.read_text(encoding="utf-8")).get("day", 1) == day:
         return json.loads(timing.read_text())["generate_s"] if timing.is_file() else None
     clock = time.monotonic()
-    subprocess.run([BLOCKLAKE, "generate", "--scale", scale, "--out", str(sources)],
+    subprocess.run([BLOCKLAKE, "generate", "--scale", scale, "--out", str(sources), "--day", str(day)],
                    env=env, check=True)
     seconds = time.monotonic() - clock
     timing.write_text(json.dumps({"generate_s": seconds}))
@@ -107,15 +114,22 @@ def run_pipeline(scale: str, env: dict[str, str]) -> tuple[float, MemorySampler,
     return time.monotonic() - clock, memory, code
 
 
-def dag_seconds(home: Path) -> dict[str, float]:
-    """Each DAG run's wall seconds, from Airflow's own record of the run (its metadata database)."""
+def dag_seconds(home: Path, since: datetime | None = None) -> dict[str, float]:
+    """Each DAG's wall seconds in the runs that started at or after ``since``, from Airflow's own record of
+    the runs (its metadata database)."""
     with sqlite3.connect(f"file:{home / 'airflow' / 'airflow.db'}?mode=ro", uri=True) as con:
-        rows = con.execute("SELECT dag_id, start_date, end_date FROM dag_run WHERE end_date IS NOT NULL").fetchall()
+        rows = con.execute("SELECT dag_id, start_date, end_date FROM dag_run WHERE end_date IS NOT NULL "
+                           "AND start_date >= ?", [_airflow_time(since)]).fetchall()
     found: dict[str, float] = {}
     for dag_id, start, end in rows:
         seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
         found[dag_id] = found.get(dag_id, 0.0) + seconds
     return found
+
+
+def _airflow_time(moment: datetime | None) -> str:
+    """As Airflow's SQLite database writes times: naive UTC."""
+    return (moment.astimezone(UTC).replace(tzinfo=None) if moment else datetime.min).isoformat(sep=" ")
 
 
 def stage_totals(records: list[StageRecord]) -> dict[str, tuple[float, int]]:
@@ -183,6 +197,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default=os.environ.get("BLOCKLAKE_SCALE", "district"),
                         choices=["tiny", "demo", "district", "city"])
+    parser.add_argument("--no-day-two", action="store_true", help="day one only")
     args = parser.parse_args()
     root = PROJECT / "var" / "bench" / args.scale
     sources, home = root / "sources", root / "run"
@@ -190,46 +205,121 @@ def main() -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "BLOCKLAKE_"))}
     env.update(BLOCKLAKE_HOME=str(home), BLOCKLAKE_SOURCES_DIR=str(sources), BLOCKLAKE_SCALE=args.scale)
     generate_s = generate(args.scale, sources, env)
+    day1 = run_day(args.scale, home, env)
+    figures = [
+        figure("wall_s", day1.wall_s, "s", TARGETS.get(args.scale, {}).get("wall_s")),
+        figure("peak_rss_gib", day1.memory.peak_gib, "GiB", "<= 12"),
+        figure("airflow_overhead_share", day1.overhead_s / day1.wall_s, "ratio", "<= 0.10"),
+        figure("airflow_overhead_s", day1.overhead_s, "s"),
+        figure("tasks_work_s", day1.work_s, "s"),
+        figure("records_loaded", day1.records_loaded, "records"),
+        figure("records_per_s_end_to_end", day1.records_loaded / day1.wall_s, "records/s"),
+        *stage_figures(day1.totals),
+    ]
+    if generate_s is not None:
+        figures.append(figure("generate_s", generate_s, "s"))
+    code = day1.code
+    if not args.no_day_two and code == 0:
+        day2_figures, code = day_two(args.scale, root, home, env, day1)
+        figures += day2_figures
+    path = write_results(f"pipeline-{args.scale}", args.scale, figures, exit_code=code, dag_seconds=day1.dags,
+                         tasks=day1.tasks, definitions=DEFINITIONS)
+    page = write_page(args.scale, RESULTS / f"pipeline-{args.scale}.html", figures, day1.totals, day1.dags,
+                      day1.memory)
+    print(f"{args.scale}: wall {day1.wall_s:.0f}s, peak {day1.memory.peak_gib:.1f} GiB, Airflow overhead "
+          f"{day1.overhead_s / day1.wall_s:.1%}; wrote {path} and {page}")
+    if code != 0:
+        raise SystemExit(f"a run exited with {code}; the figures above describe a failed run")
+
+
+DEFINITIONS = {
+    "wall_s": "`blocklake run --no-serve` from start to exit, the district already generated",
+    "generate_s": "`blocklake generate` of the sources, timed when they were generated "
+                  "(they are kept under var/bench/<scale>/ for the next run)",
+    "peak_rss_gib": "most resident memory of the run's process tree (sampled every 0.5 s)",
+    "airflow_overhead_share": "(the DAG runs' wall seconds − the seconds our tasks spent in "
+                              "their own work) ÷ wall_s",
+    "<stage>_s": "seconds our tasks of that stage spent in their own work (var/metrics)",
+    "<stage>_rows_per_s": "ingest: rows loaded; dbt: rows in the tables it built; "
+                          "gate: rows audited; export: rows delivered; "
+                          "catalog: resources registered — per second of that stage",
+    "day2_*": "the same run again on the same home, the sources now at the end of day 2 "
+              "(`blocklake generate --day 2`: about 1% of every table inserted, updated or deleted)",
+    "day2_vs_day1_ratio": "day2_wall_s ÷ wall_s",
+    "day2_equals_full_rebuild": "1 when every published base and mart table after day 2's build has the "
+                                "rows and content hash it has after `blocklake build --full-refresh` of "
+                                "the same published inputs",
+}
+
+
+@dataclass
+class DayRun:
+    wall_s: float
+    memory: MemorySampler
+    code: int
+    totals: dict[str, tuple[float, int]]
+    dags: dict[str, float]
+    tasks: int
+
+    @property
+    def work_s(self) -> float:
+        return sum(seconds for seconds, _ in self.totals.values())
+
+    @property
+    def overhead_s(self) -> float:
+        return sum(self.dags.values()) - self.work_s
+
+    @property
+    def records_loaded(self) -> int:
+        return self.totals.get("ingest", (0.0, 0))[1]
+
+
+def run_day(scale: str, home: Path, env: dict[str, str]) -> DayRun:
     started = datetime.now(UTC)
-    wall_s, memory, code = run_pipeline(args.scale, env)
+    wall_s, memory, code = run_pipeline(scale, env)
     records = read_stages(since=started, path=home / "metrics" / "stages.jsonl")
     totals = stage_totals(records)
     if "dbt" in totals:
         totals["dbt"] = (totals["dbt"][0], built_rows(home))
-    dags = dag_seconds(home)
-    work_s = sum(seconds for seconds, _ in totals.values())
-    overhead_s = sum(dags.values()) - work_s
-    records_loaded = totals.get("ingest", (0.0, 0))[1]
-    figures = [
-        figure("wall_s", wall_s, "s", TARGETS.get(args.scale, {}).get("wall_s")),
-        figure("peak_rss_gib", memory.peak_gib, "GiB", "<= 12"),
-        figure("airflow_overhead_share", overhead_s / wall_s, "ratio", "<= 0.10"),
-        figure("airflow_overhead_s", overhead_s, "s"),
-        figure("tasks_work_s", work_s, "s"),
-        figure("records_loaded", records_loaded, "records"),
-        figure("records_per_s_end_to_end", records_loaded / wall_s, "records/s"),
-        *stage_figures(totals),
-    ]
-    if generate_s is not None:
-        figures.append(figure("generate_s", generate_s, "s"))
-    path = write_results(f"pipeline-{args.scale}", args.scale, figures, exit_code=code, dag_seconds=dags,
-                         tasks=len(records), definitions={
-                             "wall_s": "`blocklake run --no-serve` from start to exit, the district already generated",
-                             "generate_s": "`blocklake generate` of the sources, timed when they were generated "
-                                           "(they are kept under var/bench/<scale>/ for the next run)",
-                             "peak_rss_gib": "most resident memory of the run's process tree (sampled every 0.5 s)",
-                             "airflow_overhead_share": "(the DAG runs' wall seconds − the seconds our tasks spent in "
-                                                       "their own work) ÷ wall_s",
-                             "<stage>_s": "seconds our tasks of that stage spent in their own work (var/metrics)",
-                             "<stage>_rows_per_s": "ingest: rows loaded; dbt: rows in the tables it built; "
-                                                   "gate: rows audited; export: rows delivered; "
-                                                   "catalog: resources registered — per second of that stage",
-                         })
-    page = write_page(args.scale, RESULTS / f"pipeline-{args.scale}.html", figures, totals, dags, memory)
-    print(f"{args.scale}: wall {wall_s:.0f}s, peak {memory.peak_gib:.1f} GiB, Airflow overhead "
-          f"{overhead_s / wall_s:.1%}; wrote {path} and {page}")
-    if code != 0:
-        raise SystemExit(f"blocklake run exited with {code}; the figures above describe a failed run")
+    return DayRun(wall_s, memory, code, totals, dag_seconds(home, since=started), len(records))
+
+
+def day_two(scale: str, root: Path, home: Path, env: dict[str, str], day1: DayRun) -> tuple[list[dict], int]:
+    """Day 2 on day 1's home; then the check that the incremental build equals a full rebuild."""
+    sources = root / "sources-day2"
+    env = {**env, "BLOCKLAKE_SOURCES_DIR": str(sources)}
+    generate(scale, sources, env, day=2)
+    day2 = run_day(scale, home, env)
+    figures = [figure("day2_wall_s", day2.wall_s, "s"),
+               figure("day2_vs_day1_ratio", day2.wall_s / day1.wall_s, "ratio", "<= 0.10"),
+               figure("day2_peak_rss_gib", day2.memory.peak_gib, "GiB"),
+               figure("day2_records_loaded", day2.records_loaded, "records"),
+               *(figure(f"day2_{item['name']}", item["value"], item["unit"]) for item in stage_figures(day2.totals)
+                 if item["name"].endswith("_s"))]
+    if day2.code != 0:
+        return figures, day2.code
+    incremental = _fingerprints(home)
+    clock = time.monotonic()
+    rebuilt = subprocess.run([BLOCKLAKE, "build", "--full-refresh"], env=env, capture_output=True, text=True,
+                             check=False)
+    figures.append(figure("full_rebuild_s", time.monotonic() - clock, "s"))
+    full = _fingerprints(home)
+    differing = sorted(table for table in full if incremental.get(table) != full[table])
+    figures.append(figure("day2_equals_full_rebuild", float(not differing and incremental.keys() == full.keys()),
+                          "bool", "= 1"))
+    if differing:
+        print(f"day 2 differs from a full rebuild in: {', '.join(differing)}")
+    return figures, rebuilt.returncode
+
+
+def _fingerprints(home: Path) -> dict[str, tuple[int, int]]:
+    from blocklake.published import content_fingerprints
+
+    con = open_lake(home)
+    try:
+        return content_fingerprints(con)
+    finally:
+        con.close()
 
 
 if __name__ == "__main__":

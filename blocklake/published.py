@@ -113,6 +113,19 @@ def published_snapshots(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {name: int(snapshot) for name, snapshot in rows}
 
 
+def content_fingerprints(con: duckdb.DuckDBPyConnection,
+                         layers: Sequence[str] = ("base", "marts")) -> dict[str, tuple[int, int]]:
+    """Each published table of ``layers``: its rows and an order-independent sum of its rows' hashes, as a
+    consumer reads it. Two builds of the same inputs publish the same fingerprints."""
+    fingerprints = {}
+    for table, snapshot in sorted(published_snapshots(con).items()):
+        if table.split(".", 1)[0] in layers:
+            rows, digest = con.execute(f"SELECT count(*), coalesce(sum(hash(*COLUMNS(*))::HUGEINT), 0) "
+                                       f"FROM {LAKE}.{table} AT (VERSION => {int(snapshot)})").fetchone()
+            fingerprints[table] = (int(rows), int(digest))
+    return fingerprints
+
+
 def create_published_views(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """A temporary view per published table, named by the table (``base_person``, ``police__resident``),
     reading the published snapshot: how consumers see the lake. Returns table → snapshot."""

@@ -110,6 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-serve", action="store_true", help="return when done instead of serving the catalog")
     run.set_defaults(command=_run)
 
+    build = commands.add_parser("build", help="build the base layer now: dbt, the gate of its models, the directory")
+    build.add_argument("--full-refresh", action="store_true",
+                       help="rebuild the incremental models (the address match cache, …) from nothing")
+    build.set_defaults(command=_build)
+
     export = commands.add_parser("export", help="deliver the bundles due for approved applications (no Airflow)")
     export.add_argument("--consumer", default=None, help="only this department's bundles (its code)")
     export.set_defaults(command=_export)
@@ -315,6 +320,12 @@ def _run(args: argparse.Namespace) -> int:
 
         return serve()
     return status
+
+
+def _build(args: argparse.Namespace) -> int:
+    from orchestration.pipeline import run_build
+
+    return run_build(full_refresh=args.full_refresh)
 
 
 def _export(args: argparse.Namespace) -> int:

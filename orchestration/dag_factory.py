@@ -207,9 +207,14 @@ def dbt_build() -> dict[str, object]:
     from orchestration.metrics import stage
     from transform.builds import build
 
+    context = get_current_context()
+    # Triggered with {"full_refresh": true} (the UI's "Trigger DAG w/ config", `blocklake build --full-refresh`):
+    # the incremental models are rebuilt from nothing.
+    full_refresh = bool((context["dag_run"].conf or {}).get("full_refresh"))
     with stage("dbt", "build_block_base.dbt_build"):
-        result, waiting, covered = build(get_current_context()["run_id"])
-    return {**result.counts(), "waiting_for_publication": waiting, "raw_publications_built": covered.publications}
+        result, waiting, covered = build(context["run_id"], full_refresh=full_refresh)
+    return {**result.counts(), "waiting_for_publication": waiting, "raw_publications_built": covered.publications,
+            "full_refresh": full_refresh}
 
 
 @task(trigger_rule="all_done")

@@ -29,7 +29,7 @@ from transform.dbt import DbtResult, build_published
 BUILDS = f"{LAKE}.meta.builds"
 DDL = f"""CREATE TABLE IF NOT EXISTS {BUILDS} (
     run_id VARCHAR, started_snapshot BIGINT, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
-    raw_publications BIGINT, outcome VARCHAR)"""
+    raw_publications BIGINT, outcome VARCHAR, full_refresh BOOLEAN)"""
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,11 @@ def start(con: duckdb.DuckDBPyConnection) -> tuple[int, Uncovered]:
 
 
 def record(con: duckdb.DuckDBPyConnection, run_id: str, started_snapshot: int, covered: Uncovered,
-           started_at: datetime, outcome: str) -> None:
+           started_at: datetime, outcome: str, *, full_refresh: bool = False) -> None:
     """Add the build to ``lake.meta.builds`` (in its own lake transaction)."""
     con.execute(DDL)
-    con.execute(f"INSERT INTO {BUILDS} VALUES (?, ?, ?, ?, ?, ?)",
-                [run_id, started_snapshot, started_at, datetime.now(UTC), covered.publications, outcome])
+    con.execute(f"INSERT INTO {BUILDS} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [run_id, started_snapshot, started_at, datetime.now(UTC), covered.publications, outcome, full_refresh])
 
 
 def _raw_publications(con: duckdb.DuckDBPyConnection,
@@ -111,7 +111,8 @@ def _raw_publications(con: duckdb.DuckDBPyConnection,
         return []  # no gate has run yet
 
 
-def build(run_id: str, settings: Settings | None = None) -> tuple[DbtResult, list[str], Uncovered]:
+def build(run_id: str, settings: Settings | None = None, *,
+          full_refresh: bool = False) -> tuple[DbtResult, list[str], Uncovered]:
     """``dbt build`` of what is published (:func:`transform.dbt.build_published`), recorded in
     ``lake.meta.builds`` with the snapshot it started at, succeeded or failed."""
     settings = settings or get_settings()
@@ -120,9 +121,9 @@ def build(run_id: str, settings: Settings | None = None) -> tuple[DbtResult, lis
         snapshot, covered = start(con)
     outcome = "failed"
     try:
-        result, waiting = build_published(settings)
+        result, waiting = build_published(settings, full_refresh=full_refresh)
         outcome = "succeeded"
     finally:
         with closing(lake.connect(settings)) as con:
-            record(con, run_id, snapshot, covered, started_at, outcome)
+            record(con, run_id, snapshot, covered, started_at, outcome, full_refresh=full_refresh)
     return result, waiting, covered

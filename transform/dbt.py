@@ -87,9 +87,10 @@ def run_dbt(arguments: Sequence[str], *, settings: Settings | None = None) -> Db
     return DbtResult(command=command, output=output, target_path=Path(env["DBT_TARGET_PATH"]))
 
 
-def build_published(settings: Settings | None = None) -> tuple[DbtResult, list[str]]:
+def build_published(settings: Settings | None = None, *, full_refresh: bool = False) -> tuple[DbtResult, list[str]]:
     """``dbt build`` of every model whose raw sources have each been published at least once; returns
-    the result and the raw tables still waiting for a first publication.
+    the result and the raw tables still waiting for a first publication. ``full_refresh`` rebuilds the
+    incremental models (the address match cache, …) from nothing.
 
     The build runs whenever any table is published. On a district's first day most tables are not yet,
     and a model over a table that never passed its gate cannot be built: those models and their
@@ -97,7 +98,7 @@ def build_published(settings: Settings | None = None) -> tuple[DbtResult, list[s
     """
     settings = settings or get_settings()
     waiting = never_published(settings)
-    arguments = ["build"]
+    arguments = ["build", *(["--full-refresh"] if full_refresh else [])]
     names = [f"{department}__{table}" for department, table in waiting]
     if waiting:
         log.info("waiting for a first publication (their models are not built yet): %s", ", ".join(names))

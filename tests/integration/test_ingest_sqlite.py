@@ -59,10 +59,38 @@ def test_full_load_detects_deletions_and_keeps_history(settings: Settings, peopl
     before = query(settings, "SELECT id FROM lake.current_snapshot()")[0][0]
     sqlite_execute(people_db, "DELETE FROM people WHERE id IN (7, 42)")
     record = load_table("demo", "people")
-    assert record.rows_deleted == 2 and record.rows_inserted == 998
+    # Only the difference is written: nothing changed but the two deletions.
+    assert record.rows_deleted == 2 and record.rows_inserted == 0
     keys = query(settings, "SELECT key_json FROM lake.meta.deleted_keys ORDER BY key_json")
     assert keys == [('{"id":42}',), ('{"id":7}',)]
     assert query(settings, f"SELECT count(*) FROM lake.raw.demo__people AT (VERSION => {before})") == [(1000,)]
+
+
+def test_a_full_load_writes_only_what_changed_and_the_table_still_equals_the_source(
+        settings: Settings, people_db: Path) -> None:
+    declare_people(settings)
+    first = load_table("demo", "people")
+    before = query(settings, "SELECT id FROM lake.current_snapshot()")[0][0]
+    sqlite_execute(people_db, "UPDATE people SET age = age + 1 WHERE id IN (5, 6, 7)")
+    sqlite_execute(people_db, "DELETE FROM people WHERE id = 9")
+    sqlite_execute(people_db, "INSERT INTO people VALUES (2001, '新人', 30, '2026-10-02 08:00:00')")
+    second = load_table("demo", "people")
+    assert (second.rows_extracted, second.rows_inserted, second.rows_deleted) == (1000, 4, 1)
+    source = sorted(tuple(row) for row in query_sqlite(people_db, "SELECT id, name, age FROM people"))
+    assert query(settings, "SELECT id, name, age FROM lake.raw.demo__people ORDER BY id") == source
+    batches = dict(query(settings, "SELECT _batch_id, count(*) FROM lake.raw.demo__people GROUP BY ALL"))
+    assert batches == {first.load_id: 996, second.load_id: 4}, "unchanged rows keep the load that wrote them"
+    now = query(settings, "SELECT id FROM lake.current_snapshot()")[0][0]
+    feed = query(settings, "SELECT change_type, count(*) FROM ducklake_table_changes('lake', 'raw', 'demo__people', "
+                           f"{before + 1}, {now}) GROUP BY ALL ORDER BY ALL")
+    assert feed == [("delete", 4), ("insert", 4)], "the change feed holds the changes, not the whole table"
+
+
+def query_sqlite(path: Path, sql: str) -> list[tuple]:
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        return con.execute(sql).fetchall()
 
 
 def test_incremental_load_picks_up_late_rows_without_duplicates(settings: Settings, people_db: Path) -> None:
