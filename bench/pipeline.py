@@ -246,6 +246,9 @@ DEFINITIONS = {
     "day2_*": "the same run again on the same home, the sources now at the end of day 2 "
               "(`blocklake generate --day 2`: about 1% of every table inserted, updated or deleted)",
     "day2_vs_day1_ratio": "day2_wall_s ÷ wall_s",
+    "day2_raw_rows_missing / _extra": "rows the published raw tables lack / hold beyond the day-2 sources "
+                                      "(per table by count): late rows and hard deletes an incremental load "
+                                      "leaves to its next reconciliation",
     "day2_equals_full_rebuild": "1 when every published base and mart table after day 2's build has the "
                                 "rows and content hash it has after `blocklake build --full-refresh` of "
                                 "the same published inputs",
@@ -298,6 +301,8 @@ def day_two(scale: str, root: Path, home: Path, env: dict[str, str], day1: DayRu
                  if item["name"].endswith("_s"))]
     if day2.code != 0:
         return figures, day2.code
+    missing, extra = _rows_against_source(home, sources)
+    figures += [figure("day2_raw_rows_missing", missing, "rows"), figure("day2_raw_rows_extra", extra, "rows")]
     incremental = _fingerprints(home)
     clock = time.monotonic()
     rebuilt = subprocess.run([BLOCKLAKE, "build", "--full-refresh"], env=env, capture_output=True, text=True,
@@ -310,6 +315,26 @@ def day_two(scale: str, root: Path, home: Path, env: dict[str, str], day1: DayRu
     if differing:
         print(f"day 2 differs from a full rebuild in: {', '.join(differing)}")
     return figures, rebuilt.returncode
+
+
+def _rows_against_source(home: Path, sources: Path) -> tuple[int, int]:
+    """Rows the published raw tables lack and hold beyond the sources (by count per table): incremental
+    loads miss late rows and hard deletes until their next reconciliation (``load.reconcile_every``)."""
+    from blocklake.published import published_snapshots
+
+    manifest = json.loads((sources / "manifest.json").read_text(encoding="utf-8"))
+    con = open_lake(home)
+    try:
+        published = published_snapshots(con)
+        missing = extra = 0
+        for entry in manifest["tables"]:
+            table = f"raw.{entry['department']}__{entry['table']}"
+            held = con.execute(f"SELECT count(*) FROM lake.{table} AT (VERSION => {published[table]})").fetchone()[0]
+            missing += max(0, entry["rows"] - held)
+            extra += max(0, held - entry["rows"])
+        return missing, extra
+    finally:
+        con.close()
 
 
 def _fingerprints(home: Path) -> dict[str, tuple[int, int]]:

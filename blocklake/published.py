@@ -102,11 +102,13 @@ def published_snapshot(con: duckdb.DuckDBPyConnection, table: str) -> int | None
     return published_snapshots(con).get(table)
 
 
-def published_snapshots(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Every published table and its snapshot (none before the first gate ran)."""
+def published_snapshots(con: duckdb.DuckDBPyConnection, at: int | None = None) -> dict[str, int]:
+    """Every published table and its snapshot (none before the first gate ran); ``at``: as published at that
+    lake snapshot."""
+    record = TABLE if at is None else f"{TABLE} AT (VERSION => {int(at)})"
     try:
         rows = con.execute(
-            f"SELECT table_name, arg_max(snapshot_id, (published_at, snapshot_id)) FROM {TABLE} GROUP BY table_name"
+            f"SELECT table_name, arg_max(snapshot_id, (published_at, snapshot_id)) FROM {record} GROUP BY table_name"
         ).fetchall()
     except duckdb.CatalogException:
         return {}

@@ -138,6 +138,7 @@ def run_dags() -> list[str]:
 
 def run_build(*, full_refresh: bool) -> int:
     """``blocklake build``: the base-layer build DAG once, now (dbt, the gate of its models, the directory)."""
+    _step("as-of date", lambda: pin_as_of(get_settings()))  # as `blocklake run` judges ages and deadlines
     settings = get_settings()
     _step("dbt project from the registry", lambda: write_generated(settings))
     _step("Airflow metadata database", lambda: prepare_airflow(settings))

@@ -7,10 +7,11 @@ for ``build_quiet_s``, or ``build_max_wait_s`` since the oldest publication no b
 a steady trickle still builds at that rate. It then builds only if something is still uncovered; the
 runs queued behind it find their publications covered and are skipped.
 
-A build covers the raw publications committed before it started: ``lake.meta.builds`` keeps the lake
-snapshot each successful build started at, and the publications since are read from DuckLake's change
-feed of ``meta.published`` (work proportional to what was published, not to the publication history).
-A publication that lands while a build runs is therefore left to the next build: at most one more.
+A build covers exactly the raw publications committed before it started: it reads the publications in
+force at the lake snapshot it started at (dbt's ``publication_snapshot`` variable), and
+``lake.meta.builds`` keeps that snapshot for each build; the publications since are read from
+DuckLake's change feed of ``meta.published`` (work proportional to what was published, not to the
+publication history). A publication that lands while a build runs is left to the next build.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def build(run_id: str, settings: Settings | None = None, *,
         snapshot, covered = start(con)
     outcome = "failed"
     try:
-        result, waiting = build_published(settings, full_refresh=full_refresh)
+        result, waiting = build_published(settings, full_refresh=full_refresh, publication_snapshot=snapshot)
         outcome = "succeeded"
     finally:
         with closing(lake.connect(settings)) as con:

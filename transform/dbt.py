@@ -87,18 +87,24 @@ def run_dbt(arguments: Sequence[str], *, settings: Settings | None = None) -> Db
     return DbtResult(command=command, output=output, target_path=Path(env["DBT_TARGET_PATH"]))
 
 
-def build_published(settings: Settings | None = None, *, full_refresh: bool = False) -> tuple[DbtResult, list[str]]:
+def build_published(settings: Settings | None = None, *, full_refresh: bool = False,
+                    publication_snapshot: int | None = None) -> tuple[DbtResult, list[str]]:
     """``dbt build`` of every model whose raw sources have each been published at least once; returns
     the result and the raw tables still waiting for a first publication. ``full_refresh`` rebuilds the
-    incremental models (the address match cache, …) from nothing.
+    incremental models (the staging models, the address match cache) from nothing.
+
+    ``publication_snapshot`` pins what the build reads: the publications in force at that lake snapshot,
+    for every model (published_source), so a publication landing mid-build waits for the next build.
 
     The build runs whenever any table is published. On a district's first day most tables are not yet,
     and a model over a table that never passed its gate cannot be built: those models and their
     dependants wait for a later build (named in the log) instead of failing this one.
     """
     settings = settings or get_settings()
-    waiting = never_published(settings)
+    waiting = never_published(settings, publication_snapshot)
     arguments = ["build", *(["--full-refresh"] if full_refresh else [])]
+    if publication_snapshot is not None:
+        arguments += ["--vars", json.dumps({"publication_snapshot": publication_snapshot})]
     names = [f"{department}__{table}" for department, table in waiting]
     if waiting:
         log.info("waiting for a first publication (their models are not built yet): %s", ", ".join(names))
@@ -110,15 +116,15 @@ def build_published(settings: Settings | None = None, *, full_refresh: bool = Fa
     return run_dbt(arguments, settings=settings), names
 
 
-def never_published(settings: Settings) -> list[tuple[str, str]]:
-    """Registry tables (department, table) the quality gate has never published."""
+def never_published(settings: Settings, at: int | None = None) -> list[tuple[str, str]]:
+    """Registry tables (department, table) the quality gate has never published (by lake snapshot ``at``)."""
     from blocklake import lake
     from blocklake.published import published_snapshots
     from blocklake.registry import load_registry, raw_table_name
 
     con = lake.connect(settings, read_only=True)
     try:
-        published = set(published_snapshots(con))
+        published = set(published_snapshots(con, at))
     finally:
         con.close()
     registry = load_registry(settings.registry_dir)

@@ -42,8 +42,10 @@ def expected(department: Department, previous: dict | None = None) -> dict:
         "description": _source_note(previous) or default_description(department),
         "database": "lake",
         "schema": "raw",
+        # The primary key lets a staging model take only the rows a publication changed (published_source).
         "tables": [{"name": table.name, "identifier": raw_table_name(department, table),
-                    "description": _titled(notes.get(table.name), table.title)} for table in department.tables],
+                    "description": _titled(notes.get(table.name), table.title),
+                    "meta": {"primary_key": list(table.primary_key)}} for table in department.tables],
     }]}
 
 

@@ -33,8 +33,17 @@ def render(code: str, table: TableSpec) -> str:
     described = [f"    {_expression(column, spec)} as {identifier(table.staged(column))},"
                  for column, spec in table.columns.items()]
     source = f"{{{{ published_source({_jinja(code)}, {_jinja(table.name)}) }}}}"
-    return (HEADER.replace("<code>", code) + f"with source as (\n    select * from {source}\n)\n\nselect\n"
-            + "\n".join(described) + "\n    _batch_id as load_id\nfrom source\n")
+    return (HEADER.replace("<code>", code) + _config(table) + f"with source as (\n    select * from {source}\n)\n\n"
+            "select\n" + "\n".join(described) + "\n    _batch_id as load_id\nfrom source\n")
+
+
+def _config(table: TableSpec) -> str:
+    """Incremental by the staged primary key (only what a publication changed is staged again), or a
+    whole table when the key is not among the described columns."""
+    if not all(column in table.columns for column in table.primary_key):
+        return "{{ config(materialized='table') }}\n\n"
+    keys = ", ".join(_jinja(table.staged(column)) for column in table.primary_key)
+    return f"{{{{ config(unique_key=[{keys}]) }}}}\n\n"
 
 
 

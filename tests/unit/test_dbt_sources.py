@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 from pathlib import Path
 
 import yaml
 
-from blocklake.registry import load_registry
+from blocklake.registry import ColumnSpec, load_registry
 from blocklake.settings import PROJECT_ROOT
 from transform import mentions, sources, staging
 
@@ -124,3 +125,38 @@ def test_hand_written_staging_models_name_their_columns_as_the_registry_says() -
             missing += [f"{path.name}: {column} as {spec.staged_as}" for column, spec in table.columns.items()
                         if spec.staged_as and not re.search(rf"\bas {spec.staged_as}\b", sql)]
     assert missing == []
+
+
+def test_every_staging_model_is_incremental_by_the_staged_form_of_its_raw_primary_key() -> None:
+    """A staging model takes only what a publication changed and replaces the rows of those keys: its
+    unique_key must be what the raw primary key becomes in it, or changed rows would be doubled."""
+    registry = load_registry(REGISTRY)
+    wrong = []
+    for code, department in registry.departments.items():
+        for table in department.tables:
+            sql = staging.model_path(sources.STAGING, code, table).read_text(encoding="utf-8")
+            declared = re.search(r"\{\{ config\(unique_key=(.+?)\) \}\}", sql)
+            keys = ast.literal_eval(declared[1]) if declared else None
+            keys = [keys] if isinstance(keys, str) else keys
+            staged = [_alias_of(sql, column) for column in table.primary_key]
+            if keys != staged:
+                wrong.append(f"stg_{code}__{table.name}: unique_key {keys}, the primary key is staged as {staged}")
+    assert wrong == []
+
+
+def _alias_of(sql: str, column: str) -> str | None:
+    """The name a staging model's select gives the expression over raw ``column`` (not its validity flag)."""
+    word = rf"(?<![\w\u4e00-\u9fff]){re.escape(column)}(?![\w\u4e00-\u9fff])"
+    found = [line.strip().rstrip(",").rsplit(" as ", 1)[1] for line in sql.splitlines()
+             if re.search(word, line) and " as " in line and "is_valid" not in line]
+    return found[0] if len(found) == 1 else None
+
+
+def test_a_generated_staging_model_is_incremental_when_its_key_is_described() -> None:
+    registry = load_registry(REGISTRY)
+    table = registry.department("police").table("resident")
+    described = table.model_copy(update={"columns": {key: ColumnSpec(staged_as="record_no")
+                                                     for key in table.primary_key}})
+    assert "{{ config(unique_key=[\"record_no\"]) }}" in staging.render("police", described)
+    undescribed = table.model_copy(update={"columns": {"xm": ColumnSpec(element="person_name")}})
+    assert "{{ config(materialized='table') }}" in staging.render("police", undescribed)

@@ -1,3 +1,5 @@
+{{ config(unique_key='row_no') }}
+
 with source as (
     select * from {{ published_source('civil', 'elderly_alone') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='disability_card_no') }}
+
 with source as (
     select * from {{ published_source('disability', 'disabled_person') }}
 ),

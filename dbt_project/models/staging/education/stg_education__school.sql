@@ -1,3 +1,5 @@
+{{ config(unique_key='school_code') }}
+
 with source as (
     select * from {{ published_source('education', 'school') }}
 ),

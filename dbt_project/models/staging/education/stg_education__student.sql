@@ -1,3 +1,5 @@
+{{ config(unique_key='student_no') }}
+
 with source as (
     select * from {{ published_source('education', 'student') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='grid_code') }}
+
 with source as (
     select * from {{ published_source('grid', 'grid_cell') }}
 ),

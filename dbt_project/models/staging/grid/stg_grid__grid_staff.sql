@@ -1,3 +1,5 @@
+{{ config(unique_key='staff_id') }}
+
 with source as (
     select * from {{ published_source('grid', 'grid_staff') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='birth_certificate_no') }}
+
 with source as (
     select * from {{ published_source('health', 'birth_certificate') }}
 ),

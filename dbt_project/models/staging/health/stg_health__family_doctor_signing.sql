@@ -1,3 +1,5 @@
+{{ config(unique_key='signing_id') }}
+
 with source as (
     select * from {{ published_source('health', 'family_doctor_signing') }}
 ),

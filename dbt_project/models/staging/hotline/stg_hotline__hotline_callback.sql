@@ -1,3 +1,5 @@
+{{ config(unique_key='callback_id') }}
+
 with source as (
     select * from {{ published_source('hotline', 'hotline_callback') }}
 ),

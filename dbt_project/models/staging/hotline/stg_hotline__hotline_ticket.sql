@@ -1,3 +1,5 @@
+{{ config(unique_key='ticket_no') }}
+
 with source as (
     select * from {{ published_source('hotline', 'hotline_ticket') }}
 ),

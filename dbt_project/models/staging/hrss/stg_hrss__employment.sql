@@ -1,3 +1,5 @@
+{{ config(unique_key='employment_record_id') }}
+
 with source as (
     select * from {{ published_source('hrss', 'employment') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='insured_person_no') }}
+
 with source as (
     select * from {{ published_source('hrss', 'social_insurance') }}
 ),

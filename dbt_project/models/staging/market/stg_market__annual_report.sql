@@ -1,3 +1,5 @@
+{{ config(unique_key=['uscc', 'report_year']) }}
+
 with source as (
     select * from {{ published_source('market', 'annual_report') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='uscc') }}
+
 with source as (
     select * from {{ published_source('market', 'business_registration') }}
 ),

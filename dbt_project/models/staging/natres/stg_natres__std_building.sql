@@ -1,3 +1,5 @@
+{{ config(unique_key='building_code') }}
+
 with source as (
     select * from {{ published_source('natres', 'std_building') }}
 ),

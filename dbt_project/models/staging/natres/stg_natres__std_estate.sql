@@ -1,3 +1,5 @@
+{{ config(unique_key='estate_id') }}
+
 with source as (
     select * from {{ published_source('natres', 'std_estate') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='unit_code') }}
+
 with source as (
     select * from {{ published_source('natres', 'std_unit') }}
 ),

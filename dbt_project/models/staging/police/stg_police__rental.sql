@@ -1,3 +1,5 @@
+{{ config(unique_key='rental_id') }}
+
 with source as (
     select * from {{ published_source('police', 'rental') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='resident_record_id') }}
+
 with source as (
     select * from {{ published_source('police', 'resident') }}
 ),

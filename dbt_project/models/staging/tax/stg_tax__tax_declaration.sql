@@ -1,3 +1,5 @@
+{{ config(unique_key='declaration_id') }}
+
 with source as (
     select * from {{ published_source('tax', 'tax_declaration') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='event_no') }}
+
 with source as (
     select * from {{ published_source('urban', 'city_event') }}
 ),

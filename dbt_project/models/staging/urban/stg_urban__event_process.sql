@@ -1,3 +1,5 @@
+{{ config(unique_key='process_step_id') }}
+
 with source as (
     select * from {{ published_source('urban', 'event_process') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='reading_id') }}
+
 with source as (
     select * from {{ published_source('water', 'meter_reading') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='meter_no') }}
+
 with source as (
     select * from {{ published_source('water', 'water_meter') }}
 ),
