@@ -45,7 +45,8 @@ def days(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
     incremental = fingerprints(root / "home")
     log = (root / "home" / "dbt" / "logs" / "dbt.log").read_text(encoding="utf-8")
     staged = query(root / "home", "SELECT model_name, count(*) FROM lake.meta.staged_inputs GROUP BY ALL")
-    resident = query(root / "home", "SELECT resident_record_id, residence_address FROM lake.staging.stg_police__resident")
+    resident = query(root / "home",
+                     "SELECT resident_record_id, residence_address FROM lake.staging.stg_police__resident")
     raw = query(root / "home", "SELECT rkbh, jzdz FROM lake.raw.police__resident")
     run(day2, "build", "--full-refresh")
     yield {"root": root, "incremental": incremental, "full": fingerprints(root / "home"), "log": log,
