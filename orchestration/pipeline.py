@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from blocklake import extensions, lake
 from blocklake.errors import BlocklakeError
@@ -26,6 +27,9 @@ from orchestration import airflow_env
 from orchestration.headlines import headline_figures
 from quality.report import write_report
 from quality.store import has_gate_record
+
+if TYPE_CHECKING:
+    from airflow.dag_processing.dagbag import DagBag
 
 
 @dataclass(frozen=True)
@@ -107,18 +111,25 @@ def prepare_airflow(settings: Settings) -> str:
     return f"ready under {env['AIRFLOW_HOME']}"
 
 
-def run_dags() -> list[str]:
-    """Run every ingest DAG, then the base-layer build, once each with dag.test(); returns the failed ids."""
+def dag_bag() -> DagBag:
+    """Blocklake's DAGs, parsed in this process (for ``dag.test()``)."""
     os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
     from airflow.dag_processing.dagbag import DagBag
 
     # Airflow's in-process test client warns about its own dependencies; not ours to act on, and it
     # would break the progress lines. Set after the import: Airflow resets warning filters on start.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
-
+    # The standard provider's sensor (build_block_base.settle) imports a helper Airflow 3.3 moved.
+    warnings.filterwarnings("ignore", message="The `airflow.utils.operator_helpers.determine_kwargs`")
     bag = DagBag(dag_folder=str(airflow_env.DAGS_FOLDER))
     if bag.import_errors:
         raise BlocklakeError(f"DAG import errors: {bag.import_errors}")
+    return bag
+
+
+def run_dags() -> list[str]:
+    """Run every ingest DAG, then the base-layer build, once each with dag.test(); returns the failed ids."""
+    bag = dag_bag()
     # dag.test() does not follow Asset schedules: run the consumer explicitly after its producers.
     dag_ids = [*sorted(dag_id for dag_id in bag.dags if dag_id.startswith("ingest_")), "build_block_base",
                "export_bundles", "ops_report"]
@@ -142,12 +153,8 @@ def run_build(*, full_refresh: bool) -> int:
     settings = get_settings()
     _step("dbt project from the registry", lambda: write_generated(settings))
     _step("Airflow metadata database", lambda: prepare_airflow(settings))
-    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(airflow_env.DAGS_FOLDER))
     clock = time.monotonic()
-    run = bag.dags["build_block_base"].test(run_conf={"full_refresh": full_refresh})
+    run = dag_bag().dags["build_block_base"].test(run_conf={"full_refresh": full_refresh})
     state = str(getattr(run, "state", "unknown"))
     print(f"build_block_base ({'full refresh' if full_refresh else 'incremental'}): {state} in "
           f"{time.monotonic() - clock:.1f}s")
