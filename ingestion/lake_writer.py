@@ -142,11 +142,16 @@ def _replace(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, recor
                 "FROM incoming")
     con.execute(f"CREATE OR REPLACE TEMP TABLE lake_rows AS SELECT rowid AS _rid, {keys}, "
                 f"{_row_hash(types, set(types))} AS _row_hash FROM {target}")
+    # A content the extract holds as many times as the lake is unchanged; any other is rewritten whole
+    # (new, changed, vanished, or a duplicated row whose copies differ in number).
+    con.execute("CREATE OR REPLACE TEMP TABLE differing AS SELECT _row_hash FROM ("
+                "SELECT _row_hash, 1 AS extract, 0 AS lake FROM incoming_rows "
+                "UNION ALL SELECT _row_hash, 0, 1 FROM lake_rows) GROUP BY _row_hash HAVING sum(extract) <> sum(lake)")
     con.execute("CREATE OR REPLACE TEMP TABLE replaced AS SELECT * FROM lake_rows "
-                "WHERE _row_hash NOT IN (SELECT _row_hash FROM incoming_rows)")
+                "WHERE _row_hash IN (SELECT _row_hash FROM differing)")
     con.execute(f"DELETE FROM {target} WHERE rowid IN (SELECT _rid FROM replaced)")
     con.execute("CREATE OR REPLACE TEMP TABLE changed_rows AS SELECT * EXCLUDE (_row_hash) FROM incoming_rows "
-                "WHERE _row_hash NOT IN (SELECT _row_hash FROM lake_rows)")
+                "WHERE _row_hash IN (SELECT _row_hash FROM differing)")
     _insert_with_lineage(con, target, "changed_rows", record)
     record.rows_inserted = _count(con, "changed_rows")
     if spec.load.detect_deletions:
@@ -159,7 +164,7 @@ def _replace(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, recor
         record.rows_deleted = con.execute(
             "SELECT count(*) FROM lake.meta.deleted_keys WHERE load_id = ?", [record.load_id]
         ).fetchone()[0]
-    for temp in ("incoming_rows", "lake_rows", "replaced", "changed_rows"):
+    for temp in ("incoming_rows", "lake_rows", "differing", "replaced", "changed_rows"):
         con.execute(f"DROP TABLE {temp}")
 
 

@@ -26,7 +26,7 @@ from blocklake.checks import DIMENSIONS, Suite
 from blocklake.errors import BlocklakeError
 from blocklake.settings import get_settings
 from blocklake.sql import identifier
-from quality import gx_runtime, pii, plain_sql, store
+from quality import delta, gx_runtime, pii, plain_sql, store
 from quality.gx_runtime import CheckResult, relation_at
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class TableVerdict:
     seconds: float
     pii: tuple[pii.Finding, ...] = ()  # undeclared personal columns found in the values (masked downstream)
     pii_seconds: float = 0.0  # what finding them cost
+    from_change: bool = False  # row-level checks counted from the change since the published version
 
     @property
     def rows_audited(self) -> int:
@@ -69,7 +70,8 @@ class TableVerdict:
         return {"table": self.suite.table, "snapshot": self.snapshot, "published": self.published,
                 "previous_snapshot": self.previous_snapshot, "score": round(self.score, 2),
                 "failed": {r.check.name: r.check.severity for r in self.failed}, "seconds": round(self.seconds, 2),
-                "personal_data_found": [finding.describe() for finding in self.pii]}
+                "personal_data_found": [finding.describe() for finding in self.pii],
+                "audited": "the change since the published version" if self.from_change else "the whole table"}
 
     def describe(self) -> str:
         """One line per failed check, under a line about the table."""
@@ -99,9 +101,15 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
         store.ensure_tables(con)
         snapshot = snapshot if snapshot is not None else lake.current_snapshot(con)
         suites = list(suites)
+        starts = {suite.table: delta.baseline(con, suite, snapshot) for suite in suites}
+
+        def audit(suite: Suite) -> tuple[list[CheckResult], bool]:
+            return delta.audit(suite, snapshot, starts[suite.table], lambda part, relation: gx_runtime.validate(
+                part, snapshot, today=settings.today, relation=relation))
+
         audits = gx_runtime.validate_many(
-            suites, snapshot, today=settings.today, workers=settings.gate_workers,
-            then=lambda connection, suite, results: _inspect(connection, suite, snapshot, results, settings.today))
+            suites, audit, workers=settings.gate_workers,
+            then=lambda connection, suite, audited: _inspect(connection, suite, snapshot, audited, settings.today))
         previous = published.published_snapshots(con)
         decided = [_decide(suite, snapshot, run_id, inspected, seconds, previous.get(suite.table))
                    for suite, (inspected, seconds) in zip(suites, audits, strict=True)]
@@ -129,15 +137,17 @@ class _Inspected:
     findings: list[pii.Finding]
     scan_seconds: float
     shape: _Shape
+    from_change: bool  # row-level checks counted from what changed since the published version (quality.delta)
 
 
-def _inspect(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, results: list[CheckResult],
-             today: date) -> _Inspected:
+def _inspect(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int,
+             audited: tuple[list[CheckResult], bool], today: date) -> _Inspected:
     """On the connection that has just validated the table: its files are warm there."""
+    results, from_change = audited
     results = _with_examples(con, suite, snapshot, results)
     clock = time.perf_counter()
     findings, shape = _scan(con, suite, snapshot, today)
-    return _Inspected(results, findings, time.perf_counter() - clock, shape)
+    return _Inspected(results, findings, time.perf_counter() - clock, shape, from_change)
 
 
 def _scan(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, today: date) -> tuple[list[pii.Finding], _Shape]:
@@ -223,7 +233,8 @@ def _decide(suite: Suite, snapshot: int, run_id: str, inspected: _Inspected, sec
                   "seconds": scan_seconds},
     )
     verdict = TableVerdict(suite, snapshot, results, published=not blocking, previous_snapshot=previous,
-                           score=score, seconds=seconds, pii=tuple(findings), pii_seconds=scan_seconds)
+                           score=score, seconds=seconds, pii=tuple(findings), pii_seconds=scan_seconds,
+                           from_change=inspected.from_change)
     return verdict, decision
 
 

@@ -28,6 +28,7 @@ from blocklake.checks import Check, Suite
 from blocklake.settings import Settings, get_settings
 
 T = TypeVar("T")
+R = TypeVar("R")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage reports leave a government network
 
 
@@ -76,18 +77,18 @@ def _workers(count: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=count, thread_name_prefix="gate")
 
 
-def validate_many(suites: list[Suite], snapshot: int, *, today: date | None = None, workers: int = 1,
-                  then: Callable[[Any, Suite, list[CheckResult]], T]) -> list[tuple[T, float]]:
-    """:func:`validate` each suite, ``workers`` at a time (each thread has its own GX context): one
-    table's Python bookkeeping overlaps another's query in DuckDB. ``then(connection, suite, results)``
-    runs next on the DuckDB connection that validated the table, while the table's files are warm in it
-    (the gate fetches failing examples and scans for personal data there). Returns what ``then``
-    returned and the validation's seconds, per suite."""
+def validate_many(suites: list[Suite], audit: Callable[[Suite], R], *, workers: int = 1,
+                  then: Callable[[Any, Suite, R], T]) -> list[tuple[T, float]]:
+    """``audit`` each suite (:func:`validate`, once or more), ``workers`` at a time (each thread has its own
+    GX context): one table's Python bookkeeping overlaps another's query in DuckDB. ``then(connection,
+    suite, audited)`` runs next on the DuckDB connection that validated the table, while the table's
+    files are warm in it (the gate fetches failing examples and scans for personal data there). Returns
+    what ``then`` returned and the audit's seconds, per suite."""
     def validated(suite: Suite) -> tuple[T, float]:
         clock = time.monotonic()
-        results = validate(suite, snapshot, today=today)
+        audited = audit(suite)
         seconds = time.monotonic() - clock
-        return _on_gx_connection(lambda connection: then(connection, suite, results)), seconds
+        return _on_gx_connection(lambda connection: then(connection, suite, audited)), seconds
 
     return list(_workers(workers).map(validated, suites))
 
@@ -103,8 +104,10 @@ def _on_gx_connection(work: Callable[[Any], T]) -> T:
         connection.close()  # back to the pool, not closed
 
 
-def validate(suite: Suite, snapshot: int, *, today: date | None = None) -> list[CheckResult]:
-    """Run ``suite`` with GX on ``suite.table`` as of lake ``snapshot``; one result per check."""
+def validate(suite: Suite, snapshot: int, *, today: date | None = None,
+             relation: str | None = None) -> list[CheckResult]:
+    """Run ``suite`` with GX on ``suite.table`` as of lake ``snapshot`` (or on ``relation``, rows of it such
+    as a change: quality.delta); one result per check."""
     import great_expectations as gx
 
     from quality.expectations import to_expectation
@@ -120,7 +123,7 @@ def validate(suite: Suite, snapshot: int, *, today: date | None = None) -> list[
     # none. The gate fetches examples for the checks that failed (quality.gate).
     result_format = {"result_format": "BASIC", "partial_unexpected_count": 0}
     batch_definition = _batch_definition(source, suite.table)
-    batch_definition.data_asset.query = f"SELECT * FROM {relation_at(suite.table, snapshot)}"
+    batch_definition.data_asset.query = f"SELECT * FROM {relation or relation_at(suite.table, snapshot)}"
     outcome = batch_definition.get_batch().validate(gx_suite, result_format=result_format)
     by_name = {check.name: check for check in suite.checks}
     return [_check_result(by_name[result.expectation_config.meta["check"]], result) for result in outcome.results]

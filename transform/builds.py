@@ -31,6 +31,9 @@ BUILDS = f"{LAKE}.meta.builds"
 DDL = f"""CREATE TABLE IF NOT EXISTS {BUILDS} (
     run_id VARCHAR, started_snapshot BIGINT, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
     raw_publications BIGINT, outcome VARCHAR, full_refresh BOOLEAN)"""
+# The raw snapshot each staging model was last built from (dbt_project/macros/published_source.sql).
+STAGED_INPUTS_DDL = f"""CREATE TABLE IF NOT EXISTS {LAKE}.meta.staged_inputs (
+    model_name VARCHAR, source_table VARCHAR, snapshot_id BIGINT, recorded_at TIMESTAMPTZ)"""
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,10 @@ def build(run_id: str, settings: Settings | None = None, *,
     ``lake.meta.builds`` with the snapshot it started at, succeeded or failed."""
     settings = settings or get_settings()
     started_at = datetime.now(UTC)
-    with closing(lake.connect(settings, read_only=True)) as con:
+    with closing(lake.connect(settings)) as con:
+        # The tables dbt's macros read and write, so no model asks the lake's information_schema for them.
+        published.ensure_table(con)
+        con.execute(STAGED_INPUTS_DDL)
         snapshot, covered = start(con)
     outcome = "failed"
     try:

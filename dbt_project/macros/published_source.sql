@@ -32,13 +32,10 @@
 {%- endmacro %}
 
 
-{#- The snapshot consumers read `table` (`schema.table`) at, as published when the build started. -#}
+{#- The snapshot consumers read `table` (`schema.table`) at, as published when the build started.
+    The publication record exists: transform.builds creates the lake.meta tables before dbt runs
+    (asking the lake's information_schema instead cost a second a model on a busy lake). -#}
 {% macro published_snapshot(table) -%}
-    {%- set ledger = run_query("select count(*) from information_schema.tables where table_catalog = 'lake' "
-                               ~ "and table_schema = 'meta' and table_name = 'published'") -%}
-    {%- if ledger.rows[0][0] == 0 -%}
-        {{ return(none) }}
-    {%- endif -%}
     {%- set at = var('publication_snapshot', none) -%}
     {%- set published = 'lake.meta.published' ~ (' AT (VERSION => ' ~ at ~ ')' if at is not none else '') -%}
     {%- set found = run_query("select max_by(snapshot_id, (published_at, snapshot_id)) from " ~ published
@@ -47,15 +44,10 @@
 {%- endmacro %}
 
 
-{#- The raw snapshot this model was last built from (None: no record). -#}
+{#- The raw snapshot this model was last built from. -#}
 {% macro staged_snapshot(table) -%}
-    {%- set ledger = run_query("select count(*) from information_schema.tables where table_catalog = 'lake' "
-                               ~ "and table_schema = 'meta' and table_name = 'staged_inputs'") -%}
-    {%- set found = none -%}
-    {%- if ledger.rows[0][0] > 0 -%}
-        {%- set found = run_query("select max(snapshot_id) from lake.meta.staged_inputs where model_name = '"
-                                  ~ this.identifier ~ "' and source_table = '" ~ table ~ "'").rows[0][0] -%}
-    {%- endif -%}
+    {%- set found = run_query("select max(snapshot_id) from lake.meta.staged_inputs where model_name = '"
+                              ~ this.identifier ~ "' and source_table = '" ~ table ~ "'").rows[0][0] -%}
     {%- if found is none -%}
         {{ exceptions.raise_compiler_error(
             this.identifier ~ " exists but has no record of the publication of " ~ table ~ " it was built from "
@@ -107,8 +99,6 @@
 {#- Post-hook of the staging models: the raw snapshots this build read, for the next incremental run. -#}
 {% macro record_published_inputs() -%}
     {%- if execute and model.resource_type == 'model' -%}
-        create table if not exists lake.meta.staged_inputs (
-            model_name varchar, source_table varchar, snapshot_id bigint, recorded_at timestamptz);
         {%- for node_id in model.depends_on.nodes if node_id.startswith('source.') %}
             {%- set found = graph.sources[node_id] -%}
             {%- set table = found.schema ~ '.' ~ found.identifier %}

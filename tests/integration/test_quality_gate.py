@@ -164,3 +164,23 @@ def test_a_table_that_never_passed_is_not_published(settings: Settings, units_db
         assert published_snapshot(con, "raw.gate__units") is None
     finally:
         con.close()
+
+
+def test_a_republished_table_is_audited_from_its_change_with_the_results_of_a_whole_audit(
+        settings: Settings, units_db: Path) -> None:
+    first = load_and_gate()
+    assert first.published and not first.from_change, "a first version is audited whole"
+    sqlite_execute(units_db, "UPDATE units SET phone = '12345' WHERE unit_id IN ('B001', 'B002')")  # invalid: warn
+    sqlite_execute(units_db, "DELETE FROM units WHERE unit_id = 'B003'")
+    sqlite_execute(units_db, "INSERT INTO units VALUES (?, NULL, ?, '13800138000', ?)",
+                   [("B900", GOOD_ID, RECENT.isoformat(sep=" "))])  # no building: blocks
+    load_table("gate", "units")
+    department = load_registry().department("gate")
+    suite = raw_suite(department, department.table("units"))
+    [verdict] = gate.run_gate([suite])
+    assert verdict.from_change and not verdict.published
+    whole = gx_runtime.validate(suite, verdict.snapshot)
+    counted = {(r.check.name, r.success, r.judged, r.unexpected) for r in verdict.results}
+    assert counted == {(r.check.name, r.success, r.judged, r.unexpected) for r in whole}
+    phones = next(r for r in verdict.results if r.check.check == "phone")
+    assert (phones.judged, phones.unexpected) == (50, 2)

@@ -1,0 +1,126 @@
+"""Audit a table by what changed since its published version: the gate's path on day two.
+
+A row-level check that does not depend on the day (a value is null, in a set, matches a pattern, is a
+valid USCC or phone number…) counts the same rows however the table got there: its counts on the new
+version are those on the published version, minus those on the rows deleted since, plus those on the
+rows inserted since. Both come from DuckLake's change feed, so the check reads the change, not the table.
+
+The rest runs on the whole table as before: table-level checks (``unique``, ``row_count``, ``fresh``),
+checks against other tables (``exists_in``), and checks judged against the day (``resident_id``'s birth
+date, ``not_future``), whose verdict on an unchanged row can change overnight. A table whose schema
+changed, whose change is more than a quarter of it, or whose published audit lacks a check's counts is
+audited whole.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+from blocklake.checks import Check, Suite
+from blocklake.lake import LAKE
+from quality.gx_runtime import CheckResult, relation_at
+
+log = logging.getLogger(__name__)
+ADDITIVE = frozenset({"not_null", "accepted_values", "matches", "uscc", "mobile", "phone", "division_code"})
+MAX_CHANGED_SHARE = 0.25  # above it, reading the change twice costs about what reading the table does
+_INSERTED = ("insert", "update_postimage")
+_DELETED = ("delete", "update_preimage")
+
+Validate = Callable[[Suite, str | None], list[CheckResult]]  # (suite, relation or None: the whole table)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The published version an audit can start from, and its checks' counts there."""
+
+    snapshot: int
+    first_change: int  # the first lake snapshot after it that maintenance kept: where the feed starts
+    counts: dict[str, tuple[int, int]]  # check name -> (judged, unexpected)
+
+    def changes(self, table: str, snapshot: int, kinds: tuple[str, ...]) -> str:
+        """The rows of ``table`` inserted (or deleted) between the baseline and ``snapshot``, as a relation."""
+        schema, name = table.split(".", 1)
+        listed = ", ".join(f"'{kind}'" for kind in kinds)
+        return (f"(SELECT * EXCLUDE (snapshot_id, rowid, change_type) FROM ducklake_table_changes("
+                f"'{LAKE}', '{schema}', '{name}', {self.first_change}, {int(snapshot)}) "
+                f"WHERE change_type IN ({listed}))")
+
+
+def baseline(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int) -> Baseline | None:
+    """Where ``suite``'s table can be audited from, or None if it must be audited whole."""
+    try:
+        return _baseline(con, suite, snapshot)
+    except duckdb.Error as exc:  # e.g. a model table dbt replaced: its feed does not reach back
+        log.info("%s is audited whole: %s", suite.table, str(exc).splitlines()[0])
+        return None
+
+
+def _baseline(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int) -> Baseline | None:
+    published = _publication(con, suite.table)
+    if published is None or published[0] >= snapshot:
+        return None
+    previous, run_id, rows = published
+    if _columns(con, suite.table, previous) != _columns(con, suite.table, snapshot):
+        return None
+    first = con.execute(f"SELECT min(snapshot_id) FROM ducklake_snapshots('{LAKE}') WHERE snapshot_id > ?",
+                        [previous]).fetchone()[0]
+    if first is None or first > snapshot:
+        return None
+    schema, name = suite.table.split(".", 1)
+    changed = con.execute(f"SELECT count(*) FROM ducklake_table_changes('{LAKE}', ?, ?, ?, ?)",
+                          [schema, name, first, snapshot]).fetchone()[0]
+    if rows is None or changed > MAX_CHANGED_SHARE * max(rows, 1):
+        return None
+    counts = {check: (judged, unexpected) for check, judged, unexpected in con.execute(
+        f"SELECT check_name, judged_rows, unexpected_rows FROM {LAKE}.quality.results WHERE table_name = ? "
+        "AND snapshot_id = ? AND run_id = ? AND error IS NULL AND judged_rows IS NOT NULL "
+        "AND unexpected_rows IS NOT NULL", [suite.table, previous, run_id]).fetchall()}
+    return Baseline(previous, first, counts)
+
+
+def audit(suite: Suite, snapshot: int, start: Baseline | None, validate: Validate) -> tuple[list[CheckResult], bool]:
+    """The suite's results on ``snapshot``, and whether they were counted from the change."""
+    additive = [check for check in suite.checks if start and check.check in ADDITIVE and check.name in start.counts]
+    if start is None or not additive:
+        return validate(suite, None), False
+    whole = [check for check in suite.checks if check not in additive]
+    results = {result.check.name: result for result in (validate(_with(suite, whole), None) if whole else [])}
+    part = _with(suite, additive)
+    inserted = validate(part, start.changes(suite.table, snapshot, _INSERTED))
+    deleted = validate(part, start.changes(suite.table, snapshot, _DELETED))
+    for added, removed in zip(inserted, deleted, strict=True):
+        results[added.check.name] = combine(added.check, start.counts[added.check.name], added, removed)
+    return [results[check.name] for check in suite.checks], True
+
+
+def combine(check: Check, published: tuple[int, int], inserted: CheckResult, deleted: CheckResult) -> CheckResult:
+    """A row-level check's result on the new version from its counts on the published one and the change."""
+    failed = inserted if inserted.error is not None else deleted if deleted.error is not None else None
+    if failed is not None:
+        return failed
+    judged = published[0] - (deleted.judged or 0) + (inserted.judged or 0)
+    unexpected = published[1] - (deleted.unexpected or 0) + (inserted.unexpected or 0)
+    success = judged == 0 or (judged - unexpected) / judged >= check.mostly  # GX's `mostly`
+    return CheckResult(check, success, unexpected, judged)
+
+
+def _with(suite: Suite, checks: list[Check]) -> Suite:
+    return suite.model_copy(update={"checks": checks})
+
+
+def _publication(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str, int | None] | None:
+    """The snapshot the table is published at, the gate run that published it, and its rows there."""
+    latest = "(published_at, snapshot_id)"
+    row = con.execute(f"SELECT arg_max(snapshot_id, {latest}), arg_max(run_id, {latest}), "
+                      f"arg_max(record_count, {latest}) FROM {LAKE}.meta.published WHERE table_name = ?",
+                      [table]).fetchone()
+    return None if row is None or row[0] is None else (int(row[0]), row[1], row[2])
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str, snapshot: int) -> list[tuple[str, str]]:
+    return con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {relation_at(table, snapshot)})"
+                       ).fetchall()
