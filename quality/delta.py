@@ -31,6 +31,7 @@ _INSERTED = ("insert", "update_postimage")
 _DELETED = ("delete", "update_preimage")
 
 Validate = Callable[[Suite, str | None], list[CheckResult]]  # (suite, relation or None: the whole table)
+Materialize = Callable[[str, str], str]  # (name, query) -> a relation validate can read (gx_runtime.materialize)
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,12 @@ class Baseline:
     counts: dict[str, tuple[int, int]]  # check name -> (judged, unexpected)
 
     def changes(self, table: str, snapshot: int, kinds: tuple[str, ...]) -> str:
-        """The rows of ``table`` inserted (or deleted) between the baseline and ``snapshot``, as a relation."""
+        """A query of the rows of ``table`` inserted (or deleted) between the baseline and ``snapshot``."""
         schema, name = table.split(".", 1)
         listed = ", ".join(f"'{kind}'" for kind in kinds)
-        return (f"(SELECT * EXCLUDE (snapshot_id, rowid, change_type) FROM ducklake_table_changes("
+        return (f"SELECT * EXCLUDE (snapshot_id, rowid, change_type) FROM ducklake_table_changes("
                 f"'{LAKE}', '{schema}', '{name}', {self.first_change}, {int(snapshot)}) "
-                f"WHERE change_type IN ({listed}))")
+                f"WHERE change_type IN ({listed})")
 
 
 def baseline(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int) -> Baseline | None:
@@ -82,7 +83,8 @@ def _baseline(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int) -> Ba
     return Baseline(previous, first, counts)
 
 
-def audit(suite: Suite, snapshot: int, start: Baseline | None, validate: Validate) -> tuple[list[CheckResult], bool]:
+def audit(suite: Suite, snapshot: int, start: Baseline | None, validate: Validate,
+          materialize: Materialize) -> tuple[list[CheckResult], bool]:
     """The suite's results on ``snapshot``, and whether they were counted from the change."""
     additive = [check for check in suite.checks if start and check.check in ADDITIVE and check.name in start.counts]
     if start is None or not additive:
@@ -90,8 +92,8 @@ def audit(suite: Suite, snapshot: int, start: Baseline | None, validate: Validat
     whole = [check for check in suite.checks if check not in additive]
     results = {result.check.name: result for result in (validate(_with(suite, whole), None) if whole else [])}
     part = _with(suite, additive)
-    inserted = validate(part, start.changes(suite.table, snapshot, _INSERTED))
-    deleted = validate(part, start.changes(suite.table, snapshot, _DELETED))
+    inserted = validate(part, materialize("blocklake_inserted", start.changes(suite.table, snapshot, _INSERTED)))
+    deleted = validate(part, materialize("blocklake_deleted", start.changes(suite.table, snapshot, _DELETED)))
     for added, removed in zip(inserted, deleted, strict=True):
         results[added.check.name] = combine(added.check, start.counts[added.check.name], added, removed)
     return [results[check.name] for check in suite.checks], True

@@ -105,7 +105,7 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
 
         def audit(suite: Suite) -> tuple[list[CheckResult], bool]:
             return delta.audit(suite, snapshot, starts[suite.table], lambda part, relation: gx_runtime.validate(
-                part, snapshot, today=settings.today, relation=relation))
+                part, snapshot, today=settings.today, relation=relation), gx_runtime.materialize)
 
         audits = gx_runtime.validate_many(
             suites, audit, workers=settings.gate_workers,

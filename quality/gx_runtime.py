@@ -93,6 +93,14 @@ def validate_many(suites: list[Suite], audit: Callable[[Suite], R], *, workers: 
     return list(_workers(workers).map(validated, suites))
 
 
+def materialize(name: str, query: str) -> str:
+    """``query``'s rows as temporary table ``name`` on this thread's GX connection, where :func:`validate`
+    can read them (``relation=name``): GX runs a query asset once per metric, and a change feed is cheaper
+    read once."""
+    _on_gx_connection(lambda connection: connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}"))
+    return name
+
+
 def _on_gx_connection(work: Callable[[Any], T]) -> T:
     """``work(connection)`` on this thread's GX DuckDB connection (a DB-API wrapper that passes
     ``execute`` through to DuckDB)."""
