@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     build_max_wait_s: float = Field(900, ge=0, description="…or at the latest this long after the oldest "
                                     "publication no build has covered, so a steady trickle still builds.")
     gate_workers: int = Field(2, ge=1, le=16, description="Tables the gate validates at once (threads).")
+    gate_change_audit_min_rows: int = Field(1_000_000, ge=0, description="A republished table of at least this "
+                                            "many rows is audited by its change (quality.delta); a smaller one "
+                                            "whole: GX's cost per validation outweighs scanning it.")
     gate_examples: int = Field(5, ge=0, le=50, description="Failing values each check reports.")
     sql_timeout_s: float = Field(10, gt=0, description="Longest an analyst's SQL query may run (POST /api/sql).")
     sql_max_rows: int = Field(10_000, ge=1, description="Most rows an analyst's SQL query returns (POST /api/sql).")

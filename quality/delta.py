@@ -8,8 +8,9 @@ rows inserted since. Both come from DuckLake's change feed, so the check reads t
 The rest runs on the whole table as before: table-level checks (``unique``, ``row_count``, ``fresh``),
 checks against other tables (``exists_in``), and checks judged against the day (``resident_id``'s birth
 date, ``not_future``), whose verdict on an unchanged row can change overnight. A table whose schema
-changed, whose change is more than a quarter of it, or whose published audit lacks a check's counts is
-audited whole.
+changed, whose change is more than a quarter of it, whose published audit lacks a check's counts, or
+that is small (``BLOCKLAKE_GATE_CHANGE_AUDIT_MIN_ROWS``: GX's fixed cost per validation, three of them
+here, outweighs scanning a small table) is audited whole.
 """
 
 from __future__ import annotations
@@ -51,18 +52,19 @@ class Baseline:
                 f"WHERE change_type IN ({listed})")
 
 
-def baseline(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int) -> Baseline | None:
-    """Where ``suite``'s table can be audited from, or None if it must be audited whole."""
+def baseline(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, *, min_rows: int) -> Baseline | None:
+    """Where ``suite``'s table can be audited from, or None if it must be audited whole (also when it had
+    fewer than ``min_rows``: three small validations cost more than one whole one)."""
     try:
-        return _baseline(con, suite, snapshot)
+        return _baseline(con, suite, snapshot, min_rows)
     except duckdb.Error as exc:  # e.g. a model table dbt replaced: its feed does not reach back
         log.info("%s is audited whole: %s", suite.table, str(exc).splitlines()[0])
         return None
 
 
-def _baseline(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int) -> Baseline | None:
+def _baseline(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, min_rows: int) -> Baseline | None:
     published = _publication(con, suite.table)
-    if published is None or published[0] >= snapshot:
+    if published is None or published[0] >= snapshot or (published[2] or 0) < min_rows:
         return None
     previous, run_id, rows = published
     if _columns(con, suite.table, previous) != _columns(con, suite.table, snapshot):

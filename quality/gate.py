@@ -101,7 +101,8 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
         store.ensure_tables(con)
         snapshot = snapshot if snapshot is not None else lake.current_snapshot(con)
         suites = list(suites)
-        starts = {suite.table: delta.baseline(con, suite, snapshot) for suite in suites}
+        starts = {suite.table: delta.baseline(con, suite, snapshot, min_rows=settings.gate_change_audit_min_rows)
+                  for suite in suites}
 
         def audit(suite: Suite) -> tuple[list[CheckResult], bool]:
             return delta.audit(suite, snapshot, starts[suite.table], lambda part, relation: gx_runtime.validate(

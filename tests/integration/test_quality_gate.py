@@ -167,7 +167,9 @@ def test_a_table_that_never_passed_is_not_published(settings: Settings, units_db
 
 
 def test_a_republished_table_is_audited_from_its_change_with_the_results_of_a_whole_audit(
-        settings: Settings, units_db: Path) -> None:
+        settings: Settings, units_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BLOCKLAKE_GATE_CHANGE_AUDIT_MIN_ROWS", "0")  # 50 rows: audited whole by default
+    get_settings.cache_clear()
     first = load_and_gate()
     assert first.published and not first.from_change, "a first version is audited whole"
     sqlite_execute(units_db, "UPDATE units SET phone = '12345' WHERE unit_id IN ('B001', 'B002')")  # invalid: warn
