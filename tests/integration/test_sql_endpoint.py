@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from fastapi.testclient import TestClient
 from minio import Minio
 from sqlalchemy import select
 
-from blocklake import lake
+from blocklake import lake, published
 from blocklake.settings import get_settings
 from catalog import auth, db, readonly
 from catalog.api import create_app
@@ -289,8 +290,8 @@ def test_on_s3_the_lock_allows_only_the_published_objects(home: Path, s3_server:
         for table in ("shown", "hidden"):
             con.execute(f"CREATE TABLE lake.raw.{table} AS SELECT i AS id, 'n' || i AS label FROM range(500) t(i)")
         store.ensure_tables(con)
-        con.execute("INSERT INTO lake.meta.published VALUES ('raw.shown', ?, 'test', 100, now())",
-                    [lake.current_snapshot(con)])
+        published.record(con, [published.Publication("raw.shown", lake.current_snapshot(con), "test", 100.0)],
+                         datetime.now(UTC))
         hidden = con.execute("SELECT data_file FROM ducklake_list_files('lake', 'hidden', schema => 'raw')"
                              ).fetchone()[0]
     finally:
