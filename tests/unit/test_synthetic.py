@@ -111,7 +111,7 @@ def test_same_seed_gives_identical_data_and_another_seed_differs(
     other = generate(GenerateConfig(out_dir=tmp_path / "other", scale="tiny", seed=SEED + 1))
     first = _content_hashes(tiny.out_dir)
     database_tables = sum(len(d.tables) for d in DEPARTMENTS if d.is_database)
-    assert len(first) == database_tables + 5 + 1 + 4  # + CSV files, the workbook, truth files
+    assert len(first) == database_tables + 5 + 1 + 5  # + CSV files, the workbook, truth files (changes too)
     assert _content_hashes(again.out_dir) == first
     differing = [name for name, digest in _content_hashes(other.out_dir).items() if first.get(name) != digest]
     assert "police.sqlite:resident" in differing and "education/student.csv" in differing
