@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -86,64 +87,127 @@ def parse_dags() -> tuple[int, int, float]:
     return int(dags), int(tasks), float(seconds)
 
 
-def run_dags(env: dict[str, str]) -> tuple[float, dict[str, float]]:
-    """Every DAG once, as ``make run`` runs them (``dag.test()``), in a child; returns the wall seconds and
-    each DAG run's seconds."""
+def run_dags(env: dict[str, str]) -> float:
+    """Every DAG once, as ``make run`` runs them (``dag.test()``), in a child whose progress lines pass
+    through; returns the wall seconds."""
     clock = time.perf_counter()
-    child = subprocess.run([sys.executable, "-c", RUN_DAGS], env=env, text=True, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, check=False)
-    seconds = time.perf_counter() - clock
-    print(child.stdout[-6000:], flush=True)
-    if child.returncode != 0:
+    child = subprocess.Popen([sys.executable, "-c", RUN_DAGS], env=env, text=True, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, bufsize=1)
+    for line in child.stdout or ():
+        print(line, end="", flush=True)
+    if child.wait() != 0:
         raise RuntimeError(f"running the DAGs failed (exit {child.returncode}); the output is above")
-    return seconds, dag_seconds(Path(env['BLOCKLAKE_HOME']))
+    return time.perf_counter() - clock
+
+
+@dataclass(frozen=True)
+class Day:
+    """One pass of every DAG: its wall seconds, each DAG run's seconds and our stages' (seconds, rows)."""
+
+    wall_s: float
+    per_dag: dict[str, float]
+    totals: dict[str, tuple[float, int]]
+
+    def seconds(self, stage: str) -> float:
+        return self.totals.get(stage, (0.0, 0))[0]
+
+    @property
+    def ingest_dags_s(self) -> float:
+        return sum(seconds for dag, seconds in self.per_dag.items() if dag.startswith("ingest_"))
+
+    @property
+    def overhead_s(self) -> float:
+        return sum(self.per_dag.values()) - sum(seconds for seconds, _ in self.totals.values())
+
+    def figures(self, tables: int, prefix: str = "") -> list[dict[str, object]]:
+        return [
+            figure(f"{prefix}wall_s", self.wall_s, "s"),
+            figure(f"{prefix}s_per_table", self.ingest_dags_s / tables, "s"),
+            figure(f"{prefix}load_s_per_table", self.seconds("ingest") / tables, "s"),
+            figure(f"{prefix}gate_s_per_table", self.seconds("gate") / tables, "s"),
+            figure(f"{prefix}catalog_refresh_s", self.seconds("catalog"), "s", "<= 30"),
+            figure(f"{prefix}airflow_overhead_s", self.overhead_s, "s"),
+            figure(f"{prefix}airflow_overhead_share", self.overhead_s / self.wall_s, "ratio", "<= 0.10"),
+        ]
+
+
+def run_day(env: dict[str, str], home: Path) -> Day:
+    started = datetime.now(UTC)
+    wall_s = run_dags(env)
+    return Day(wall_s, dag_seconds(home / "var", since=started),
+               stage_totals(read_stages(since=started, path=home / "var" / "metrics" / "stages.jsonl")))
+
+
+def change_a_day(home: Path, departments: int) -> int:
+    """About 1% of every table changes at its source, as on a bureau's ordinary day: one row updated, one
+    deleted, one inserted per 200. Returns the rows changed."""
+    changed = 0
+    for number in range(departments):
+        with sqlite3.connect(home / "var" / "sources" / f"dept{number:03d}.sqlite") as con:
+            tables = [name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for name in tables:
+                con.execute(f"UPDATE {name} SET label = label || '（更正）', updated_at = '2026-11-01 08:00:00' "
+                            "WHERE id = 7")
+                con.execute(f"DELETE FROM {name} WHERE id = 11")
+                con.execute(f"INSERT INTO {name} VALUES ({ROWS}, '{name}-{ROWS}', 0.5, '2026-11-01 09:00:00')")
+                changed += 3
+    return changed
+
+
+def measure(departments: int, tables: int, *, lake_catalog: str | None, day_two: bool,
+            area: str) -> Path:
+    """Write the departments into a fresh home, run every DAG once (and again after a day of changes), and
+    write ``bench/results/<area>.json``."""
+    with tempfile.TemporaryDirectory(prefix="blocklake-many-") as folder:
+        home = Path(folder)
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "BLOCKLAKE_"))}
+        env.update(BLOCKLAKE_HOME=str(home / "var"), BLOCKLAKE_REGISTRY_DIR=str(home / "registry"),
+                   BLOCKLAKE_AS_OF="2026-10-31", **({"BLOCKLAKE_LAKE_CATALOG": lake_catalog} if lake_catalog else {}))
+        env.update({f"BLOCKLAKE_CONN_DEPT{n:03d}_DB": f"sqlite://{home / 'var' / 'sources'}/dept{n:03d}.sqlite"
+                    for n in range(departments)})
+        os.environ.update(env)
+        get_settings.cache_clear()
+        write_departments(home, departments, tables)
+        dags, tasks, parse_s = parse_dags()
+        day1 = run_day(env, home)
+        resources = registered_resources()
+        figures = [*day1.figures(tables), figure("dag_parse_s", parse_s, "s"),
+                   figure("dag_parse_ms_per_task", parse_s / tasks * 1000, "ms")]
+        if day_two:
+            changed = change_a_day(home, departments)
+            day2 = run_day(env, home)
+            figures += [*day2.figures(tables, prefix="day2_"), figure("day2_rows_changed", changed, "rows"),
+                        figure("day2_vs_day1_ratio", day2.wall_s / day1.wall_s, "ratio")]
+    rows = day1.totals.get("ingest", (0.0, 0))[1]
+    path = write_results(area, f"{tables} tables", figures, departments=departments, tables=tables, rows=rows,
+                         dags=dags, tasks=tasks, resources=resources,
+                         lake_catalog="postgres" if lake_catalog else "sqlite", definitions=DEFINITIONS)
+    print(f"{tables} tables of {departments} departments: {day1.ingest_dags_s / tables:.2f}s per table (load "
+          f"{day1.seconds('ingest') / tables:.2f}s, gate {day1.seconds('gate') / tables:.2f}s), Airflow "
+          f"{day1.overhead_s:.0f}s of {day1.wall_s:.0f}s; catalog refresh {day1.seconds('catalog'):.1f}s, "
+          f"{resources} resources; {dags} DAGs with {tasks} tasks parse in {parse_s:.1f}s; wrote {path}")
+    return path
+
+
+DEFINITIONS = {
+    "s_per_table": "the ingest DAG runs' seconds (load, gate and Airflow's part) ÷ tables",
+    "airflow_overhead_s": "every DAG run's seconds − the seconds our tasks spent in their own work",
+    "airflow_overhead_share": "airflow_overhead_s ÷ wall_s",
+    "wall_s": "every DAG run once (dag.test(), as make run does), with Airflow's database ready",
+    "catalog_refresh_s": "the base-layer build's catalog refresh: every published table registered in the "
+                         "resource directory",
+    "day2_*": "the same again after a day changed about 1% of every table at its source (one row updated, "
+              "one deleted, one inserted per 200)",
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--departments", type=int, default=80)
     parser.add_argument("--tables", type=int, default=1000)
+    parser.add_argument("--day-two", action="store_true", help="run again after a day of changes")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="blocklake-many-") as folder:
-        home = Path(folder)
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "BLOCKLAKE_"))}
-        env.update(BLOCKLAKE_HOME=str(home / "var"), BLOCKLAKE_REGISTRY_DIR=str(home / "registry"),
-                   BLOCKLAKE_AS_OF="2026-10-31")
-        env.update({f"BLOCKLAKE_CONN_DEPT{n:03d}_DB": f"sqlite://{home / 'var' / 'sources'}/dept{n:03d}.sqlite"
-                    for n in range(args.departments)})
-        os.environ.update(env)
-        get_settings.cache_clear()
-        write_departments(home, args.departments, args.tables)
-        dags, tasks, parse_s = parse_dags()
-        started = datetime.now(UTC)
-        wall_s, per_dag = run_dags(env)
-        totals = stage_totals(read_stages(since=started, path=home / "var" / "metrics" / "stages.jsonl"))
-        resources = registered_resources()
-    ingest_s, rows = totals.get("ingest", (0.0, 0))
-    gate_s = totals.get("gate", (0.0, 0))[0]
-    refresh_s = totals.get("catalog", (0.0, 0))[0]
-    ingest_dags = sum(seconds for dag, seconds in per_dag.items() if dag.startswith("ingest_"))
-    overhead_s = sum(per_dag.values()) - sum(seconds for seconds, _ in totals.values())
-    count = args.tables
-    path = write_results("many_tables", f"{args.tables} tables", [
-        figure("s_per_table", ingest_dags / count, "s"),
-        figure("load_s_per_table", ingest_s / count, "s"),
-        figure("gate_s_per_table", gate_s / count, "s"),
-        figure("catalog_refresh_s", refresh_s, "s"),
-        figure("airflow_overhead_s", overhead_s, "s"),
-        figure("airflow_overhead_s_per_table", overhead_s / count, "s"),
-        figure("airflow_overhead_share", overhead_s / wall_s, "ratio"),
-        figure("wall_s", wall_s, "s"),
-        figure("dag_parse_s", parse_s, "s"),
-        figure("dag_parse_ms_per_task", parse_s / tasks * 1000, "ms"),
-    ], departments=args.departments, tables=count, rows=rows, dags=dags, tasks=tasks, resources=resources,
-        definitions={"s_per_table": "the ingest DAG runs' seconds (load, gate and Airflow's part) ÷ tables",
-                     "airflow_overhead_s": "every DAG run's seconds − the seconds our tasks spent in their own work",
-                     "wall_s": "every DAG run once (dag.test(), as make run does), with Airflow's database ready"})
-    print(f"{count} tables of {args.departments} departments: {ingest_dags / count:.2f}s per table (load "
-          f"{ingest_s / count:.2f}s, gate {gate_s / count:.2f}s), Airflow {overhead_s:.0f}s of {wall_s:.0f}s; "
-          f"catalog refresh {refresh_s:.1f}s, {resources} resources; {dags} DAGs with {tasks} tasks parse in "
-          f"{parse_s:.1f}s; wrote {path}")
+    measure(args.departments, args.tables, lake_catalog=None, day_two=args.day_two, area="many_tables")
 
 
 def registered_resources() -> int:

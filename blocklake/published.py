@@ -51,6 +51,7 @@ class PublishedVersion:
     record_count: int | None
     columns: tuple[tuple[str, str], ...] | None
     data_until: datetime | None
+    run_id: str | None = None  # the gate run that published it
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -83,12 +84,12 @@ def published_versions(con: duckdb.DuckDBPyConnection) -> dict[str, PublishedVer
                           for column in ("record_count", "columns_json", "data_until"))
         rows = con.execute(
             f"SELECT table_name, arg_max(snapshot_id, {latest}), max(published_at), arg_max(score, {latest}), "
-            f"{facts} FROM {TABLE} GROUP BY table_name").fetchall()
+            f"{facts}, arg_max(run_id, {latest}) FROM {TABLE} GROUP BY table_name").fetchall()
     except duckdb.CatalogException:
         return {}
     return {table: PublishedVersion(int(snapshot), at, score, count,
-                                    tuple(tuple(c) for c in json.loads(columns)) if columns else None, until)
-            for table, snapshot, at, score, count, columns, until in rows}
+                                    tuple(tuple(c) for c in json.loads(columns)) if columns else None, until, run_id)
+            for table, snapshot, at, score, count, columns, until, run_id in rows}
 
 
 def _columns(con: duckdb.DuckDBPyConnection) -> set[str]:

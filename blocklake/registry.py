@@ -7,6 +7,7 @@ spelled out: a database source names a connection id that resolves at run time (
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -248,10 +249,23 @@ def load_registry(folder: Path | None = None) -> Registry:
     files = sorted(Path(folder).glob("*.yaml"))
     if not files:
         raise ConfigError("no department files (*.yaml) in the registry folder", path=folder)
-    departments = [load_model(path, Department) for path in files]
+    departments = [_department(path) for path in files]
     seen: dict[str, Path] = {}
     for path, dept in zip(files, departments, strict=True):
         if dept.code in seen:
             raise ConfigError(f"department '{dept.code}' is also defined in {seen[dept.code]}", path=path)
         seen[dept.code] = path
     return Registry(departments, Path(folder))
+
+
+# Each file's department as last parsed, by path, with the digest of the text it was parsed from. Every
+# task of every DAG loads the registry, often more than once, and a bureau's runs to thousands of tables.
+_PARSED: dict[Path, tuple[str, Department]] = {}
+
+
+def _department(path: Path) -> Department:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    parsed = _PARSED.get(path.resolve())
+    if parsed is None or parsed[0] != digest:
+        parsed = _PARSED[path.resolve()] = (digest, load_model(path, Department))
+    return parsed[1]

@@ -19,7 +19,6 @@ def load_model(path: Path, model: type[Model]) -> Model:
     """Parse ``path`` and validate it as ``model``; errors carry the file and line of the bad value."""
     text = path.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text, Loader=_LOADER)
         data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -29,6 +28,7 @@ def load_model(path: Path, model: type[Model]) -> Model:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        node = yaml.compose(text, Loader=_LOADER)  # parsed again only to find the line: errors are rare
         raise ConfigError(
             f"{field}: {first['msg']}" + (f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""),
             path=path,

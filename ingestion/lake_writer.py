@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import duckdb
@@ -66,12 +67,36 @@ class CountingStream:
 
 def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRecord) -> LoadRecord:
     """Run the whole load in one transaction; on any error roll back and re-raise."""
+    with transaction(con, [record]):
+        write_within(con, extraction, record)
+    return record
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, records: list[LoadRecord]) -> Iterator[None]:
+    """One DuckLake transaction for the loads of ``records`` (written inside it by :func:`write_within`):
+    all of them commit, tagged with their load ids, or none does."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        loads.commit_message(con, records)
+        failpoints.hit("lake_writer.before_commit")
+        con.execute("COMMIT")
+    except BaseException as exc:
+        con.execute("ROLLBACK")
+        if isinstance(exc, duckdb.IOException):  # at COMMIT: the lake's storage, not a source
+            raise _storage_failed(", ".join(f"{r.department}.{r.table_name}" for r in records), exc) from exc
+        raise
+
+
+def write_within(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRecord) -> LoadRecord:
+    """Write one extraction inside the caller's transaction (:func:`transaction`), with its ledger row and
+    rejects; an error says whether the source or the lake's storage failed."""
     spec = extraction.request.table
     target = f"lake.raw.{identifier(record.raw_table)}"
     stream = CountingStream(extraction.reader(), f"{record.department}.{record.table_name}")
     incoming = schema.duckdb_types(con, stream.schema)
     record.schema_fingerprint = schema.fingerprint(incoming)
-    con.execute("BEGIN TRANSACTION")
     try:
         existing = schema.table_types(con, target)
         if existing is None:
@@ -96,11 +121,7 @@ def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRe
         record.outcome, record.finished_at = "succeeded", datetime.now(UTC)
         loads.write_record(con, record)
         loads.write_rejects(con, record)
-        loads.commit_message(con, record)
-        failpoints.hit("lake_writer.before_commit")
-        con.execute("COMMIT")
     except BaseException as exc:
-        con.execute("ROLLBACK")
         if isinstance(stream.error, BlocklakeError):  # the extractor's own diagnosis, not DuckDB's wrapper
             raise stream.error from exc
         if stream.error is not None:
@@ -108,14 +129,18 @@ def write(con: duckdb.DuckDBPyConnection, extraction: Extraction, record: LoadRe
                 f"{record.department}.{record.table_name}: the source failed after {stream.rows:,} rows were "
                 f"read ({stream.error}); nothing was loaded and readers keep the last published version") from exc
         if isinstance(exc, duckdb.IOException):  # not the source's (that sets stream.error): the lake's storage
-            raise LakeError(
-                f"{record.department}.{record.table_name}: the lake's storage failed while the load was writing "
-                f"({str(exc).splitlines()[0]}); nothing was committed and readers keep the last published "
-                "version. Retry the load; the lake_maintenance DAG deletes the files the failed write left") from exc
+            raise _storage_failed(f"{record.department}.{record.table_name}", exc) from exc
         raise
     finally:
         con.unregister("incoming")
     return record
+
+
+def _storage_failed(tables: str, exc: duckdb.IOException) -> LakeError:
+    return LakeError(
+        f"{tables}: the lake's storage failed while the load was writing ({str(exc).splitlines()[0]}); nothing "
+        "was committed and readers keep the last published version. Retry the load; the lake_maintenance DAG "
+        "deletes the files the failed write left")
 
 
 def _insert_with_lineage(con: duckdb.DuckDBPyConnection, target: str, relation: str, record: LoadRecord) -> None:

@@ -146,9 +146,9 @@ def loaded_since(con: duckdb.DuckDBPyConnection, raw_tables: list[str], since: d
     return {row[0] for row in rows}
 
 
-def commit_message(con: duckdb.DuckDBPyConnection, record: LoadRecord) -> None:
-    """Tag the DuckLake snapshot with the load, so a snapshot can be traced back to its load."""
-    con.execute(
-        "CALL lake.set_commit_message('blocklake', ?, extra_info => ?)",
-        [f"load {record.department}.{record.table_name}", json.dumps({"load_id": record.load_id})],
-    )
+def commit_message(con: duckdb.DuckDBPyConnection, records: list[LoadRecord]) -> None:
+    """Tag the DuckLake snapshot with its loads, so a snapshot can be traced back to them."""
+    tables = ", ".join(f"{record.department}.{record.table_name}" for record in records)
+    ids = [record.load_id for record in records]
+    con.execute("CALL lake.set_commit_message('blocklake', ?, extra_info => ?)",
+                [f"load {tables}", json.dumps({"load_id": ids[0]} if len(ids) == 1 else {"load_ids": ids})])

@@ -16,7 +16,7 @@ from blocklake.settings import Settings, get_settings
 from blocklake.sql import identifier
 from ingestion import lake_writer, loads, schema
 from ingestion.connections import resolve
-from ingestion.extractors import ExtractRequest, open_extraction
+from ingestion.extractors import ExtractRequest, open_extraction, shared_connections
 from ingestion.loads import LoadRecord
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,9 @@ class BatchOutcome:
 
 def load_batch(department: str, tables: list[str], *, loaded_since: datetime | None = None,
                settings: Settings | None = None, registry: Registry | None = None) -> BatchOutcome:
-    """Load several tables of one department through one lake connection, each in its own transaction.
+    """Load several tables of one department through one lake connection and, per source database, one
+    source connection. Each table loads in its own transaction, except tables new to the lake, which are
+    created together (:func:`_load_together`).
 
     A table that fails does not stop the others (its failure is recorded and returned). Tables with a
     successful load since ``loaded_since`` (the start of the Airflow run, on a retry) are not loaded again.
@@ -71,19 +73,27 @@ def load_batch(department: str, tables: list[str], *, loaded_since: datetime | N
         loads.ensure_ledger(con)
         raw_tables = [raw_table_name(dept, table) for table in tables]
         done = loads.loaded_since(con, raw_tables, loaded_since) if loaded_since else set()
-        for number, table in enumerate(tables, start=1):
-            if raw_table_name(dept, table) in done:
-                outcome.already_loaded.append(table)
-                continue
-            try:
-                outcome.loaded.append(_load(con, dept, table, settings))
-            except Exception as exc:  # recorded in the ledger by _load; the batch goes on
-                log.error("%s.%s failed: %s", dept.code, table, exc)
-                outcome.failed[table] = exc
-            log.info("%s: %d of %d tables done", dept.code, number, len(tables))
+        outcome.already_loaded = [table for table in tables if raw_table_name(dept, table) in done]
+        pending = [table for table in tables if table not in outcome.already_loaded]
+        with shared_connections():
+            _load_pending(con, dept, pending, settings, outcome)
     finally:
         con.close()
     return outcome
+
+
+def _load_pending(con: duckdb.DuckDBPyConnection, dept: Department, pending: list[str], settings: Settings,
+                  outcome: BatchOutcome) -> None:
+    first = _first_loads(con, dept, pending)
+    outcome.loaded = _load_together(con, dept, first, settings) if len(first) > 1 else []
+    together = {record.table_name for record in outcome.loaded}
+    for number, table in enumerate([table for table in pending if table not in together], start=1):
+        try:
+            outcome.loaded.append(_load(con, dept, table, settings))
+        except Exception as exc:  # recorded in the ledger by _load; the batch goes on
+            log.error("%s.%s failed: %s", dept.code, table, exc)
+            outcome.failed[table] = exc
+        log.info("%s: %d of %d tables done", dept.code, len(together) + number, len(pending))
 
 
 def loaded_tables(department: str, tables: list[str], since: datetime, *,
@@ -100,28 +110,69 @@ def loaded_tables(department: str, tables: list[str], since: datetime, *,
     return [table for table in tables if raw_table_name(dept, table) in fresh]
 
 
+def _first_loads(con: duckdb.DuckDBPyConnection, dept: Department, tables: list[str]) -> list[str]:
+    """Those of ``tables`` the lake does not have yet."""
+    names = {raw_table_name(dept, table): table for table in tables}
+    present = {name for (name,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'lake' AND table_schema = 'raw' "
+        "AND list_contains(?, table_name)", [list(names)]).fetchall()}
+    return [table for name, table in names.items() if name not in present]
+
+
+def _load_together(con: duckdb.DuckDBPyConnection, dept: Department, tables: list[str],
+                   settings: Settings) -> list[LoadRecord]:
+    """Load tables the lake does not have yet in one transaction. Creating a table changes the lake's
+    schema, after which DuckLake reads its whole catalog again (every table and column): created one per
+    commit, a registry of thousands costs time quadratic in its size. If any of them fails, nothing is
+    kept and an empty list returned: the caller loads each on its own, so one bad table blocks no other."""
+    records = [_record(dept, table) for table in tables]
+    try:
+        with lake_writer.transaction(con, records):
+            for record in records:
+                with open_extraction(_request(con, dept, record, settings, reconcile=False)) as extraction:
+                    lake_writer.write_within(con, extraction, record)
+    except Exception as exc:
+        log.warning("%s: loading %d new tables in one transaction failed (%s); loading each on its own",
+                    dept.code, len(tables), str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return []
+    for record in records:
+        _log_loaded(record)
+    return records
+
+
 def _load(con: duckdb.DuckDBPyConnection, dept: Department, table: str, settings: Settings, *,
           reconcile: bool = False) -> LoadRecord:
-    spec = dept.table(table)
-    source = dept.source(spec.source)
-    record = LoadRecord(
-        load_id=uuid.uuid4().hex, department=dept.code, table_name=spec.name,
-        raw_table=raw_table_name(dept, spec), mode=spec.load.mode, source=source.kind,
-        started_at=datetime.now(UTC),
-    )
+    record = _record(dept, table)
     try:
-        location = resolve(dept, source, settings)
-        record.source = f"{location.label}/{spec.object}"
-        since = _since(con, spec, record, reconcile=reconcile)
-        request = ExtractRequest(dept.code, source, spec, location, settings, since)
-        with open_extraction(request) as extraction:
+        with open_extraction(_request(con, dept, record, settings, reconcile=reconcile)) as extraction:
             lake_writer.write(con, extraction, record)
-        log.info("%s.%s: %s rows in %.1fs (%s deleted, %s rejected)", dept.code, spec.name,
-                 f"{record.rows_inserted:,}", record.duration_s, record.rows_deleted, record.rows_rejected)
+        _log_loaded(record)
         return record
     except BaseException as exc:
         _record_failure(con, record, exc)
         raise
+
+
+def _record(dept: Department, table: str) -> LoadRecord:
+    spec = dept.table(table)
+    return LoadRecord(load_id=uuid.uuid4().hex, department=dept.code, table_name=spec.name,
+                      raw_table=raw_table_name(dept, spec), mode=spec.load.mode,
+                      source=dept.source(spec.source).kind, started_at=datetime.now(UTC))
+
+
+def _request(con: duckdb.DuckDBPyConnection, dept: Department, record: LoadRecord, settings: Settings, *,
+             reconcile: bool) -> ExtractRequest:
+    """Where the table is read from and since when; names the source in ``record``."""
+    spec = dept.table(record.table_name)
+    source = dept.source(spec.source)
+    location = resolve(dept, source, settings)
+    record.source = f"{location.label}/{spec.object}"
+    return ExtractRequest(dept.code, source, spec, location, settings, _since(con, spec, record, reconcile=reconcile))
+
+
+def _log_loaded(record: LoadRecord) -> None:
+    log.info("%s.%s: %s rows in %.1fs (%s deleted, %s rejected)", record.department, record.table_name,
+             f"{record.rows_inserted:,}", record.duration_s, record.rows_deleted, record.rows_rejected)
 
 
 def _since(con: duckdb.DuckDBPyConnection, spec: TableSpec, record: LoadRecord, *, reconcile: bool) -> object | None:

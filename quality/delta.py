@@ -23,6 +23,7 @@ import duckdb
 
 from blocklake.checks import Check, Suite
 from blocklake.lake import LAKE
+from blocklake.published import PublishedVersion
 from quality.gx_runtime import CheckResult, relation_at
 
 log = logging.getLogger(__name__)
@@ -52,21 +53,23 @@ class Baseline:
                 f"WHERE change_type IN ({listed})")
 
 
-def baseline(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, *, min_rows: int) -> Baseline | None:
-    """Where ``suite``'s table can be audited from, or None if it must be audited whole (also when it had
-    fewer than ``min_rows``: three small validations cost more than one whole one)."""
+def baseline(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, published: PublishedVersion | None, *,
+             min_rows: int) -> Baseline | None:
+    """Where ``suite``'s table can be audited from (``published``: its version consumers read now), or None if
+    it must be audited whole (also when it had fewer than ``min_rows``: three small validations cost more
+    than one whole one)."""
+    if published is None or published.snapshot_id >= snapshot or (published.record_count or 0) < min_rows:
+        return None
     try:
-        return _baseline(con, suite, snapshot, min_rows)
+        return _baseline(con, suite, snapshot, published)
     except duckdb.Error as exc:  # e.g. a model table dbt replaced: its feed does not reach back
         log.info("%s is audited whole: %s", suite.table, str(exc).splitlines()[0])
         return None
 
 
-def _baseline(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int, min_rows: int) -> Baseline | None:
-    published = _publication(con, suite.table)
-    if published is None or published[0] >= snapshot or (published[2] or 0) < min_rows:
-        return None
-    previous, run_id, rows = published
+def _baseline(con: duckdb.DuckDBPyConnection, suite: Suite, snapshot: int,
+              published: PublishedVersion) -> Baseline | None:
+    previous, run_id, rows = published.snapshot_id, published.run_id, published.record_count
     if _columns(con, suite.table, previous) != _columns(con, suite.table, snapshot):
         return None
     first = con.execute(f"SELECT min(snapshot_id) FROM ducklake_snapshots('{LAKE}') WHERE snapshot_id > ?",
@@ -114,15 +117,6 @@ def combine(check: Check, published: tuple[int, int], inserted: CheckResult, del
 
 def _with(suite: Suite, checks: list[Check]) -> Suite:
     return suite.model_copy(update={"checks": checks})
-
-
-def _publication(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str, int | None] | None:
-    """The snapshot the table is published at, the gate run that published it, and its rows there."""
-    latest = "(published_at, snapshot_id)"
-    row = con.execute(f"SELECT arg_max(snapshot_id, {latest}), arg_max(run_id, {latest}), "
-                      f"arg_max(record_count, {latest}) FROM {LAKE}.meta.published WHERE table_name = ?",
-                      [table]).fetchone()
-    return None if row is None or row[0] is None else (int(row[0]), row[1], row[2])
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str, snapshot: int) -> list[tuple[str, str]]:

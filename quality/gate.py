@@ -101,8 +101,9 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
         store.ensure_tables(con)
         snapshot = snapshot if snapshot is not None else lake.current_snapshot(con)
         suites = list(suites)
-        starts = {suite.table: delta.baseline(con, suite, snapshot, min_rows=settings.gate_change_audit_min_rows)
-                  for suite in suites}
+        versions = published.published_versions(con)
+        starts = {suite.table: delta.baseline(con, suite, snapshot, versions.get(suite.table),
+                                              min_rows=settings.gate_change_audit_min_rows) for suite in suites}
 
         def audit(suite: Suite) -> tuple[list[CheckResult], bool]:
             return delta.audit(suite, snapshot, starts[suite.table], lambda part, relation: gx_runtime.validate(
@@ -111,7 +112,7 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
         audits = gx_runtime.validate_many(
             suites, audit, workers=settings.gate_workers,
             then=lambda connection, suite, audited: _inspect(connection, suite, snapshot, audited, settings.today))
-        previous = published.published_snapshots(con)
+        previous = {table: version.snapshot_id for table, version in versions.items()}
         decided = [_decide(suite, snapshot, run_id, inspected, seconds, previous.get(suite.table))
                    for suite, (inspected, seconds) in zip(suites, audits, strict=True)]
         store.record_decisions(con, [decision for _, decision in decided], row_limit=settings.gate_quarantine_rows)

@@ -6,5 +6,6 @@
 
 from ingestion.extractors import database, excel, parquet, text  # noqa: F401 - registers the drivers
 from ingestion.extractors.base import Extraction, ExtractRequest, Reject, open_extraction
+from ingestion.extractors.database import shared_connections
 
-__all__ = ["ExtractRequest", "Extraction", "Reject", "open_extraction"]
+__all__ = ["ExtractRequest", "Extraction", "Reject", "open_extraction", "shared_connections"]

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import duckdb
@@ -26,14 +29,38 @@ log = logging.getLogger(__name__)
 _ATTACH_TYPE = {"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
 
+# The connections extractions share inside :func:`shared_connections`, by driver and target.
+_SHARED: ContextVar[dict[tuple[str, str], duckdb.DuckDBPyConnection] | None] = ContextVar("shared_sources",
+                                                                                          default=None)
+
+
+@contextmanager
+def shared_connections() -> Iterator[None]:
+    """Inside, extractions from the same database share one DuckDB with it attached: a batch of a
+    department's small tables pays for starting DuckDB, loading the scanner and attaching once, not per
+    table. The extractions must run one after another (each stream read to its end before the next opens)."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        for con in (_SHARED.get() or {}).values():
+            con.close()
+        _SHARED.reset(token)
+
+
 @dataclass
 class DatabaseExtraction(Extraction):
     con: duckdb.DuckDBPyConnection = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        location = self.request.location
-        self.con = new_duckdb(self.request.settings, _ATTACH_TYPE[location.driver])
-        _attach_with_retries(self.con, self.request)
+        shared, key = _SHARED.get(), (self.request.location.driver, self.request.location.target)
+        self._shared = shared is not None
+        if shared is not None and key in shared:
+            self.con = shared[key]
+            return
+        self.con = _connect(self.request)
+        if shared is not None:
+            shared[key] = self.con
 
     def reader(self) -> pa.RecordBatchReader:
         sql, params = self._select()
@@ -57,7 +84,18 @@ class DatabaseExtraction(Extraction):
         return f"SELECT * FROM {qualified} WHERE {identifier(table.load.cursor or '')} >= ?", [self.request.since]
 
     def close(self) -> None:
-        self.con.close()
+        if not self._shared:
+            self.con.close()
+
+
+def _connect(request: ExtractRequest) -> duckdb.DuckDBPyConnection:
+    con = new_duckdb(request.settings, _ATTACH_TYPE[request.location.driver])
+    try:
+        _attach_with_retries(con, request)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def _attach_with_retries(con: duckdb.DuckDBPyConnection, request: ExtractRequest) -> None:

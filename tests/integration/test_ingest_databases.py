@@ -11,7 +11,9 @@ import pytest
 
 from blocklake.errors import SourceUnavailableError
 from blocklake.settings import Settings
-from ingestion.runner import load_table
+from ingestion import runner
+from ingestion.extractors import database
+from ingestion.runner import load_batch, load_table
 from tests.conftest import MYSQL_DSN, POSTGRES_DSN, declare, query, require_service
 
 ROWS = 20_000
@@ -91,3 +93,31 @@ def test_unreachable_database_is_retried_then_fails_with_a_clear_message(
         load_table("gone", "t")
     assert "secret" not in str(caught.value)
     assert query(settings, "SELECT outcome, error NOT LIKE '%secret%' FROM lake.meta.loads") == [("failed", True)]
+
+
+def test_a_batch_reads_its_tables_through_one_source_connection_and_outlives_the_server_dropping_it(
+        settings: Settings, pg_schema: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as con:
+        con.execute(f"CREATE TABLE {pg_schema}.branch AS SELECT * FROM {pg_schema}.business WHERE capital < 150")
+    monkeypatch.setenv("BLOCKLAKE_CONN_MARKET_PG", POSTGRES_DSN)
+    declare(settings, "market", {"id": "market_pg", "kind": "postgres", "connection": "market_pg",
+                                 "namespace": pg_schema},
+            {"name": "business", "title": "商事主体", "object": "business", "primary_key": ["uscc"]},
+            {"name": "branch", "title": "分支机构", "object": "branch", "primary_key": ["uscc"]})
+    connected: list[str] = []
+    connect = database._connect
+    monkeypatch.setattr(database, "_connect", lambda request: connected.append(request.table.name) or connect(request))
+    assert not load_batch("market", ["business", "branch"]).failed
+    assert connected == ["business"], "the second table reads through the first one's connection"
+
+    def drop_source_sessions(record: object) -> None:  # the server restarts between two tables of a batch
+        with psycopg.connect(POSTGRES_DSN, autocommit=True) as con:
+            con.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+    monkeypatch.setattr(runner, "_log_loaded", drop_source_sessions)
+    connected.clear()
+    outcome = load_batch("market", ["business", "branch"])
+    assert not outcome.failed and [record.table_name for record in outcome.loaded] == ["business", "branch"]
+    assert connected == ["business"], "the scanner reconnected the shared connection by itself"
+    assert query(settings, "SELECT count(*) FROM lake.raw.market__branch") == [(99,)]

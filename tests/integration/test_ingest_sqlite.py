@@ -9,7 +9,7 @@ import pytest
 
 from blocklake.errors import SchemaDriftError, SourceDataError
 from blocklake.settings import Settings
-from ingestion.runner import load_table
+from ingestion.runner import load_batch, load_table
 from tests.conftest import declare, query, snapshot_count, sqlite_execute
 
 T0 = datetime(2026, 10, 1, 8, 0, 0)
@@ -158,3 +158,35 @@ def test_a_vanished_column_is_kept_and_recorded_once(settings: Settings, people_
     assert load_table("demo", "people").schema_changes == []
     assert query(settings, "SELECT count(*), count(age) FROM lake.raw.demo__people") == [(1000, 0)]
     assert query(settings, "SELECT change, column_name FROM lake.meta.schema_changes") == [("dropped", "age")]
+
+
+def declare_three(settings: Settings, people_db: Path) -> None:
+    """Three tables of one department, new to the lake; ``broken`` names a table the source lacks."""
+    sqlite_execute(people_db, "CREATE TABLE places (id INTEGER PRIMARY KEY, name TEXT)")
+    sqlite_execute(people_db, "INSERT INTO places VALUES (1, '一号楼'), (2, '二号楼')")
+    source = {"id": "people_db", "kind": "sqlite", "connection": "people_db"}
+    declare(settings, "demo", source, {"name": "people", "title": "人员", "object": "people", "primary_key": ["id"]},
+            {"name": "places", "title": "地点", "object": "places", "primary_key": ["id"]},
+            {"name": "broken", "title": "缺失", "object": "no_such_table", "primary_key": ["id"]})
+
+
+def test_new_tables_of_a_batch_are_created_in_one_snapshot(settings: Settings, people_db: Path) -> None:
+    declare_three(settings, people_db)
+    outcome = load_batch("demo", ["people", "places"])
+    assert [record.table_name for record in outcome.loaded] == ["people", "places"] and not outcome.failed
+    tagged = query(settings, "SELECT commit_message, commit_extra_info FROM lake.snapshots() "
+                             "WHERE commit_message LIKE 'load %'")
+    assert len(tagged) == 1, "both tables and their ledger rows commit together"
+    assert tagged[0][0] == "load demo.people, demo.places"
+    assert all(record.load_id in tagged[0][1] for record in outcome.loaded)
+    assert query(settings, "SELECT count(*) FROM lake.raw.demo__places") == [(2,)]
+
+
+def test_one_bad_new_table_does_not_stop_the_others_of_its_batch(settings: Settings, people_db: Path) -> None:
+    declare_three(settings, people_db)
+    outcome = load_batch("demo", ["people", "broken", "places"])
+    assert sorted(record.table_name for record in outcome.loaded) == ["people", "places"]
+    assert list(outcome.failed) == ["broken"]
+    assert query(settings, "SELECT raw_table, outcome FROM lake.meta.loads ORDER BY raw_table") == [
+        ("demo__broken", "failed"), ("demo__people", "succeeded"), ("demo__places", "succeeded")]
+    assert query(settings, "SELECT count(*) FROM lake.raw.demo__people") == [(1000,)]
