@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     gate_change_audit_min_rows: int = Field(1_000_000, ge=0, description="A republished table of at least this "
                                             "many rows is audited by its change (quality.delta); a smaller one "
                                             "whole: GX's cost per validation outweighs scanning it.")
+    gate_copy_max_rows: int = Field(200_000, ge=0, description="A table of at most this many rows is copied into "
+                                    "the gate's DuckDB before GX validates it: GX asks a table once per metric, "
+                                    "and each question to the lake pays for reading its catalog.")
     gate_examples: int = Field(5, ge=0, le=50, description="Failing values each check reports.")
     sql_timeout_s: float = Field(10, gt=0, description="Longest an analyst's SQL query may run (POST /api/sql).")
     sql_max_rows: int = Field(10_000, ge=1, description="Most rows an analyst's SQL query returns (POST /api/sql).")

@@ -58,8 +58,7 @@ class BatchOutcome:
 def load_batch(department: str, tables: list[str], *, loaded_since: datetime | None = None,
                settings: Settings | None = None, registry: Registry | None = None) -> BatchOutcome:
     """Load several tables of one department through one lake connection and, per source database, one
-    source connection. Each table loads in its own transaction, except tables new to the lake, which are
-    created together (:func:`_load_together`).
+    source connection, in one transaction (:func:`_load_together`).
 
     A table that fails does not stop the others (its failure is recorded and returned). Tables with a
     successful load since ``loaded_since`` (the start of the Airflow run, on a retry) are not loaded again.
@@ -84,8 +83,7 @@ def load_batch(department: str, tables: list[str], *, loaded_since: datetime | N
 
 def _load_pending(con: duckdb.DuckDBPyConnection, dept: Department, pending: list[str], settings: Settings,
                   outcome: BatchOutcome) -> None:
-    first = _first_loads(con, dept, pending)
-    outcome.loaded = _load_together(con, dept, first, settings) if len(first) > 1 else []
+    outcome.loaded = _load_together(con, dept, pending, settings) if len(pending) > 1 else []
     together = {record.table_name for record in outcome.loaded}
     for number, table in enumerate([table for table in pending if table not in together], start=1):
         try:
@@ -110,21 +108,13 @@ def loaded_tables(department: str, tables: list[str], since: datetime, *,
     return [table for table in tables if raw_table_name(dept, table) in fresh]
 
 
-def _first_loads(con: duckdb.DuckDBPyConnection, dept: Department, tables: list[str]) -> list[str]:
-    """Those of ``tables`` the lake does not have yet."""
-    names = {raw_table_name(dept, table): table for table in tables}
-    present = {name for (name,) in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'lake' AND table_schema = 'raw' "
-        "AND list_contains(?, table_name)", [list(names)]).fetchall()}
-    return [table for name, table in names.items() if name not in present]
-
-
 def _load_together(con: duckdb.DuckDBPyConnection, dept: Department, tables: list[str],
                    settings: Settings) -> list[LoadRecord]:
-    """Load tables the lake does not have yet in one transaction. Creating a table changes the lake's
-    schema, after which DuckLake reads its whole catalog again (every table and column): created one per
-    commit, a registry of thousands costs time quadratic in its size. If any of them fails, nothing is
-    kept and an empty list returned: the caller loads each on its own, so one bad table blocks no other."""
+    """Load ``tables`` in one transaction: one snapshot per batch, not per table. Creating a table changes
+    the lake's schema, after which DuckLake reads its whole catalog again (every table and column), so a
+    registry of thousands created one table per commit costs time quadratic in its size; and each commit
+    has its fixed cost and leaves a snapshot for maintenance. If any table fails, nothing is kept and an
+    empty list returned: the caller loads each on its own, so one bad table blocks no other."""
     records = [_record(dept, table) for table in tables]
     try:
         with lake_writer.transaction(con, records):
@@ -132,7 +122,7 @@ def _load_together(con: duckdb.DuckDBPyConnection, dept: Department, tables: lis
                 with open_extraction(_request(con, dept, record, settings, reconcile=False)) as extraction:
                     lake_writer.write_within(con, extraction, record)
     except Exception as exc:
-        log.warning("%s: loading %d new tables in one transaction failed (%s); loading each on its own",
+        log.warning("%s: loading %d tables in one transaction failed (%s); loading each on its own",
                     dept.code, len(tables), str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return []
     for record in records:

@@ -106,8 +106,10 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
                                               min_rows=settings.gate_change_audit_min_rows) for suite in suites}
 
         def audit(suite: Suite) -> tuple[list[CheckResult], bool]:
+            copied = None if starts[suite.table] else gx_runtime.small_copy(
+                suite.table, snapshot, max_rows=settings.gate_copy_max_rows)
             return delta.audit(suite, snapshot, starts[suite.table], lambda part, relation: gx_runtime.validate(
-                part, snapshot, today=settings.today, relation=relation), gx_runtime.materialize)
+                part, snapshot, today=settings.today, relation=relation or copied), gx_runtime.materialize)
 
         audits = gx_runtime.validate_many(
             suites, audit, workers=settings.gate_workers,

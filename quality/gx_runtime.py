@@ -101,6 +101,23 @@ def materialize(name: str, query: str) -> str:
     return name
 
 
+def small_copy(table: str, snapshot: int, *, max_rows: int) -> str | None:
+    """``table`` as of ``snapshot`` copied into a temporary table on this thread's GX connection, for
+    :func:`validate` to read (``relation=``), when it has at most ``max_rows`` rows; else None (no copy kept)."""
+    def copy(connection: Any) -> int:
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {_AUDITED} AS "
+                           f"SELECT * FROM {relation_at(table, snapshot)} LIMIT {int(max_rows) + 1}")
+        rows = connection.execute(f"SELECT count(*) FROM {_AUDITED}").fetchone()[0]
+        if rows > max_rows:
+            connection.execute(f"DROP TABLE {_AUDITED}")
+        return rows
+
+    return _AUDITED if max_rows and _on_gx_connection(copy) <= max_rows else None
+
+
+_AUDITED = "blocklake_audited"
+
+
 def _on_gx_connection(work: Callable[[Any], T]) -> T:
     """``work(connection)`` on this thread's GX DuckDB connection (a DB-API wrapper that passes
     ``execute`` through to DuckDB)."""
