@@ -1,4 +1,5 @@
-"""Write one extraction into its ``lake.raw`` table as one DuckLake transaction.
+"""Write extractions into their ``lake.raw`` tables inside a DuckLake transaction (one per table, or one
+for a batch: :func:`transaction`).
 
 - full: the table becomes exactly the extract, by writing only the rows that changed; keys that vanished
   are recorded as deletions.

@@ -103,16 +103,15 @@ def materialize(name: str, query: str) -> str:
 
 def small_copy(table: str, snapshot: int, *, max_rows: int) -> str | None:
     """``table`` as of ``snapshot`` copied into a temporary table on this thread's GX connection, for
-    :func:`validate` to read (``relation=``), when it has at most ``max_rows`` rows; else None (no copy kept)."""
-    def copy(connection: Any) -> int:
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE {_AUDITED} AS "
-                           f"SELECT * FROM {relation_at(table, snapshot)} LIMIT {int(max_rows) + 1}")
-        rows = connection.execute(f"SELECT count(*) FROM {_AUDITED}").fetchone()[0]
-        if rows > max_rows:
-            connection.execute(f"DROP TABLE {_AUDITED}")
-        return rows
+    :func:`validate` to read (``relation=``), when it has at most ``max_rows`` rows; else None."""
+    def copy(connection: Any) -> bool:
+        relation = relation_at(table, snapshot)
+        if connection.execute(f"SELECT count(*) FROM {relation}").fetchone()[0] > max_rows:
+            return False
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {_AUDITED} AS SELECT * FROM {relation}")
+        return True
 
-    return _AUDITED if max_rows and _on_gx_connection(copy) <= max_rows else None
+    return _AUDITED if max_rows and _on_gx_connection(copy) else None
 
 
 _AUDITED = "blocklake_audited"
