@@ -45,6 +45,7 @@ bench: install services
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.peers
 	$(BIN)/python -m bench.many_tables
+	$(BIN)/python -m bench.nanhai
 	$(BIN)/python -m bench.lake_catalog_growth
 	$(BIN)/python -m bench.baselayer
 	$(BIN)/python -m bench.discover
