@@ -13,10 +13,12 @@ pydantic) and Airflow's SDK; DuckDB and the extractors load inside the task when
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
-from airflow.sdk import DAG, Asset, AssetAlias, AssetAny, task
+from airflow.sdk import DAG, Asset, AssetAlias, AssetAny, get_parsing_context, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
@@ -379,17 +381,24 @@ def maintenance_dag(*, pool: str | None) -> DAG:
 
 
 def build_dags(registry: Registry | None = None) -> dict[str, DAG]:
-    """Every DAG keyed by dag_id, ready for ``globals().update(...)`` in a DAG file."""
+    """Every DAG keyed by dag_id, ready for ``globals().update(...)`` in a DAG file.
+
+    When Airflow parses the file to run one DAG's task, its parsing context names that DAG, and only it is
+    built: every task start parses the file, and building a bureau's hundred DAGs there would cost each
+    task seconds (Airflow's "optimizing DAG parsing delays during execution"). The DAG processor parses
+    without a context and gets them all."""
     settings = get_settings()
     registry = registry or load_registry(settings.registry_dir)
     pool = LAKE_WRITER_POOL if uses_single_writer(settings) else None
-    dags = [ingest_dag(dept, pool=pool, tables_per_task=settings.tables_per_task)
-            for dept in registry.departments.values()]
-    dags.append(block_base_dag(registry, pool=pool))
-    dags.append(export_dag())
-    dags.append(ops_report_dag())
-    dags.append(maintenance_dag(pool=pool))
-    return {dag.dag_id: dag for dag in dags}
+    makers: dict[str, Callable[[], DAG]] = {
+        f"ingest_{dept.code}": partial(ingest_dag, dept, pool=pool, tables_per_task=settings.tables_per_task)
+        for dept in registry.departments.values()}
+    makers.update({"build_block_base": partial(block_base_dag, registry, pool=pool), "export_bundles": export_dag,
+                   "ops_report": ops_report_dag, "lake_maintenance": partial(maintenance_dag, pool=pool)})
+    wanted = get_parsing_context().dag_id
+    if wanted in makers:
+        return {wanted: makers[wanted]()}
+    return {dag_id: make() for dag_id, make in makers.items()}
 
 
 def _doc(department: Department) -> str:

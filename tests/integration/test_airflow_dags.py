@@ -135,3 +135,13 @@ def test_exports_run_when_the_directory_is_refreshed_and_hourly(parsed: dict) ->
 
 def test_dag_files_import_nothing_heavy_at_parse_time(parsed: dict) -> None:
     assert parsed["heavy"] == []
+
+
+def test_a_task_start_builds_only_its_own_dag(tmp_path: Path, parsed: dict) -> None:
+    """Airflow names the DAG in its parsing context when a task parses the file; the DAG processor does not."""
+    for dag_id in ("ingest_police", "build_block_base"):
+        alone = parse_dags(tmp_path, _AIRFLOW_PARSING_CONTEXT_DAG_ID=dag_id)
+        assert list(alone["dags"]) == [dag_id] and not alone["errors"]
+        assert alone["dags"][dag_id] == parsed["dags"][dag_id], "the same DAG as the full parse builds"
+    unknown = parse_dags(tmp_path, _AIRFLOW_PARSING_CONTEXT_DAG_ID="no_such_dag")
+    assert sorted(unknown["dags"]) == sorted(parsed["dags"])
