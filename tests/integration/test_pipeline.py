@@ -223,3 +223,14 @@ def test_the_legal_entity_line_knows_every_table_that_mentions_an_entity(
     mentioned = {source for (sources,) in lake_query(home, "SELECT mentioned_in FROM lake.base.base_legal_entity")
                  for source in sources}
     assert {"market.business_registration", "tax.taxpayer", "hrss.social_insurance"} <= mentioned
+
+
+def test_every_department_announced_its_publications_in_airflow(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """The department Assets exist in Airflow's database though each dag.test() after the first writes only
+    its own DAG there (orchestration.pipeline._test)."""
+    home, _ = pipeline_run
+    with sqlite3.connect(f"file:{home / 'airflow' / 'airflow.db'}?mode=ro", uri=True) as con:
+        announced = {name for (name,) in con.execute(
+            "SELECT DISTINCT asset.name FROM asset_event JOIN asset ON asset.id = asset_event.asset_id")}
+    assert {f"raw.{code}" for code in load_registry().departments} <= announced
