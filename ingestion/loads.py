@@ -146,6 +146,14 @@ def loaded_since(con: duckdb.DuckDBPyConnection, raw_tables: list[str], since: d
     return {row[0] for row in rows}
 
 
+def failed_last(con: duckdb.DuckDBPyConnection, raw_tables: list[str]) -> set[str]:
+    """Those of ``raw_tables`` whose latest load failed."""
+    rows = con.execute(
+        "SELECT raw_table FROM lake.meta.loads WHERE list_contains(?, raw_table) GROUP BY raw_table "
+        "HAVING arg_max(outcome, started_at) = 'failed'", [raw_tables]).fetchall()
+    return {row[0] for row in rows}
+
+
 def commit_message(con: duckdb.DuckDBPyConnection, records: list[LoadRecord]) -> None:
     """Tag the DuckLake snapshot with its loads, so a snapshot can be traced back to them."""
     tables = ", ".join(f"{record.department}.{record.table_name}" for record in records)

@@ -83,15 +83,19 @@ def load_batch(department: str, tables: list[str], *, loaded_since: datetime | N
 
 def _load_pending(con: duckdb.DuckDBPyConnection, dept: Department, pending: list[str], settings: Settings,
                   outcome: BatchOutcome) -> None:
-    outcome.loaded = _load_together(con, dept, pending, settings) if len(pending) > 1 else []
-    together = {record.table_name for record in outcome.loaded}
-    for number, table in enumerate([table for table in pending if table not in together], start=1):
+    # A table whose last load failed is loaded alone: one that keeps failing would otherwise make its
+    # whole batch load twice every run (together, then each alone).
+    failed = loads.failed_last(con, [raw_table_name(dept, table) for table in pending])
+    together = [table for table in pending if raw_table_name(dept, table) not in failed]
+    outcome.loaded = _load_together(con, dept, together, settings) if len(together) > 1 else []
+    done = {record.table_name for record in outcome.loaded}
+    for number, table in enumerate([table for table in pending if table not in done], start=1):
         try:
             outcome.loaded.append(_load(con, dept, table, settings))
         except Exception as exc:  # recorded in the ledger by _load; the batch goes on
             log.error("%s.%s failed: %s", dept.code, table, exc)
             outcome.failed[table] = exc
-        log.info("%s: %d of %d tables done", dept.code, len(together) + number, len(pending))
+        log.info("%s: %d of %d tables done", dept.code, len(done) + number, len(pending))
 
 
 def loaded_tables(department: str, tables: list[str], since: datetime, *,

@@ -190,3 +190,13 @@ def test_one_bad_new_table_does_not_stop_the_others_of_its_batch(settings: Setti
     assert query(settings, "SELECT raw_table, outcome FROM lake.meta.loads ORDER BY raw_table") == [
         ("demo__broken", "failed"), ("demo__people", "succeeded"), ("demo__places", "succeeded")]
     assert query(settings, "SELECT count(*) FROM lake.raw.demo__people") == [(1000,)]
+
+
+def test_a_table_whose_last_load_failed_is_loaded_alone(settings: Settings, people_db: Path) -> None:
+    declare_three(settings, people_db)
+    load_batch("demo", ["people", "broken", "places"])
+    outcome = load_batch("demo", ["people", "broken", "places"])
+    assert list(outcome.failed) == ["broken"] and len(outcome.loaded) == 2
+    messages = [message for (message,) in query(settings, "SELECT commit_message FROM lake.snapshots() "
+                                                          "WHERE commit_message LIKE 'load %' ORDER BY snapshot_id")]
+    assert messages[-1] == "load demo.people, demo.places", "the rest of the batch went together at once"
