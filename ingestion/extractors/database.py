@@ -58,7 +58,7 @@ class DatabaseExtraction(Extraction):
         if shared is not None and key in shared:
             self.con = shared[key]
             return
-        self.con = _connect(self.request)
+        self.con = connect(self.request)
         if shared is not None:
             shared[key] = self.con
 
@@ -88,7 +88,7 @@ class DatabaseExtraction(Extraction):
             self.con.close()
 
 
-def _connect(request: ExtractRequest) -> duckdb.DuckDBPyConnection:
+def connect(request: ExtractRequest) -> duckdb.DuckDBPyConnection:
     con = new_duckdb(request.settings, _ATTACH_TYPE[request.location.driver])
     try:
         _attach_with_retries(con, request)

@@ -105,19 +105,26 @@ def test_a_batch_reads_its_tables_through_one_source_connection_and_outlives_the
             {"name": "business", "title": "商事主体", "object": "business", "primary_key": ["uscc"]},
             {"name": "branch", "title": "分支机构", "object": "branch", "primary_key": ["uscc"]})
     connected: list[str] = []
-    connect = database._connect
-    monkeypatch.setattr(database, "_connect", lambda request: connected.append(request.table.name) or connect(request))
+    connect = database.connect
+    monkeypatch.setattr(database, "connect", lambda request: connected.append(request.table.name) or connect(request))
     assert not load_batch("market", ["business", "branch"]).failed
     assert connected == ["business"], "the second table reads through the first one's connection"
 
-    def drop_source_sessions(record: object) -> None:  # the server restarts between two tables of a batch
-        with psycopg.connect(POSTGRES_DSN, autocommit=True) as con:
-            con.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    opened: list[str] = []
+    open_extraction = runner.open_extraction
 
-    monkeypatch.setattr(runner, "_log_loaded", drop_source_sessions)
+    def open_after_the_server_dropped_its_sessions(request: object) -> object:
+        if opened:  # the server restarts between two tables of a batch
+            with psycopg.connect(POSTGRES_DSN, autocommit=True) as con:
+                con.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        opened.append(request.table.name)
+        return open_extraction(request)
+
+    monkeypatch.setattr(runner, "open_extraction", open_after_the_server_dropped_its_sessions)
     connected.clear()
     outcome = load_batch("market", ["business", "branch"])
     assert not outcome.failed and [record.table_name for record in outcome.loaded] == ["business", "branch"]
+    assert opened == ["business", "branch"]
     assert connected == ["business"], "the scanner reconnected the shared connection by itself"
     assert query(settings, "SELECT count(*) FROM lake.raw.market__branch") == [(99,)]
