@@ -264,8 +264,8 @@ _PARSED: dict[Path, tuple[str, Department]] = {}
 
 
 def _department(path: Path) -> Department:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    parsed = _PARSED.get(path.resolve())
+    key, digest = path.resolve(), hashlib.sha256(path.read_bytes()).hexdigest()
+    parsed = _PARSED.get(key)
     if parsed is None or parsed[0] != digest:
-        parsed = _PARSED[path.resolve()] = (digest, load_model(path, Department))
+        parsed = _PARSED[key] = (digest, load_model(path, Department))
     return parsed[1]
