@@ -161,6 +161,10 @@ class Application(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
+    # personal items the provider granted unmasked (明文), for this application's period only, on the legal
+    # basis it stated (PIPL Art. 13, 34); every other personal item stays masked
+    plain_items: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    plain_basis: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock: two approvals cannot both win
 
     resource: Mapped[Resource] = relationship()
@@ -258,6 +262,86 @@ class CallLog(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Verification(Base):
+    """One verification call (数据核验): a consumer's own keys checked against a resource's published
+    version. The keys themselves are not kept, only a digest of each, so the audit can answer "was this ID
+    checked, by whom, when" without holding another copy of the consumer's list."""
+
+    __tablename__ = "verification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    snapshot_id: Mapped[int] = mapped_column(BigInteger)
+    application_ids: Mapped[list[int]] = mapped_column(JSON)  # the grants it was answered under
+    key_item: Mapped[str] = mapped_column(String(128))
+    method: Mapped[str] = mapped_column(String(8))  # single | batch
+    keys: Mapped[int] = mapped_column(Integer)
+    found: Mapped[int] = mapped_column(Integer)
+    key_digests: Mapped[list[str]] = mapped_column(JSON)  # catalog.verification.key_digest of each key, in order
+
+
+class UsageRecord(Base):
+    """A consumer's record of what shared data was used for (使用登记)."""
+
+    __tablename__ = "usage_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    used_for: Mapped[str] = mapped_column(Text)  # the business it served
+    outcome: Mapped[str] = mapped_column(Text, default="")  # what it achieved (成效), optional
+    records_used: Mapped[int | None] = mapped_column(BigInteger)
+
+    resource: Mapped[Resource] = relationship()
+    consumer: Mapped[Department] = relationship()
+
+
+class Rating(Base):
+    """A consumer's rating of a shared resource (共享评价), 1–5 on each of three counts, with a comment."""
+
+    __tablename__ = "rating"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    accuracy: Mapped[int] = mapped_column(Integer)
+    timeliness: Mapped[int] = mapped_column(Integer)
+    completeness: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    resource: Mapped[Resource] = relationship()
+    consumer: Mapped[Department] = relationship()
+
+
+class DataRequest(Base):
+    """A request for data the directory does not have (供需对接): filed by a department, assigned to a
+    provider by the bureau, answered by the provider within a deadline in working days."""
+
+    __tablename__ = "data_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))  # what is wanted
+    purpose: Mapped[str] = mapped_column(Text)  # why
+    items: Mapped[list[str]] = mapped_column(JSON)  # the items wanted, in the requester's words
+    status: Mapped[str] = mapped_column(String(16), index=True)  # filed | assigned | answered | withdrawn
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[date | None] = mapped_column(Date)  # for the provider's answer
+    answer: Mapped[str | None] = mapped_column(String(16))  # will_provide | cannot
+    provide_by: Mapped[date | None] = mapped_column(Date)  # when the provider will provide it
+    answer_text: Mapped[str | None] = mapped_column(Text)  # the reason it cannot, or how it will
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    requester: Mapped[Department] = relationship(foreign_keys=[requester_id])
+    provider: Mapped[Department | None] = relationship(foreign_keys=[provider_id])
+
+
 class AuditLog(Base):
     """Every decision and delivery: who did what to which object."""
 
@@ -290,5 +374,9 @@ class DailyStat(Base):
     applications: Mapped[int] = mapped_column(Integer, default=0)
     approved_applications: Mapped[int] = mapped_column(Integer, default=0)
     api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    verification_calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    verified_keys: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    usage_records: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ratings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (UniqueConstraint("day", "scope", "key"),)
