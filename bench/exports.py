@@ -127,9 +127,10 @@ def parquet_only(con, delivery, target) -> None:
 
 def bundle(con, delivery, settings) -> tuple[float, int]:
     """The whole export, measured on its second delivery (the first warms the same caches COPY had)."""
-    from exports.service import deliver, export_secret, make_target
+    from blocklake import masking
+    from exports.service import deliver, make_target
 
-    target, secret = make_target(settings), export_secret(settings)
+    target, secret = make_target(settings), masking.bureau_secret(settings)
     deliver(con, delivery, target, settings, secret, raise_errors=True)
     _forget(delivery)
     clock = time.perf_counter()

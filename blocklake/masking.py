@@ -21,7 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import stat
 from collections.abc import Callable
+from pathlib import Path
+
+from blocklake.settings import Settings
 
 
 def mask_resident_id(value: str) -> str:
@@ -79,6 +84,20 @@ LINKAGE_KINDS = ("resident_id", "phone", "mobile")  # identifiers a consumer may
 def consumer_key(secret: bytes, consumer_code: str) -> bytes:
     """The pseudonym key of one consuming department, derived from the bureau's secret."""
     return hmac.new(secret, f"blocklake-pseudonym:{consumer_code}".encode(), hashlib.sha256).digest()
+
+
+def bureau_secret(settings: Settings) -> bytes:
+    """The bureau's secret behind every keyed pseudonym (exports, the verification audit): the setting
+    ``BLOCKLAKE_EXPORT_SECRET``, or a random key made once under the home and readable by its owner only."""
+    if value := settings.export_secret.get_secret_value():
+        return value.encode()
+    path = settings.home / "secrets" / "export-hmac.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(os.urandom(32))
+    return Path(path).read_bytes()
 
 
 def pseudonym(key: bytes, value: str) -> str:

@@ -17,6 +17,12 @@ SHARED_TYPES: frozenset[ShareType] = frozenset({"无条件共享", "有条件共
 ShareMethod = Literal["接口", "文件", "数据库"]
 SHARE_METHODS: tuple[ShareMethod, ...] = get_args(ShareMethod)
 
+# How an approved application shares: "copy" delivers rows (bundles, the data API, SQL); "verify" (数据核验)
+# only answers about the keys the consumer sends. A copy grants more than a check, so it answers both.
+SharingMethod = Literal["copy", "verify"]
+SHARING_METHODS: tuple[SharingMethod, ...] = get_args(SharingMethod)
+SHARING_METHOD_TITLES: dict[SharingMethod, str] = {"copy": "批量交换（文件、接口、SQL）", "verify": "数据核验"}
+
 # 不定期: irregular; a table so declared has no freshness expectation (quality.suites).
 UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每年", "不定期"]
 UPDATE_CYCLES: tuple[UpdateCycle, ...] = get_args(UpdateCycle)

@@ -6,8 +6,11 @@ A :class:`Grant` is what one reader may see of one published resource, and every
 - **items**: the approved items of the reader's approved applications *in force* — whose period has begun
   and not ended — never lineage columns; the bureau's administrators: every item of a resource that may
   be shared. Nobody reads a 不予共享 resource through these paths.
-- **masks**: the personal items among them, masked inside DuckDB (:mod:`blocklake.masking`); no path
-  shows them unmasked.
+- **method**: rows leave (bundles, ``/api/data``, ``/api/sql``) only under applications approved for a
+  copy; an application approved for verification (数据核验, :mod:`catalog.verification`) answers about the
+  consumer's own keys and nothing else. Verification answers under either.
+- **masks**: the personal items among them, masked inside DuckDB (:mod:`blocklake.masking`) — unless an
+  application in force grants the item plain (明文) on a stated legal basis, for its period only.
 - **row scope** (回流): a street office or community sees only the rows of its own block — those whose
   block column starts with its block code. A resource without a block column gives it no rows.
 """
@@ -24,12 +27,14 @@ from sqlalchemy.orm import Session
 from blocklake import masking
 from blocklake.errors import BlocklakeError
 from blocklake.sql import identifier, literal
-from blocklake.vocabulary import LINEAGE_COLUMNS
+from blocklake.vocabulary import LINEAGE_COLUMNS, SharingMethod
 from catalog.auth import Principal
 from catalog.models import Application, Department, Resource
 
 WITHHELD = "不予共享"
 BLOCK_READERS = ("street", "community")  # departments that receive only their own block's rows (回流)
+# The application methods that give each use: a copy answers verification too, a verification never copies.
+USES: dict[SharingMethod, tuple[SharingMethod, ...]] = {"copy": ("copy",), "verify": ("copy", "verify")}
 
 
 class AccessError(BlocklakeError):
@@ -43,6 +48,7 @@ class Grant:
     application_ids: tuple[int, ...]
     masks: Mapping[str, str] = field(default_factory=dict)  # item -> sensitive kind, for the granted items
     block_scope: str | None = None  # the block code rows are limited to (street office, community)
+    plain: tuple[str, ...] = ()  # personal items granted unmasked on a legal basis (not in ``masks``)
 
     @property
     def block_column(self) -> str | None:
@@ -64,22 +70,25 @@ class Grant:
         return f"SELECT {columns} FROM {relation}" + (f" WHERE {condition}" if condition else "")
 
 
-def readable(session: Session, who: Principal, *, today: date | None = None) -> dict[str, Grant]:
-    """Source key (``base.base_person``) -> what ``who`` may read of that resource's published version."""
+def readable(session: Session, who: Principal, *, today: date | None = None,
+             use: SharingMethod = "copy") -> dict[str, Grant]:
+    """Source key (``base.base_person``) -> what ``who`` may read of that resource's published version:
+    ``use="copy"`` for rows that leave (bundles, the data API, SQL), ``"verify"`` for verification answers."""
     if who.is_admin:
         resources = session.scalars(select(Resource).where(Resource.active, Resource.share_type != WITHHELD))
         return {r.source_key: _grant(r, [i.column_name for i in r.items], (), None) for r in resources}
     if who.department is None:
         return {}
-    applications = in_force(session, today=today, consumer_id=who.department.id)
+    applications = in_force(session, today=today, consumer_id=who.department.id, use=use)
     by_resource: dict[int, list[Application]] = {}
     for application in applications:
         by_resource.setdefault(application.resource_id, []).append(application)
     return {group[0].resource.source_key: _merge(group) for group in by_resource.values()}
 
 
-def grant_for(session: Session, who: Principal, resource: Resource) -> Grant | None:
-    return readable(session, who).get(resource.source_key)
+def grant_for(session: Session, who: Principal, resource: Resource, *,
+              use: SharingMethod = "copy") -> Grant | None:
+    return readable(session, who, use=use).get(resource.source_key)
 
 
 def grant_of(application: Application) -> Grant:
@@ -87,12 +96,14 @@ def grant_of(application: Application) -> Grant:
     return _merge([application])
 
 
-def in_force(session: Session, *, today: date | None = None, consumer_id: int | None = None) -> list[Application]:
+def in_force(session: Session, *, today: date | None = None, consumer_id: int | None = None,
+             use: SharingMethod = "copy") -> list[Application]:
     """Approved applications whose period has begun and not ended, for an active resource that may be
-    shared; ``consumer_id`` limits them to one department's."""
+    shared, that give ``use`` (:data:`USES`); ``consumer_id`` limits them to one department's."""
     today = today or datetime.now(UTC).date()
     query = (select(Application).join(Application.resource)
-             .where(Application.status == "approved", Resource.active, Resource.share_type != WITHHELD,
+             .where(Application.status == "approved", Application.method.in_(USES[use]), Resource.active,
+                    Resource.share_type != WITHHELD,
                     or_(Application.period_start.is_(None), Application.period_start <= today),
                     or_(Application.period_end.is_(None), Application.period_end >= today))
              .order_by(Application.id))
@@ -130,12 +141,14 @@ def block_scope(department: Department) -> str | None:
 def _merge(applications: list[Application]) -> Grant:
     resource = applications[0].resource
     approved = {item for application in applications for item in application.items}
+    plain = {item for application in applications for item in application.plain_items or ()}
     return _grant(resource, [i.column_name for i in resource.items if i.column_name in approved],
-                  tuple(a.id for a in applications), block_scope(applications[0].consumer))
+                  tuple(a.id for a in applications), block_scope(applications[0].consumer), plain)
 
 
 def _grant(resource: Resource, items: Iterable[str], application_ids: tuple[int, ...],
-           scope: str | None) -> Grant:
+           scope: str | None, plain: set[str] | frozenset[str] = frozenset()) -> Grant:
     visible = tuple(item for item in items if item not in LINEAGE_COLUMNS)
-    masks = {i.column_name: i.sensitive for i in resource.items if i.sensitive and i.column_name in visible}
-    return Grant(resource, visible, application_ids, masks, scope)
+    masks = {i.column_name: i.sensitive for i in resource.items
+             if i.sensitive and i.column_name in visible and i.column_name not in plain}
+    return Grant(resource, visible, application_ids, masks, scope, tuple(i for i in visible if i in plain))

@@ -151,6 +151,9 @@ class Application(Base):
     resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
     consumer_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     items: Mapped[list[str]] = mapped_column(JSON)  # column names
+    # how the data is shared (catalog.grants.METHODS): "copy" (bundles, the data API, SQL) or "verify"
+    # (核验: the consumer's own keys checked, nothing else leaves)
+    method: Mapped[str] = mapped_column(String(8), default="copy", server_default="copy")
     purpose: Mapped[str] = mapped_column(Text)
     scenario: Mapped[str] = mapped_column(Text, default="")
     period_start: Mapped[date | None] = mapped_column(Date)

@@ -5,6 +5,11 @@
   (Chinese holidays and make-up workdays counted by :mod:`catalog.workdays`); later is overdue.
 - 不予共享: cannot be applied for; the refusal quotes the legal basis.
 
+An application asks for a copy (rows delivered) or for verification only (数据核验: the consumer's own keys
+checked); see :mod:`catalog.grants`. Personal items are masked wherever data leaves, unless the provider,
+approving, grants some plain (明文) on a stated legal basis (PIPL Art. 13, 34) — for an application with
+an end date only, so a plain grant ends with its period.
+
 Every decision is written to the audit log in the same transaction as the decision itself.
 """
 
@@ -18,6 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from blocklake.errors import BlocklakeError
+from blocklake.vocabulary import SHARING_METHODS, SharingMethod
 from catalog.models import Application, AuditLog, Correction, Department, Resource
 from catalog.workdays import add_working_days
 
@@ -49,6 +55,15 @@ class ApplicationRequest:
     scenario: str = ""
     period_start: date | None = None
     period_end: date | None = None
+    method: SharingMethod = "copy"
+
+
+@dataclass(frozen=True)
+class PlainGrant:
+    """Personal items an approval grants unmasked, and the legal basis the provider states for it."""
+
+    items: tuple[str, ...]
+    legal_basis: str
 
 
 def apply(session: Session, resource: Resource, consumer: Department, request: ApplicationRequest,
@@ -58,7 +73,8 @@ def apply(session: Session, resource: Resource, consumer: Department, request: A
     _check_applicable(resource, consumer, request, now.date())
     application = Application(resource=resource, consumer=consumer, items=list(request.items),
                               purpose=request.purpose, scenario=request.scenario, period_start=request.period_start,
-                              period_end=request.period_end, submitted_at=now, status="pending")
+                              period_end=request.period_end, method=request.method, submitted_at=now,
+                              status="pending", plain_items=[])
     if resource.share_type == "无条件共享":
         application.status, application.decided_at, application.decided_by = "approved", now, "system"
         application.reason = "无条件共享资源，自动批准"
@@ -67,13 +83,15 @@ def apply(session: Session, resource: Resource, consumer: Department, request: A
     session.add(application)
     session.flush()
     audit(session, consumer.code, "apply", application, {"resource": resource.code, "items": request.items,
-                                                         "status": application.status}, now)
+                                                         "method": request.method, "status": application.status},
+          now)
     return application
 
 
 def decide(session: Session, application: Application, provider: Department, *, approve: bool,
-           reason: str | None, now: datetime | None = None) -> Application:
-    """The provider's answer. Two answers to one application cannot both win (optimistic lock)."""
+           reason: str | None, plain: PlainGrant | None = None, now: datetime | None = None) -> Application:
+    """The provider's answer, granting ``plain`` items unmasked if it says so. Two answers to one
+    application cannot both win (optimistic lock)."""
     now = now or datetime.now(UTC)
     if application.resource.provider_id != provider.id:
         raise NotAllowed("只有资源提供部门可以审批该申请")
@@ -81,6 +99,9 @@ def decide(session: Session, application: Application, provider: Department, *, 
         raise Conflict(f"申请 {application.id} 已处理（{application.status}）")
     if not approve and not (reason and reason.strip()):
         raise SharingError("不予批准须说明理由")
+    if plain is not None and plain.items:
+        _check_plain(application, plain, approve)
+        application.plain_items, application.plain_basis = list(plain.items), plain.legal_basis.strip()
     number = application.id
     application.status = "approved" if approve else "refused"
     application.decided_at, application.decided_by, application.reason = now, provider.code, reason
@@ -88,8 +109,26 @@ def decide(session: Session, application: Application, provider: Department, *, 
         session.flush()
     except StaleDataError:
         raise Conflict(f"申请 {number} 已被他人处理") from None
-    audit(session, provider.code, "approve" if approve else "refuse", application, {"reason": reason}, now)
+    detail: dict = {"reason": reason}
+    if application.plain_items:
+        detail |= {"plain_items": application.plain_items, "legal_basis": application.plain_basis,
+                   "period_end": application.period_end.isoformat()}
+    audit(session, provider.code, "approve" if approve else "refuse", application, detail, now)
     return application
+
+
+def _check_plain(application: Application, plain: PlainGrant, approve: bool) -> None:
+    """A plain grant names personal items of the application, states its legal basis, and ends."""
+    if not approve:
+        raise SharingError("不予批准的申请不能授予明文信息项")
+    personal = {item.column_name for item in application.resource.items if item.sensitive}
+    wrong = sorted(set(plain.items) - (set(application.items) & personal))
+    if wrong:
+        raise SharingError(f"明文授予只限本申请所列的个人信息项；这些不是：{wrong}")
+    if not plain.legal_basis.strip():
+        raise SharingError("明文提供个人信息须写明法律依据（如《个人信息保护法》第十三条、第三十四条）和必要性")
+    if application.period_end is None:
+        raise SharingError("明文提供个人信息须限定使用期限：该申请没有结束日期，请申请方重新申请并填写使用期限")
 
 
 def overdue(session: Session, today: date) -> list[Application]:
@@ -134,6 +173,8 @@ def audit(session: Session, actor: str, action: str, subject: Application | Corr
 
 
 def _check_applicable(resource: Resource, consumer: Department, request: ApplicationRequest, today: date) -> None:
+    if request.method not in SHARING_METHODS:
+        raise SharingError(f"共享方式 {request.method!r} 无效，应为 {list(SHARING_METHODS)} 之一")
     if resource.share_type == "不予共享":
         raise NotAllowed(f"该资源不予共享：{resource.legal_basis or '未说明依据'}")
     if resource.provider_id == consumer.id:

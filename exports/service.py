@@ -7,13 +7,10 @@ bundle (same fingerprint and items), the snapshot is recorded as delivered witho
 
 from __future__ import annotations
 
-import os
 import shutil
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 from sqlalchemy import select
@@ -49,7 +46,7 @@ def export_due(settings: Settings | None = None, *, consumer: str | None = None,
         deliveries = plan.due(session, consumer)
     if not deliveries:
         return []
-    target, secret = make_target(settings), export_secret(settings)
+    target, secret = make_target(settings), masking.bureau_secret(settings)
     con = lake.connect(settings, read_only=True)
     results = []
     try:
@@ -80,7 +77,7 @@ def export_application(application_id: int, settings: Settings | None = None) ->
         return None
     con = lake.connect(settings, read_only=True)
     try:
-        return deliver(con, due[0], make_target(settings), settings, export_secret(settings), raise_errors=True)
+        return deliver(con, due[0], make_target(settings), settings, masking.bureau_secret(settings), raise_errors=True)
     finally:
         con.close()
 
@@ -150,14 +147,3 @@ def make_target(settings: Settings) -> Target:
     return FolderTarget(settings.exports_path)
 
 
-def export_secret(settings: Settings) -> bytes:
-    """The bureau's pseudonym secret: the setting, or a random key made once and kept private."""
-    if value := settings.export_secret.get_secret_value():
-        return value.encode()
-    path = settings.home / "secrets" / "export-hmac.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(os.urandom(32))
-    return Path(path).read_bytes()

@@ -4,7 +4,6 @@ personal ones masked, a street office's or community's own block only. Every cal
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -12,12 +11,12 @@ from sqlalchemy import select
 
 from blocklake import lake
 from catalog import grants
+from catalog.api import lakeconn
 from catalog.api.deps import DepartmentDep, Offset, SessionDep
 from catalog.api.schemas import RowsOut
 from catalog.models import CallLog, Resource
 
 router = APIRouter(prefix="/api/data", tags=["data"])
-_LAKE_LOCK = threading.Lock()
 
 
 @router.get("/{code:path}", response_model=RowsOut, summary="Rows of a published resource (approved items)")
@@ -36,23 +35,8 @@ def rows(code: str, request: Request, session: SessionDep, who: DepartmentDep,
         query = grant.select_sql(relation)
     except grants.AccessError as exc:
         raise HTTPException(403, str(exc)) from exc
-    records = _read(request, f"{query} LIMIT {limit} OFFSET {offset}")
+    records = lakeconn.records(request.app.state, f"{query} LIMIT {limit} OFFSET {offset}")
     session.add(CallLog(at=datetime.now(UTC), department_id=who.department.id, resource_id=resource.id,
                         path=str(request.url.path), status=200, rows=len(records)))
     return RowsOut(resource_code=code, snapshot_id=resource.published_snapshot, items=list(grant.items),
                    masked=sorted(grant.masks), rows=records, offset=offset, limit=limit)
-
-
-def _read(request: Request, query: str) -> list[dict]:
-    """The rows of ``query``, personal items already masked by DuckDB: unmasked values never reach Python."""
-    with _LAKE_LOCK:  # one DuckDB connection per process; cursors are cheap, opening the lake is not
-        state = request.app.state
-        if getattr(state, "lake", None) is None:
-            state.lake = lake.connect(read_only=True)
-        cursor = state.lake.cursor()
-    try:
-        result = cursor.execute(query)
-        names = [description[0] for description in result.description]
-        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-    finally:
-        cursor.close()

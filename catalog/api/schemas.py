@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from blocklake.vocabulary import SharingMethod
 
 
 def _utc(moment: datetime) -> datetime:
@@ -79,6 +81,8 @@ class ApplicationIn(BaseModel):
     scenario: str = Field("", max_length=2000)
     period_start: date | None = None
     period_end: date | None = None
+    method: SharingMethod = Field("copy", description="copy: rows delivered (bundles, data API, SQL); "
+                                                     "verify: 数据核验 only — the consumer's own keys checked")
 
 
 class ApplicationOut(Out):
@@ -95,10 +99,49 @@ class ApplicationOut(Out):
     decided_at: UtcDatetime | None
     decided_by: str | None
     reason: str | None
+    method: SharingMethod
+    period_start: date | None
+    period_end: date | None
+    plain_items: list[str] = Field(description="Personal items granted unmasked, for the period only")
+    plain_basis: str | None = Field(description="The legal basis the provider stated for the plain items")
 
 
 class DecisionIn(BaseModel):
     reason: str | None = Field(None, max_length=2000)
+    plain_items: list[str] = Field([], max_length=200, description="Approving: personal items to share unmasked")
+    legal_basis: str = Field("", max_length=2000, description="Required with plain_items (PIPL Art. 13, 34)")
+
+
+class CheckIn(BaseModel):
+    key: str = Field(min_length=1, max_length=64)
+    claims: dict[str, Annotated[str, Field(max_length=500)]] = Field(
+        {}, max_length=50, description="item -> the value the consumer holds, to be compared")
+
+
+class VerifyIn(BaseModel):
+    resource_code: str = Field(max_length=64)
+    key_item: str = Field(max_length=128, description="The granted item the keys are matched on")
+    checks: list[CheckIn] = Field(min_length=1, max_length=1000)
+
+
+class AnswerOut(BaseModel):
+    key: str
+    status: Literal["match", "mismatch", "not_found", "invalid"]
+    found: bool
+    matches: dict[str, bool]
+    records: list[dict]
+
+
+class VerifyOut(BaseModel):
+    resource_code: str
+    snapshot_id: int
+    key_item: str
+    items: list[str]
+    masked: list[str]
+    plain: list[str]
+    verification_id: int
+    summary: dict[str, int]
+    answers: list[AnswerOut]
 
 
 class CorrectionIn(BaseModel):

@@ -26,7 +26,8 @@ router = APIRouter(prefix="/api", tags=["sharing"])
 
 @router.post("/applications", response_model=ApplicationOut, status_code=201, summary="Apply for a resource")
 def apply(body: ApplicationIn, session: SessionDep, who: DepartmentDep) -> ApplicationOut:
-    request = sharing.ApplicationRequest(body.items, body.purpose, body.scenario, body.period_start, body.period_end)
+    request = sharing.ApplicationRequest(body.items, body.purpose, body.scenario, body.period_start, body.period_end,
+                                         body.method)
     return application_out(_run(lambda: sharing.apply(session, _resource(session, body.resource_code),
                                                       who.department, request)))
 
@@ -50,8 +51,9 @@ def application(application_id: ObjectId, session: SessionDep, who: DepartmentDe
 @router.post("/applications/{application_id}/approve", response_model=ApplicationOut)
 def approve(application_id: ObjectId, body: DecisionIn, session: SessionDep, who: DepartmentDep) -> ApplicationOut:
     found = _visible_application(session, application_id, who)
+    plain = sharing.PlainGrant(tuple(body.plain_items), body.legal_basis) if body.plain_items else None
     return application_out(_run(lambda: sharing.decide(session, found, who.department, approve=True,
-                                                       reason=body.reason)))
+                                                       reason=body.reason, plain=plain)))
 
 
 @router.post("/applications/{application_id}/refuse", response_model=ApplicationOut)

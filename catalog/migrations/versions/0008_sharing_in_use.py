@@ -21,6 +21,7 @@ _NEW_COUNTS = ('verification_calls', 'verified_keys', 'usage_records', 'ratings'
 
 def upgrade() -> None:
     with op.batch_alter_table('application') as batch:
+        batch.add_column(sa.Column('method', sa.String(8), nullable=False, server_default='copy'))
         batch.add_column(sa.Column('plain_items', sa.JSON(), nullable=False, server_default='[]'))
         batch.add_column(sa.Column('plain_basis', sa.Text(), nullable=True))
     with op.batch_alter_table('daily_stat') as batch:
@@ -90,3 +91,4 @@ def downgrade() -> None:
     with op.batch_alter_table('application') as batch:
         batch.drop_column('plain_basis')
         batch.drop_column('plain_items')
+        batch.drop_column('method')

@@ -1,0 +1,80 @@
+"""Verification (数据核验): a department's own keys checked against a resource it is granted — one call of
+up to 1,000 keys, or a file of up to 100,000 answered by a file. The policy is the one of every path out
+of the lake (:mod:`catalog.grants`); every call and each key checked is recorded
+(:mod:`catalog.verification`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from blocklake import masking
+from blocklake.settings import get_settings
+from catalog import verification
+from catalog.api import lakeconn
+from catalog.api.deps import DepartmentDep, SessionDep
+from catalog.api.schemas import AnswerOut, VerifyIn, VerifyOut
+from catalog.auth import Principal
+from catalog.models import Resource
+from catalog.sharing import SharingError
+from catalog.verification_files import answers_csv, read_check_list
+
+router = APIRouter(prefix="/api/verify", tags=["verification"])
+MAX_FILE_BYTES = 20 * 2**20  # 100,000 rows of an ID, a name and a few columns of the consumer's own
+
+
+@router.post("", response_model=VerifyOut, summary="Check keys the department holds (数据核验)")
+def verify(body: VerifyIn, request: Request, session: SessionDep, who: DepartmentDep) -> VerifyOut:
+    checks = [verification.Check(check.key, check.claims) for check in body.checks]
+    result = run(request, session, who, body.resource_code, body.key_item, checks, "single")
+    return VerifyOut(resource_code=result.resource.code, snapshot_id=result.snapshot_id, key_item=result.key_item,
+                     items=list(result.grant.items), masked=sorted(result.grant.masks), plain=list(result.grant.plain),
+                     verification_id=result.verification_id, summary=dict(result.summary()),
+                     answers=[AnswerOut(key=a.key, status=a.status, found=a.found, matches=a.matches,
+                                        records=a.records) for a in result.answers])
+
+
+@router.post("/batch", summary="Check a file of keys; the answers come back as CSV",
+             response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def verify_file(request: Request, session: SessionDep, who: DepartmentDep,
+                resource_code: Annotated[str, Form(max_length=64)], key_item: Annotated[str, Form(max_length=128)],
+                file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX with a header row")],
+                ) -> Response:
+    data = file.file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise HTTPException(413, f"the file is over {MAX_FILE_BYTES // 2**20} MiB; split it")
+    resource = resource_by_code(session, resource_code)
+    titles = {item.column_name: item.name for item in resource.items}
+    try:
+        checks = read_check_list(data, file.filename or "", key_item, resource.items)
+    except SharingError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    result = run(request, session, who, resource_code, key_item, checks.checks(), "batch")
+    name = f"verification-{result.verification_id}.csv"
+    return Response(answers_csv(checks, result, titles), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "X-Verification-Id": str(result.verification_id)})
+
+
+def run(request: Request, session: SessionDep, who: Principal, resource_code: str, key_item: str,
+        checks: list[verification.Check], method: str) -> verification.Result:
+    """Answer and record one verification; a refusal becomes the HTTP answer."""
+    resource = resource_by_code(session, resource_code)
+    try:
+        result = verification.verify(
+            session, who, resource, key_item, checks, lambda sql, params: lakeconn.query(request.app.state, sql,
+                                                                                          params),
+            secret=masking.bureau_secret(get_settings()), method=method, path=str(request.url.path))
+    except SharingError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    return result
+
+
+def resource_by_code(session: SessionDep, code: str) -> Resource:
+    found = session.scalar(select(Resource).where(Resource.code == code, Resource.active))
+    if found is None:
+        raise HTTPException(404, f"no resource {code}")
+    return found
