@@ -97,9 +97,9 @@ def grant_of(application: Application) -> Grant:
 
 
 def in_force(session: Session, *, today: date | None = None, consumer_id: int | None = None,
-             use: SharingMethod = "copy") -> list[Application]:
+             resource_id: int | None = None, use: SharingMethod = "copy") -> list[Application]:
     """Approved applications whose period has begun and not ended, for an active resource that may be
-    shared, that give ``use`` (:data:`USES`); ``consumer_id`` limits them to one department's."""
+    shared, that give ``use`` (:data:`USES`); ``consumer_id`` and ``resource_id`` narrow them."""
     today = today or datetime.now(UTC).date()
     query = (select(Application).join(Application.resource)
              .where(Application.status == "approved", Application.method.in_(USES[use]), Resource.active,
@@ -109,6 +109,8 @@ def in_force(session: Session, *, today: date | None = None, consumer_id: int | 
              .order_by(Application.id))
     if consumer_id is not None:
         query = query.where(Application.consumer_id == consumer_id)
+    if resource_id is not None:
+        query = query.where(Application.resource_id == resource_id)
     return list(session.scalars(query))
 
 

@@ -63,15 +63,16 @@ def _posted_resource(request: Request, session: Session, who: Principal, resourc
 @router.post("/applications", response_class=HTMLResponse)
 def apply(request: Request, session: SessionDep, who: WhoDep, resource_code: FormStr = "",
           items: Annotated[list[str] | None, Form()] = None, purpose: FormStr = "", scenario: FormStr = "",
-          period_start: FormStr = "", period_end: FormStr = "") -> Response:
+          period_start: FormStr = "", period_end: FormStr = "", method: FormStr = "copy") -> Response:
     resource = _posted_resource(request, session, who, resource_code)
     if isinstance(resource, Response):
         return resource
     form = {"items": items or [], "purpose": purpose, "scenario": scenario, "period_start": period_start,
-            "period_end": period_end, "description": ""}
+            "period_end": period_end, "description": "", "method": method}
     try:
         request_ = sharing.ApplicationRequest(items or [], purpose.strip(), scenario.strip(),
-                                              parse_date(period_start, "开始日期"), parse_date(period_end, "结束日期"))
+                                              parse_date(period_start, "开始日期"), parse_date(period_end, "结束日期"),
+                                              method)  # type: ignore[arg-type]  # checked by sharing.apply
         application = sharing.apply(session, resource, who.department, request_)
         session.commit()  # before the redirect, so the next page (another request) sees it
     except sharing.SharingError as exc:
@@ -84,7 +85,8 @@ def apply(request: Request, session: SessionDep, who: WhoDep, resource_code: For
 
 @router.post("/applications/{application_id}/decide", response_class=HTMLResponse)
 def decide(request: Request, session: SessionDep, who: WhoDep, application_id: ObjectId, decision: FormStr = "",
-           reason: FormStr = "") -> Response:
+           reason: FormStr = "", plain_items: Annotated[list[str] | None, Form()] = None,
+           legal_basis: FormStr = "") -> Response:
     if refused := cross_site(request):
         return refused
     if who.role == "public":
@@ -95,7 +97,9 @@ def decide(request: Request, session: SessionDep, who: WhoDep, application_id: O
     try:
         if decision not in ("approve", "refuse"):
             raise sharing.SharingError("请选择批准或不予批准")
-        sharing.decide(session, found, who.department, approve=decision == "approve", reason=reason.strip() or None)
+        plain = sharing.PlainGrant(tuple(plain_items), legal_basis) if plain_items else None
+        sharing.decide(session, found, who.department, approve=decision == "approve", reason=reason.strip() or None,
+                       plain=plain)
         session.commit()
     except sharing.SharingError as exc:
         session.rollback()

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog import search
+from catalog import grants, search
 from catalog.api.deps import SessionDep
 from catalog.auth import Principal
 from catalog.models import Application, Department, Resource, ResourceVersion
@@ -81,8 +81,10 @@ def resource_view(request: Request, session: Session, who: Principal, resource: 
                                .order_by(Application.id.desc()).limit(10)).all()
     can_apply = (department is not None and department.id != resource.provider_id and resource.active
                  and resource.share_type != "不予共享")
+    plain_grants = [a for a in grants.in_force(session, resource_id=resource.id, use="verify") if a.plain_items]
     return render(request, "resource.html", who, status=status, title=resource.name, resource=resource,
                   versions=versions, upstream=upstream, related=related, mine=mine, can_apply=can_apply,
+                  plain_grants=plain_grants,
                   can_correct=department is not None and resource.active, error=error, message=message,
                   form=form or {"items": [], "purpose": "", "scenario": "", "period_start": "", "period_end": "",
-                                "description": ""})
+                                "description": "", "method": "copy"})

@@ -12,7 +12,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from blocklake.vocabulary import ITEM_TYPE_TITLES, SENSITIVE_TITLES, SHARE_TYPES
+from blocklake.vocabulary import ITEM_TYPE_TITLES, SENSITIVE_TITLES, SHARE_TYPES, SHARING_METHOD_TITLES
 from catalog import sharing
 from catalog.api.deps import SESSION_COOKIE, SessionDep
 from catalog.auth import PUBLIC, Principal, principal_for_session
@@ -120,4 +120,5 @@ def _score(value: float | None) -> str:
 
 TEMPLATES.env.filters.update(when=_when, number=_number, rate=_rate, score=_score)
 TEMPLATES.env.globals.update(LAYERS=LAYERS, CLASSES=CLASSES, STATUSES=STATUSES, SENSITIVE=SENSITIVE_TITLES,
+                             SHARING_METHODS=SHARING_METHOD_TITLES,
                              TYPE_CODES=ITEM_TYPE_TITLES, BLOCK_LEVELS=BLOCK_LEVELS, SHARE_TYPES=SHARE_TYPES)

@@ -69,6 +69,9 @@ POLICY: dict[tuple[str, str], dict[str, set[int]]] = {
     # Rows only with an approved application (the provider has none for its own resource), or as admin.
     ("GET", "/api/data/{code:path}"): row(401, 401, 401, 403, 200, 403, 200),
     ("POST", "/api/sql"): row(401, 401, 401, 403, 200, 403, 200),
+    # Verification answers under the same grants as the rows (a copy grant answers verification too).
+    ("POST", "/api/verify"): row(401, 401, 401, 403, 200, 403, 200),
+    ("POST", "/api/verify/batch"): row(401, 401, 401, 403, 200, 403, 200),
     ("POST", "/api/admin/keys"): row(401, 401, 401, 403, 403, 403, 201),
     ("DELETE", "/api/admin/keys/{key_id}"): row(401, 401, 401, 403, 403, 403, 204),
     ("GET", "/api/admin/audit"): ADMIN_ONLY,
@@ -84,6 +87,8 @@ POLICY: dict[tuple[str, str], dict[str, set[int]]] = {
     ("POST", "/applications/{application_id}/decide"): row(303, 303, 303, 404, 403, 303, 403),
     ("POST", "/corrections"): row(*[303] * len(ROLES)),
     ("GET", "/stats"): row(303, 303, 303, 200, 200, 200, 200),
+    ("GET", "/verify"): row(303, 303, 303, 200, 200, 200, 200),
+    ("POST", "/verify"): row(303, 303, 303, 403, 200, 403, 200),
     ("GET", "/static/catalog.css"): EVERYONE_200,
     # FastAPI's documentation of the API: public.
     ("GET", "/openapi.json"): EVERYONE_200,
@@ -149,6 +154,7 @@ class Call:
     path: Callable[[World], str]
     json: Callable[[World], dict] | None = None
     form: Callable[[World, str | None], dict] | None = None
+    files: Callable[[World], dict] | None = None  # an API upload: file fields (the form fields go in ``form``)
 
 
 def _fixed(path: str) -> Callable[[World], str]:
@@ -171,6 +177,11 @@ CALLS: dict[tuple[str, str], Call] = {
         json=lambda w: {"accepted": True, "resolution": "已改"}),
     ("GET", "/api/data/{code:path}"): Call(lambda w: f"/api/data/{w.people}"),
     ("POST", "/api/sql"): Call(_fixed("/api/sql"), json=lambda w: {"query": "SELECT id, phone FROM raw.alpha__people"}),
+    ("POST", "/api/verify"): Call(_fixed("/api/verify"), json=lambda w: {
+        "resource_code": w.people, "key_item": "id", "checks": [{"key": "1"}, {"key": "2", "claims": {"name": "张2"}}]}),
+    ("POST", "/api/verify/batch"): Call(
+        _fixed("/api/verify/batch"), form=lambda w, key: {"resource_code": w.people, "key_item": "id"},
+        files=lambda w: {"file": ("list.csv", "id,name\n1,张1\n3,李四\n".encode(), "text/csv")}),
     ("POST", "/api/admin/keys"): Call(_fixed("/api/admin/keys"), json=lambda w: {"department_code": "gamma"}),
     ("DELETE", "/api/admin/keys/{key_id}"): Call(lambda w: f"/api/admin/keys/{fresh_key(w)}"),
     ("GET", "/resources/{code:path}"): Call(lambda w: f"/resources/{w.people}"),
@@ -179,6 +190,8 @@ CALLS: dict[tuple[str, str], Call] = {
         "resource_code": w.people, "items": ["id"], "purpose": "核验"}),
     ("POST", "/applications/{application_id}/decide"): Call(
         lambda w: f"/applications/{fresh_application(w)}/decide", form=lambda w, key: {"decision": "approve"}),
+    ("POST", "/verify"): Call(_fixed("/verify"), form=lambda w, key: {"resource_code": w.people, "key_item": "id"},
+                              files=lambda w: {"file": ("list.csv", "id,name\n1,张1\n".encode(), "text/csv")}),
     ("POST", "/corrections"): Call(_fixed("/corrections"), form=lambda w, key: {
         "resource_code": w.people, "description": "有误"}),
 }
@@ -225,13 +238,15 @@ def call(client: TestClient, world: World, method: str, route: str, key: str | N
     path = spec.path(world)
     client.cookies.clear()
     if route.startswith("/api/"):
-        return client.request(method, path, json=spec.json(world) if spec.json else None,
+        upload = {"data": spec.form(world, key), "files": spec.files(world)} if spec.files else {}
+        return client.request(method, path, json=spec.json(world) if spec.json else None, **upload,
                               headers={"X-API-Key": key} if key else {}, follow_redirects=False)
     if key and route != "/login":  # the login form takes the key in its body
         client.cookies.set(SESSION_COOKIE, web_login(key))
     try:
         # A same-origin form post, as the browser sends it (cross-site posts are refused before any check).
         return client.request(method, path, data=spec.form(world, key) if spec.form else None,
+                              files=spec.files(world) if spec.files else None,
                               headers={"Origin": "http://testserver"}, follow_redirects=False)
     finally:
         client.cookies.clear()
