@@ -118,6 +118,19 @@ def key_is_valid(connection, plain: str, *, now: datetime | None = None) -> bool
     return row is not None and row.revoked_at is None and (row.expires_at is None or _aware(row.expires_at) > now)
 
 
+def find_key(session: Session, plain: str) -> ApiKey | None:
+    """The stored key ``plain`` is, whatever its state (valid, expired or revoked); None if unknown."""
+    return session.scalar(select(ApiKey).options(joinedload(ApiKey.department))
+                          .where(ApiKey.key_hash == _digest(plain.strip())))
+
+
+def key_state(key: ApiKey, *, now: datetime | None = None) -> str:
+    """``valid``, ``expired`` or ``revoked`` (revoked wins: it is final)."""
+    if key.revoked_at is not None:
+        return "revoked"
+    return "valid" if _usable(key, now or datetime.now(UTC)) else "expired"
+
+
 def revoke(session: Session, key_id: int) -> bool:
     key = session.get(ApiKey, key_id)
     if key is None or key.revoked_at is not None:

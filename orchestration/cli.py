@@ -123,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     catalog.add_argument("--port", type=int, default=None, help="default: BLOCKLAKE_CATALOG_PORT (8765)")
     catalog.set_defaults(command=_catalog)
 
+    _keys_parser(commands)
+
     ui = commands.add_parser("ui", help="start Airflow (scheduler, API server and UI) with Blocklake's DAGs")
     ui.add_argument("--port", type=int, default=8080)
     ui.set_defaults(command=_ui)
@@ -141,6 +143,27 @@ def _parser() -> argparse.ArgumentParser:
     cluster.add_argument("--port", type=int, default=None, help="the Airflow API server's port (default 8080)")
     cluster.set_defaults(command=_cluster)
     return parser
+
+
+def _keys_parser(commands: argparse._SubParsersAction) -> None:
+    keys = commands.add_parser("keys", help="issue, list and revoke the catalog's API keys",
+                               description="Keys for the catalog's API (X-API-Key) and its /login page, in the "
+                               "catalog store (BLOCKLAKE_CATALOG_DB). A key is shown once, when issued.")
+    actions = keys.add_subparsers(required=True, metavar="ACTION")
+    issue = actions.add_parser("issue", help="issue a key and show it (once)")
+    issue.add_argument("--department", help="the holder's code (`blocklake registry` lists them); admin keys "
+                       "belong to the bureau, so --role admin needs none")
+    issue.add_argument("--role", choices=["department", "admin"], default="department")
+    issue.add_argument("--valid-days", type=int, default=None, help="expires after N days (default: never)")
+    issue.add_argument("--label", default="", help="who holds it or what it is for")
+    issue.set_defaults(command=_keys_issue)
+    listing = actions.add_parser("list", help="list keys (never the keys themselves)")
+    listing.add_argument("--department", help="only this department's keys")
+    listing.add_argument("--all", action="store_true", help="expired and revoked keys too")
+    listing.set_defaults(command=_keys_list)
+    revoke = actions.add_parser("revoke", help="revoke a key now (its web logins end too)")
+    revoke.add_argument("id", type=int, help="the key's id (`blocklake keys list`)")
+    revoke.set_defaults(command=_keys_revoke)
 
 
 def _setup(args: argparse.Namespace) -> int:
@@ -342,6 +365,40 @@ def _catalog(args: argparse.Namespace) -> int:
     from catalog.server import serve
 
     return serve(port=args.port)
+
+
+def _keys_issue(args: argparse.Namespace) -> int:
+    from catalog import db, keys
+
+    keys.open_store()
+    with db.session() as session:
+        issued = keys.issue(session, department_code=args.department, role=args.role, label=args.label,
+                            valid_days=args.valid_days)
+    print("\n".join(keys.format_issued(issued)))
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    from catalog import db, keys
+
+    keys.open_store()
+    with db.session() as session:
+        rows = keys.listing(session, department_code=args.department, include_ended=args.all)
+    print(keys.format_keys(rows) if rows else "(none)")
+    noun = ("key" if args.all else "valid key") + ("" if len(rows) == 1 else "s")
+    print(f"{len(rows)} {noun}" + ("" if args.all else " (--all: revoked and expired ones too)"))
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    from catalog import db, keys
+
+    keys.open_store()
+    with db.session() as session:
+        revoked = keys.revoke(session, args.id)
+    print(f"revoked key {revoked.id} ({revoked.prefix}…, {revoked.department}, {revoked.role}); it and its web "
+          "logins no longer work")
+    return 0
 
 
 def _ui(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from blocklake import extensions, lake
 from blocklake.errors import BlocklakeError
 from blocklake.settings import Settings, get_settings
+from catalog.keys import admin_key_notice, ensure_admin_key
 from catalog.server import url as catalog_url
 from orchestration import airflow_env
 from orchestration.headlines import headline_figures
@@ -63,6 +64,7 @@ def run_pipeline(scale: str | None = None, regenerate: bool = False) -> int:
     failed_dags = run_dags()
     summary = summarize(settings, started_at, time.monotonic() - clock)
     _print_summary(settings, summary)
+    print("\n".join(admin_key_notice(ensure_admin_key(settings), catalog_url())))
     return 1 if failed_dags or summary.failed or summary.blocked else 0
 
 

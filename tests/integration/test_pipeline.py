@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import stat
 import subprocess
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from bench import truth
 from bench.common import open_lake
 from blocklake.registry import load_registry
+from catalog import auth, db
 
 pytestmark = pytest.mark.airflow
 
@@ -234,3 +236,17 @@ def test_every_department_announced_its_publications_in_airflow(
         announced = {name for (name,) in con.execute(
             "SELECT DISTINCT asset.name FROM asset_event JOIN asset ON asset.id = asset_event.asset_id")}
     assert {f"raw.{code}" for code in load_registry().departments} <= announced
+
+
+def test_the_first_run_leaves_the_bureau_an_admin_key_to_log_in_with(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    home, result = pipeline_run
+    path = home / "catalog" / "admin.key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    plain = path.read_text(encoding="utf-8").strip()
+    assert f"admin key    : {path}" in result.stdout and f"shown only this once: {plain}" in result.stdout
+    assert re.search(r"log in\s+: open http://127\.0\.0\.1:\d+/login", result.stdout)
+    with db.session(f"sqlite:///{home / 'catalog' / 'catalog.sqlite'}") as session:
+        key = auth.find_key(session, plain)
+        assert key is not None and auth.key_state(key) == "valid"
+        assert (key.role, key.department.kind) == ("admin", "bureau")
