@@ -3,8 +3,9 @@
 
 Sections: volumes loaded (per department, last 7 days), freshness (each table's newest record by its
 own business time, or its last load where it has none, against its update cycle), quality (latest gate
-scores, blocked tables), sharing (the directory's figures), address match rates (per source table), and
-applications (pending, overdue).
+scores, blocked tables), sharing (the directory's figures, verification calls, usage records and ratings
+included), address match rates (per source table), low ratings of the last 30 days (any count at or
+below :data:`catalog.feedback.LOW_SCORE`, for the bureau's attention), and applications (pending, overdue).
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from blocklake.checks import CYCLE_MAX_AGE, freshness_bound
 from blocklake.published import published_versions
 from blocklake.registry import load_registry, raw_table_name
 from blocklake.settings import get_settings
-from catalog import db, sharing, stats
+from catalog import db, feedback, sharing, stats
 from catalog.web.charts import bar_chart
 from quality.store import has_gate_record
 
 VOLUMES = """
     SELECT department, sum(rows_inserted) FROM lake.meta.loads
     WHERE outcome = 'succeeded' AND started_at >= ? GROUP BY ALL ORDER BY 2 DESC"""
+LOW_RATINGS_DAYS = 30
 LAST_LOADS = """
     SELECT raw_table, max(finished_at) FROM lake.meta.loads WHERE outcome = 'succeeded' GROUP BY ALL"""
 SCORES = """
@@ -46,7 +48,7 @@ def write_ops_report(path: Path | None = None, *, now: datetime | None = None) -
         sections = [_volumes(con, now), _freshness(con, now), _quality(con), _match_rates(con)]
     finally:
         con.close()
-    sections += [_sharing(), _applications(settings.today)]
+    sections += [_sharing(), _low_ratings(now), _applications(settings.today)]
     page = htmlpage.page("Blocklake 数据运维报告", "数据量、时效性、质量、共享、地址匹配与超期申请。", sections)
     reports = settings.home / "reports"
     reports.mkdir(parents=True, exist_ok=True)
@@ -120,10 +122,23 @@ def _sharing() -> str:
             ("信息项", f"{total.data_items:,}"), ("数据量", f"{total.records:,}"),
             ("共享数据量", f"{total.shared_records:,}"), ("数据共享率", rate),
             ("共享申请", f"{total.applications:,}"), ("已批准", f"{total.approved_applications:,}"),
-            ("接口调用", f"{total.api_calls:,}")]
+            ("接口调用", f"{total.api_calls:,}"), ("核验调用", f"{total.verification_calls:,}"),
+            ("核验条数", f"{total.verified_keys:,}"), ("使用登记", f"{total.usage_records:,}"),
+            ("共享评价", f"{total.ratings:,}")]
     chart = bar_chart([(code, entry.records) for code, entry in sorted(figures["department"].items())],
                       title="各部门数据量")
     return htmlpage.section("数据共享", htmlpage.table(["指标", "数值"], rows) + str(chart))
+
+
+def _low_ratings(now: datetime) -> str:
+    """Ratings of the last days with any count at or below the low score, newest first."""
+    with db.session() as session:
+        rows = [(r.at, r.resource.code, r.resource.name, r.resource.provider.name, r.consumer.name, r.accuracy,
+                 r.timeliness, r.completeness, r.comment or "—")
+                for r in feedback.low_ratings(session, now - timedelta(days=LOW_RATINGS_DAYS))]
+    title = f"低分共享评价（近 {LOW_RATINGS_DAYS} 天任一项不高于 {feedback.LOW_SCORE} 分，{len(rows)} 条）"
+    headers = ["评价时间", "资源代码", "资源", "提供部门", "评价部门", "准确性", "及时性", "完整性", "评价意见"]
+    return htmlpage.section(title, htmlpage.table(headers, rows))
 
 
 def _applications(today) -> str:

@@ -2,8 +2,11 @@
 one row per day and scope so trends can be plotted.
 
 Record sharing rate = records in shared resources (无条件 + 有条件) ÷ all records in the directory.
-Per street, the same figures count the rows of block resources (base and mart models with a block
-column) that lie in the street, so a street's rate says how much of its block data is shared.
+Activity is counted for the provider of the resource concerned, up to the end of the day: applications
+(all, approved), data API calls, verification calls (数据核验) and the keys they checked, usage records
+(使用登记) and ratings (共享评价, every one filed). Per street, the same figures count the rows of block
+resources (base and mart models with a block column) that lie in the street, so a street's rate says
+how much of its block data is shared.
 """
 
 from __future__ import annotations
@@ -16,7 +19,18 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from blocklake.vocabulary import SHARED_TYPES
-from catalog.models import Application, CallLog, DailyStat, DataItem, Department, Resource, StreetCount
+from catalog.models import (
+    Application,
+    CallLog,
+    DailyStat,
+    DataItem,
+    Department,
+    Rating,
+    Resource,
+    StreetCount,
+    UsageRecord,
+    Verification,
+)
 
 SCOPES = ("all", "department", "classification", "block_level", "street")
 
@@ -31,6 +45,10 @@ class Figures:
     applications: int = 0
     approved_applications: int = 0
     api_calls: int = 0
+    verification_calls: int = 0
+    verified_keys: int = 0  # keys checked by those calls
+    usage_records: int = 0
+    ratings: int = 0
 
     @property
     def sharing_rate(self) -> float | None:
@@ -122,16 +140,37 @@ def _keys(resource) -> list[tuple[str, str]]:
 
 
 def _add_activity(session: Session, figures: dict[str, dict[str, Figures]], facts: dict, until: datetime) -> None:
-    """Applications (all, approved) and API calls, counted for the provider of the resource concerned."""
+    """Applications (all, approved), API calls, verification calls and the keys they checked, usage records
+    and ratings, counted for the provider of the resource concerned."""
     applications = session.execute(
         select(Application.resource_id, Application.status, func.count())
         .where(Application.submitted_at < until).group_by(Application.resource_id, Application.status))
     for resource_id, status, count in applications:
-        for scope, key in _keys(facts[resource_id]) if resource_id in facts else ():
-            figures[scope][key].applications += count
-            figures[scope][key].approved_applications += count if status == "approved" else 0
-    calls = session.execute(select(CallLog.resource_id, func.count()).where(CallLog.at < until)
-                            .group_by(CallLog.resource_id))
-    for resource_id, count in calls:
-        for scope, key in _keys(facts[resource_id]) if resource_id in facts else ():
-            figures[scope][key].api_calls += count
+        for entry in _entries(figures, facts, resource_id):
+            entry.applications += count
+            entry.approved_applications += count if status == "approved" else 0
+    verifications = session.execute(
+        select(Verification.resource_id, func.count(), func.coalesce(func.sum(Verification.keys), 0))
+        .where(Verification.at < until).group_by(Verification.resource_id))
+    for resource_id, calls, keys in verifications:
+        for entry in _entries(figures, facts, resource_id):
+            entry.verification_calls += calls
+            entry.verified_keys += int(keys)
+    for table, field in ((CallLog, "api_calls"), (UsageRecord, "usage_records"), (Rating, "ratings")):
+        _add_rows(session, figures, facts, until, table, field)
+
+
+def _add_rows(session: Session, figures: dict[str, dict[str, Figures]], facts: dict, until: datetime,
+              table: type[CallLog | UsageRecord | Rating], field: str) -> None:
+    """Count ``table``'s rows before ``until`` into ``field``, per resource."""
+    counts = session.execute(select(table.resource_id, func.count()).where(table.at < until)
+                             .group_by(table.resource_id))
+    for resource_id, count in counts:
+        for entry in _entries(figures, facts, resource_id):
+            setattr(entry, field, getattr(entry, field) + count)
+
+
+def _entries(figures: dict[str, dict[str, Figures]], facts: dict, resource_id: int | None) -> list[Figures]:
+    """The figures a resource's activity counts in (none for a resource no longer in the directory)."""
+    row = facts.get(resource_id)
+    return [] if row is None else [figures[scope][key] for scope, key in _keys(row)]

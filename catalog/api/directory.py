@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from catalog import db
 from catalog import search as directory_search
-from catalog.api import cache
+from catalog.api import cache, feedback
 from catalog.api.deps import Offset, PrincipalDep, SessionDep
 from catalog.api.schemas import Page, ResourceDetail, ResourceSummary
 from catalog.models import Resource
@@ -39,7 +39,8 @@ def detail(code: str, session: SessionDep, _who: PrincipalDep) -> ResourceDetail
     if resource is None:
         raise HTTPException(404, f"no resource {code}")
     return ResourceDetail.model_validate(
-        {**_fields(resource), "items": resource.items, "versions": resource.versions[:20]})
+        {**_fields(resource), "items": resource.items, "versions": resource.versions[:20],
+         "ratings": feedback.summary_out(session, resource)})
 
 
 def summary(resource: Resource) -> ResourceSummary:

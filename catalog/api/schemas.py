@@ -51,6 +51,14 @@ class ResourceSummary(Out):
     last_updated_at: UtcDatetime | None
 
 
+class RatingSummaryOut(BaseModel):
+    count: int = Field(description="Departments whose latest rating the averages count")
+    ratings: int = Field(description="Every rating filed")
+    accuracy: float | None
+    timeliness: float | None
+    completeness: float | None
+
+
 class ResourceDetail(ResourceSummary):
     abstract: str
     provider_code: str
@@ -66,6 +74,8 @@ class ResourceDetail(ResourceSummary):
     upstream: list[str]
     items: list[ItemOut]
     versions: list[VersionOut]
+    ratings: RatingSummaryOut | None = Field(None, description="Averages of the consumers' ratings (共享评价), "
+                                             "public; the comments go to the rater, the provider and the bureau")
 
 
 class Page(BaseModel):
@@ -165,6 +175,45 @@ class ResolutionIn(BaseModel):
     resolution: str = Field(min_length=1, max_length=4000)
 
 
+class UsageIn(BaseModel):
+    resource_code: str = Field(max_length=64)
+    used_for: str = Field(min_length=1, max_length=2000)
+    outcome: str = Field("", max_length=2000)
+    records_used: int | None = Field(None, ge=0, le=10**15)
+
+
+class UsageOut(Out):
+    id: int
+    at: UtcDatetime
+    resource_code: str
+    consumer: str
+    used_for: str
+    outcome: str
+    records_used: int | None
+
+
+Score = Annotated[int, Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")]
+
+
+class RatingIn(BaseModel):
+    resource_code: str = Field(max_length=64)
+    accuracy: Score
+    timeliness: Score
+    completeness: Score
+    comment: str = Field("", max_length=1000)
+
+
+class RatingOut(Out):
+    id: int
+    at: UtcDatetime
+    resource_code: str
+    consumer: str
+    accuracy: int
+    timeliness: int
+    completeness: int
+    comment: str
+
+
 class FiguresOut(BaseModel):
     source_units: int
     resources: int
@@ -175,6 +224,10 @@ class FiguresOut(BaseModel):
     applications: int
     approved_applications: int
     api_calls: int
+    verification_calls: int
+    verified_keys: int
+    usage_records: int
+    ratings: int
 
 
 class StatsOut(BaseModel):

@@ -1,5 +1,6 @@
 """The directory pages: the searchable list of resources (``/``) and one resource with its items, versions,
-lineage and the forms to apply for it or report an error (``/resources/<code>``)."""
+lineage, its ratings and the forms to apply for it, report an error, record its use and rate it
+(``/resources/<code>``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog import grants, search
+from catalog import feedback, grants, search
 from catalog.api.deps import SessionDep
 from catalog.auth import Principal
 from catalog.models import Application, Department, Resource, ResourceVersion
@@ -53,7 +54,8 @@ def resource_page(request: Request, session: SessionDep, who: WhoDep, code: str)
     if resource is None:
         return not_found(request, who, f"资源目录中没有代码为 {code} 的资源。")
     done = request.query_params.get("done")
-    return resource_view(request, session, who, resource, message=DONE.get(done) if done == "corrected" else None)
+    return resource_view(request, session, who, resource,
+                         message=DONE.get(done) if done in ("corrected", "used", "rated") else None)
 
 
 def load_resource(session: Session, code: str, *, active_only: bool = False) -> Resource | None:
@@ -85,6 +87,19 @@ def resource_view(request: Request, session: Session, who: Principal, resource: 
     return render(request, "resource.html", who, status=status, title=resource.name, resource=resource,
                   versions=versions, upstream=upstream, related=related, mine=mine, can_apply=can_apply,
                   plain_grants=plain_grants,
+                  **_feedback(session, who, resource, used=any(a.status == "approved" for a in mine)),
                   can_correct=department is not None and resource.active, error=error, message=message,
                   form=form or {"items": [], "purpose": "", "scenario": "", "period_start": "", "period_end": "",
                                 "description": "", "method": "copy"})
+
+
+def _feedback(session: Session, who: Principal, resource: Resource, *, used: bool) -> dict:
+    """The ratings part of a resource page: the averages for everyone; the ratings with their comments and
+    the usage records for the rater, the provider and the bureau; the forms for a department granted it."""
+    department = who.department if who.role != "public" else None
+    can_feedback = (department is not None and department.id != resource.provider_id and resource.active
+                    and (used or feedback.has_used(session, resource, department)))
+    shown = department is not None
+    return {"rating_summary": feedback.summary(session, resource), "can_feedback": can_feedback,
+            "ratings": feedback.visible_ratings(session, who, resource=resource, limit=50) if shown else [],
+            "usages": feedback.visible_usage(session, who, resource=resource, limit=20) if shown else []}

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from blocklake.vocabulary import ITEM_TYPE_TITLES, SENSITIVE_TITLES, SHARE_TYPES, SHARING_METHOD_TITLES
-from catalog import sharing
+from catalog import feedback, sharing
 from catalog.api.deps import SESSION_COOKIE, SessionDep
 from catalog.auth import PUBLIC, Principal, principal_for_session
 
@@ -33,7 +33,7 @@ BLOCK_LEVELS = {"district": "区", "street": "街道", "community": "社区", "g
                 "unit": "单元"}
 STATUSES = {"pending": "待审批", "approved": "已批准", "refused": "不予批准", "withdrawn": "已撤回"}
 DONE = {"applied": "申请已提交。", "approved": "已批准该申请。", "refused": "已作出不予批准决定。",
-        "corrected": "纠错已提交，提供部门将处理。"}
+        "corrected": "纠错已提交，提供部门将处理。", "used": "使用情况已登记。", "rated": "评价已提交。"}
 
 
 def web_principal(request: Request, session: SessionDep) -> Principal:
@@ -119,6 +119,7 @@ def _score(value: float | None) -> str:
 
 
 TEMPLATES.env.filters.update(when=_when, number=_number, rate=_rate, score=_score)
+TEMPLATES.env.globals.update(RATING_COUNTS=feedback.COUNTS, LOW_SCORE=feedback.LOW_SCORE)
 TEMPLATES.env.globals.update(LAYERS=LAYERS, CLASSES=CLASSES, STATUSES=STATUSES, SENSITIVE=SENSITIVE_TITLES,
                              SHARING_METHODS=SHARING_METHOD_TITLES,
                              TYPE_CODES=ITEM_TYPE_TITLES, BLOCK_LEVELS=BLOCK_LEVELS, SHARE_TYPES=SHARE_TYPES)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from blocklake import lake
 from blocklake.published import published_versions
+from catalog import db
+from catalog.models import Department, Rating, Resource, UsageRecord, Verification
 from catalog.ops_report import write_ops_report
 from tests.conftest import TEST_USCC, SourceDepartment, registered_lake, sqlite_execute
 
@@ -38,6 +41,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
          "directory": DIRECTORY},
     ]
     with registered_lake(root, {"delta": SourceDepartment(TEST_USCC, source, tables)}, AS_OF=AS_OF):
+        add_feedback()
         path = write_ops_report()
         con = lake.connect(read_only=True)
         try:
@@ -45,6 +49,22 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
         finally:
             con.close()
         yield versions, path.read_text(encoding="utf-8")
+
+
+def add_feedback() -> None:
+    """A verification call, a usage record, a low rating and a good one, by the bureau on the stale table."""
+    now = datetime.now(UTC)
+    with db.session() as session:
+        resource = session.scalar(select(Resource).where(Resource.name == "过期表"))
+        bureau = session.scalar(select(Department).where(Department.code == "bureau"))
+        session.add(Verification(at=now, consumer_id=bureau.id, resource_id=resource.id, snapshot_id=1,
+                                 application_ids=[], key_item="id", method="batch", keys=40, found=38,
+                                 key_digests=[]))
+        session.add(UsageRecord(at=now, consumer=bureau, resource=resource, used_for="年度考核"))
+        session.add(Rating(at=now, consumer=bureau, resource=resource, accuracy=4, timeliness=1, completeness=4,
+                           comment="数据停在去年十月"))
+        session.add(Rating(at=now, consumer=bureau, resource=resource, accuracy=5, timeliness=5, completeness=5,
+                           comment="很好"))
 
 
 def status(page: str, title: str) -> tuple[str, str, str]:
@@ -69,3 +89,12 @@ def test_a_table_loaded_just_now_with_year_old_records_is_late(report) -> None:
     assert status(page, "及时表") == ("数据时间（changed）", "2026-10-30 09:00", "正常")
     basis, _, state = status(page, "无业务时间表")
     assert (basis, state) == ("入湖时间（表无业务时间）", "正常")
+
+
+def test_the_report_counts_verification_usage_and_ratings_and_lists_low_ratings(report) -> None:
+    _, page = report
+    for label, value in [("核验调用", "1"), ("核验条数", "40"), ("使用登记", "1"), ("共享评价", "2")]:
+        assert f"<tr><td>{label}</td><td>{value}</td></tr>" in page, label
+    low = page[page.index("低分共享评价"):]
+    low = low[:low.index("</section>")]
+    assert "1 条" in low and "数据停在去年十月" in low and "过期表" in low and "很好" not in low

@@ -20,7 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy import select
 
-from catalog import auth, db, sharing
+from catalog import auth, db, feedback, sharing
 from catalog.api.deps import SESSION_COOKIE
 from catalog.models import ApiKey, Application, Correction, Department, Resource
 from tests.integration import test_catalog_api as catalog_fixtures
@@ -75,6 +75,12 @@ POLICY: dict[tuple[str, str], dict[str, set[int]]] = {
     ("POST", "/api/admin/keys"): row(401, 401, 401, 403, 403, 403, 201),
     ("DELETE", "/api/admin/keys/{key_id}"): row(401, 401, 401, 403, 403, 403, 204),
     ("GET", "/api/admin/audit"): ADMIN_ONLY,
+    # Usage and ratings only by a department granted the resource (the provider and the bureau were not);
+    # each reads its own, a provider those about its resources, the bureau all.
+    ("POST", "/api/usage"): row(401, 401, 401, 403, 201, 403, 403),
+    ("GET", "/api/usage"): DEPARTMENTS_200,
+    ("POST", "/api/ratings"): row(401, 401, 401, 403, 201, 403, 403),
+    ("GET", "/api/ratings"): DEPARTMENTS_200,
     # The web UI (session cookie): a bad cookie browses as the public; pages that need a login redirect.
     ("GET", "/"): EVERYONE_200,
     ("GET", "/resources/{code:path}"): EVERYONE_200,
@@ -86,6 +92,8 @@ POLICY: dict[tuple[str, str], dict[str, set[int]]] = {
     ("POST", "/applications"): row(303, 303, 303, 303, 303, 400, 303),
     ("POST", "/applications/{application_id}/decide"): row(303, 303, 303, 404, 403, 303, 403),
     ("POST", "/corrections"): row(*[303] * len(ROLES)),
+    ("POST", "/usage"): row(303, 303, 303, 403, 303, 403, 403),
+    ("POST", "/ratings"): row(303, 303, 303, 403, 303, 403, 403),
     ("GET", "/stats"): row(303, 303, 303, 200, 200, 200, 200),
     ("GET", "/verify"): row(303, 303, 303, 200, 200, 200, 200),
     ("POST", "/verify"): row(303, 303, 303, 403, 200, 403, 200),
@@ -114,6 +122,9 @@ def world(keys: dict[str, str]) -> World:
         application = _application(session, people)
         sharing.decide(session, application, people.provider, approve=True, reason=None)
         correction = _correction(session, people)
+        beta = _department(session, "beta")
+        feedback.record_usage(session, people, beta, feedback.Usage(f"低保核查 {MARK}", f"核减 3 户 {MARK}", 20))
+        feedback.rate(session, people, beta, feedback.Scores(2, 4, 5), f"电话字段过时 {MARK}")
         return World(people.code, application.id, correction.id)
 
 
@@ -176,9 +187,13 @@ CALLS: dict[tuple[str, str], Call] = {
         lambda w: f"/api/corrections/{fresh_correction(w)}/resolve",
         json=lambda w: {"accepted": True, "resolution": "已改"}),
     ("GET", "/api/data/{code:path}"): Call(lambda w: f"/api/data/{w.people}"),
+    ("POST", "/api/usage"): Call(_fixed("/api/usage"), json=lambda w: {"resource_code": w.people, "used_for": "核查"}),
+    ("POST", "/api/ratings"): Call(_fixed("/api/ratings"), json=lambda w: {
+        "resource_code": w.people, "accuracy": 4, "timeliness": 5, "completeness": 3, "comment": "可用"}),
     ("POST", "/api/sql"): Call(_fixed("/api/sql"), json=lambda w: {"query": "SELECT id, phone FROM raw.alpha__people"}),
     ("POST", "/api/verify"): Call(_fixed("/api/verify"), json=lambda w: {
-        "resource_code": w.people, "key_item": "id", "checks": [{"key": "1"}, {"key": "2", "claims": {"name": "张2"}}]}),
+        "resource_code": w.people, "key_item": "id",
+        "checks": [{"key": "1"}, {"key": "2", "claims": {"name": "张2"}}]}),
     ("POST", "/api/verify/batch"): Call(
         _fixed("/api/verify/batch"), form=lambda w, key: {"resource_code": w.people, "key_item": "id"},
         files=lambda w: {"file": ("list.csv", "id,name\n1,张1\n3,李四\n".encode(), "text/csv")}),
@@ -194,6 +209,9 @@ CALLS: dict[tuple[str, str], Call] = {
                               files=lambda w: {"file": ("list.csv", "id,name\n1,张1\n".encode(), "text/csv")}),
     ("POST", "/corrections"): Call(_fixed("/corrections"), form=lambda w, key: {
         "resource_code": w.people, "description": "有误"}),
+    ("POST", "/usage"): Call(_fixed("/usage"), form=lambda w, key: {"resource_code": w.people, "used_for": "核查"}),
+    ("POST", "/ratings"): Call(_fixed("/ratings"), form=lambda w, key: {
+        "resource_code": w.people, "accuracy": "4", "timeliness": "5", "completeness": "3"}),
 }
 
 
