@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 
 from catalog import db, web
 from catalog.api import admin, cache, data, directory, hardening, sharing, sql, stats
+from catalog.api import requests as data_requests
 
 
 def create_app(database_url: str | None = None, *, migrate: bool = True) -> FastAPI:
@@ -20,6 +21,7 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
     app.state.lake = None
     for module in (directory, sharing, stats, data, sql, admin):
         app.include_router(module.router)
+    app.include_router(data_requests.router)
     web.install(app)  # the Chinese web UI: directory, resource pages, applications, statistics
     app.add_middleware(cache.CachedGets, database_url=url)
     app.add_middleware(hardening.JsonBodyCheck)

@@ -23,12 +23,14 @@ from catalog import db
 from catalog.api.deps import SESSION_COOKIE
 from catalog.auth import PUBLIC, Principal, principal_for_session
 from catalog.web import account, applications, directory, statistics
+from catalog.web import requests as data_requests
 from catalog.web.pages import HERE, not_found
 
 CSS = (HERE / "static" / "catalog.css").read_bytes()
 router = APIRouter(include_in_schema=False)
 for pages in (directory, account, applications, statistics):
     router.include_router(pages.router)
+router.include_router(data_requests.router)
 
 
 def install(app: FastAPI) -> None:

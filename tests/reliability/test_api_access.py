@@ -20,7 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy import select
 
-from catalog import auth, db, sharing
+from catalog import auth, db, requests, sharing
 from catalog.api.deps import SESSION_COOKIE
 from catalog.models import ApiKey, Application, Correction, Department, Resource
 from tests.integration import test_catalog_api as catalog_fixtures
@@ -72,6 +72,14 @@ POLICY: dict[tuple[str, str], dict[str, set[int]]] = {
     ("POST", "/api/admin/keys"): row(401, 401, 401, 403, 403, 403, 201),
     ("DELETE", "/api/admin/keys/{key_id}"): row(401, 401, 401, 403, 403, 403, 204),
     ("GET", "/api/admin/audit"): ADMIN_ONLY,
+    # Data requests (供需对接): anyone asks; only the bureau assigns; only the assigned provider answers; only
+    # the requester withdraws; a request is missing (404) for departments that neither filed nor must answer it.
+    ("POST", "/api/requests"): row(401, 401, 401, 201, 201, 201, 201),
+    ("GET", "/api/requests"): DEPARTMENTS_200,
+    ("GET", "/api/requests/{request_id}"): row(401, 401, 401, 404, 200, 200, 200),
+    ("POST", "/api/requests/{request_id}/assign"): ADMIN_ONLY,
+    ("POST", "/api/requests/{request_id}/answer"): row(401, 401, 401, 404, 403, 200, 403),
+    ("POST", "/api/requests/{request_id}/withdraw"): row(401, 401, 401, 404, 200, 403, 403),
     # The web UI (session cookie): a bad cookie browses as the public; pages that need a login redirect.
     ("GET", "/"): EVERYONE_200,
     ("GET", "/resources/{code:path}"): EVERYONE_200,
@@ -84,6 +92,11 @@ POLICY: dict[tuple[str, str], dict[str, set[int]]] = {
     ("POST", "/applications/{application_id}/decide"): row(303, 303, 303, 404, 403, 303, 403),
     ("POST", "/corrections"): row(*[303] * len(ROLES)),
     ("GET", "/stats"): row(303, 303, 303, 200, 200, 200, 200),
+    ("GET", "/requests"): row(303, 303, 303, 200, 200, 200, 200),
+    ("POST", "/requests"): row(*[303] * len(ROLES)),
+    ("POST", "/requests/{request_id}/assign"): row(303, 303, 303, 403, 403, 403, 303),
+    ("POST", "/requests/{request_id}/answer"): row(303, 303, 303, 404, 403, 303, 403),
+    ("POST", "/requests/{request_id}/withdraw"): row(303, 303, 303, 404, 303, 403, 403),
     ("GET", "/static/catalog.css"): EVERYONE_200,
     # FastAPI's documentation of the API: public.
     ("GET", "/openapi.json"): EVERYONE_200,
@@ -136,6 +149,20 @@ def fresh_correction(world: World) -> int:
         return _correction(session, session.scalar(select(Resource).where(Resource.code == world.people))).id
 
 
+def fresh_request(_world: World, *, assigned: bool = True) -> int:
+    """A data request of the applicant (beta), assigned to the provider (alpha) unless ``assigned`` is False."""
+    with db.session() as session:
+        found = requests.file(session, _department(session, "beta"),
+                              requests.RequestForm(f"低保名单 {MARK}", "核对", ["姓名"]))
+        if assigned:
+            requests.assign(session, found, _department(session, "alpha"), by="bureau", is_admin=True)
+        return found.id
+
+
+def unassigned_request(world: World) -> int:
+    return fresh_request(world, assigned=False)
+
+
 def fresh_key(_world: World) -> int:
     with db.session() as session:
         plain = auth.issue_key(session, _department(session, "gamma"), label="to revoke")
@@ -173,6 +200,13 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/api/sql"): Call(_fixed("/api/sql"), json=lambda w: {"query": "SELECT id, phone FROM raw.alpha__people"}),
     ("POST", "/api/admin/keys"): Call(_fixed("/api/admin/keys"), json=lambda w: {"department_code": "gamma"}),
     ("DELETE", "/api/admin/keys/{key_id}"): Call(lambda w: f"/api/admin/keys/{fresh_key(w)}"),
+    ("POST", "/api/requests"): Call(_fixed("/api/requests"), json=lambda w: {"title": "名单", "purpose": "核对"}),
+    ("GET", "/api/requests/{request_id}"): Call(lambda w: f"/api/requests/{fresh_request(w)}"),
+    ("POST", "/api/requests/{request_id}/assign"): Call(
+        lambda w: f"/api/requests/{unassigned_request(w)}/assign", json=lambda w: {"provider_code": "alpha"}),
+    ("POST", "/api/requests/{request_id}/answer"): Call(
+        lambda w: f"/api/requests/{fresh_request(w)}/answer", json=lambda w: {"answer": "cannot", "text": "不采集"}),
+    ("POST", "/api/requests/{request_id}/withdraw"): Call(lambda w: f"/api/requests/{fresh_request(w)}/withdraw"),
     ("GET", "/resources/{code:path}"): Call(lambda w: f"/resources/{w.people}"),
     ("POST", "/login"): Call(_fixed("/login"), form=lambda w, key: {"key": key or ""}),
     ("POST", "/applications"): Call(_fixed("/applications"), form=lambda w, key: {
@@ -181,6 +215,12 @@ CALLS: dict[tuple[str, str], Call] = {
         lambda w: f"/applications/{fresh_application(w)}/decide", form=lambda w, key: {"decision": "approve"}),
     ("POST", "/corrections"): Call(_fixed("/corrections"), form=lambda w, key: {
         "resource_code": w.people, "description": "有误"}),
+    ("POST", "/requests"): Call(_fixed("/requests"), form=lambda w, key: {"title": "名单", "purpose": "核对"}),
+    ("POST", "/requests/{request_id}/assign"): Call(
+        lambda w: f"/requests/{unassigned_request(w)}/assign", form=lambda w, key: {"provider_code": "alpha"}),
+    ("POST", "/requests/{request_id}/answer"): Call(
+        lambda w: f"/requests/{fresh_request(w)}/answer", form=lambda w, key: {"answer": "cannot", "text": "不采集"}),
+    ("POST", "/requests/{request_id}/withdraw"): Call(lambda w: f"/requests/{fresh_request(w)}/withdraw"),
 }
 
 
