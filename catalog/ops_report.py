@@ -5,7 +5,8 @@ Sections: volumes loaded (per department, last 7 days), freshness (each table's 
 own business time, or its last load where it has none, against its update cycle), quality (latest gate
 scores, blocked tables), sharing (the directory's figures, verification calls, usage records and ratings
 included), address match rates (per source table), low ratings of the last 30 days (any count at or
-below :data:`catalog.feedback.LOW_SCORE`, for the bureau's attention), and applications (pending, overdue).
+below :data:`catalog.feedback.LOW_SCORE`, for the bureau's attention), applications (pending, overdue) and
+data requests (供需对接) past their answer deadline.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from blocklake.checks import CYCLE_MAX_AGE, freshness_bound
 from blocklake.published import published_versions
 from blocklake.registry import load_registry, raw_table_name
 from blocklake.settings import get_settings
-from catalog import db, feedback, sharing, stats
+from catalog import db, feedback, requests, sharing, stats
 from catalog.web.charts import bar_chart
 from quality.store import has_gate_record
 
@@ -48,8 +49,9 @@ def write_ops_report(path: Path | None = None, *, now: datetime | None = None) -
         sections = [_volumes(con, now), _freshness(con, now), _quality(con), _match_rates(con)]
     finally:
         con.close()
-    sections += [_sharing(), _low_ratings(now), _applications(settings.today)]
-    page = htmlpage.page("Blocklake 数据运维报告", "数据量、时效性、质量、共享、地址匹配与超期申请。", sections)
+    sections += [_sharing(), _low_ratings(now), _applications(settings.today), _data_requests(settings.today)]
+    page = htmlpage.page("Blocklake 数据运维报告", "数据量、时效性、质量、共享、地址匹配、超期申请与超期数据需求。",
+                         sections)
     reports = settings.home / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     path = path or reports / f"ops-{now:%Y-%m-%d}.html"
@@ -148,3 +150,11 @@ def _applications(today) -> str:
                  a.deadline.isoformat()) for a in overdue]
     return htmlpage.section(f"超期未办的共享申请（{len(rows)} 件）",
                     htmlpage.table(["申请", "资源代码", "资源", "申请部门", "提交日期", "办理时限"], rows))
+
+
+def _data_requests(today) -> str:
+    with db.session() as session:
+        rows = [(r.id, r.title, r.requester.name, r.provider.name, r.assigned_at.strftime("%Y-%m-%d"),
+                 r.deadline.isoformat()) for r in requests.overdue(session, today)]
+    headers = ["需求", "需要的数据", "提出部门", "承接部门", "分派日期", "答复期限"]
+    return htmlpage.section(f"超期未答复的数据需求（{len(rows)} 件）", htmlpage.table(headers, rows))

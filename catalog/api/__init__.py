@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 
 from catalog import db, web
 from catalog.api import admin, cache, data, directory, feedback, hardening, sharing, sql, stats, verify
+from catalog.api import requests as data_requests
 
 
 def create_app(database_url: str | None = None, *, migrate: bool = True) -> FastAPI:
@@ -18,7 +19,7 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
                   description="资源目录、共享统计、共享申请与数据接口。部门以 X-API-Key 访问；公众只可查看目录。")
     app.state.database_url = url
     app.state.lake = None
-    for module in (directory, sharing, stats, data, verify, sql, admin, feedback):
+    for module in (directory, sharing, stats, data, verify, sql, admin, feedback, data_requests):
         app.include_router(module.router)
     web.install(app)  # the Chinese web UI: directory, resource pages, applications, statistics
     app.add_middleware(cache.CachedGets, database_url=url)

@@ -265,3 +265,38 @@ class RowsOut(BaseModel):
     rows: list[dict]
     offset: int
     limit: int
+
+
+class DataRequestIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200, description="What data is wanted")
+    purpose: str = Field(min_length=1, max_length=2000, description="Why")
+    items: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=100, description="The items wanted, in the requester's words; may be empty")
+
+
+class AssignIn(BaseModel):
+    provider_code: str = Field(min_length=1, max_length=64)
+
+
+class AnswerIn(BaseModel):
+    answer: Literal["will_provide", "cannot"]
+    provide_by: date | None = Field(None, description="With will_provide: the day the data will be provided")
+    text: str | None = Field(None, max_length=2000, description="With cannot: the reason (required); else a note")
+
+
+class DataRequestOut(Out):
+    id: int
+    requester: str
+    title: str
+    purpose: str
+    items: list[str]
+    status: str = Field(description="filed | assigned | answered | withdrawn")
+    filed_at: UtcDatetime
+    provider: str | None
+    assigned_at: UtcDatetime | None
+    deadline: date | None
+    overdue: bool
+    answer: str | None = Field(description="will_provide | cannot")
+    provide_by: date | None
+    answer_text: str | None
+    answered_at: UtcDatetime | None

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from blocklake import lake
 from blocklake.published import published_versions
-from catalog import db
+from catalog import db, requests
 from catalog.models import Department, Rating, Resource, UsageRecord, Verification
 from catalog.ops_report import write_ops_report
 from tests.conftest import TEST_USCC, SourceDepartment, registered_lake, sqlite_execute
@@ -98,3 +98,22 @@ def test_the_report_counts_verification_usage_and_ratings_and_lists_low_ratings(
     low = page[page.index("低分共享评价"):]
     low = low[:low.index("</section>")]
     assert "1 条" in low and "数据停在去年十月" in low and "过期表" in low and "很好" not in low
+
+def test_data_requests_past_their_deadline_are_listed(report) -> None:
+    """Judged at the pipeline's today (2026-10-31): assigned on 20 October, due 27 October, is overdue;
+    assigned on 28 October (due 4 November) is not; nor is an answered one."""
+    with db.session() as session:
+        departments = {d.code: d for d in session.scalars(select(Department))}
+        delta, bureau = departments["delta"], departments["bureau"]
+        for title, assigned_at in [("超期的需求", datetime(2026, 10, 20, 2, tzinfo=UTC)),
+                                   ("未到期的需求", datetime(2026, 10, 28, 2, tzinfo=UTC)),
+                                   ("已答复的需求", datetime(2026, 10, 20, 2, tzinfo=UTC))]:
+            found = requests.file(session, delta, requests.RequestForm(title, "测试", []), now=assigned_at)
+            requests.assign(session, found, bureau, by="bureau", is_admin=True, now=assigned_at)
+        requests.answer(session, found, bureau, will_provide=False, provide_by=None, text="无此数据",
+                        now=datetime(2026, 10, 21, 2, tzinfo=UTC))
+    page = write_ops_report().read_text(encoding="utf-8")
+    section = page[page.index("超期未答复的数据需求"):]
+    assert section.startswith("超期未答复的数据需求（1 件）")
+    assert "<td>超期的需求</td><td>测试delta局</td>" in section and "<td>2026-10-27</td>" in section
+    assert "未到期的需求" not in section and "已答复的需求" not in section

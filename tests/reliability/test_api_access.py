@@ -20,7 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy import select
 
-from catalog import auth, db, feedback, sharing
+from catalog import auth, db, feedback, requests, sharing
 from catalog.api.deps import SESSION_COOKIE
 from catalog.models import ApiKey, Application, Correction, Department, Resource
 from tests.integration import test_catalog_api as catalog_fixtures
@@ -81,6 +81,14 @@ POLICY: dict[tuple[str, str], dict[str, set[int]]] = {
     ("GET", "/api/usage"): DEPARTMENTS_200,
     ("POST", "/api/ratings"): row(401, 401, 401, 403, 201, 403, 403),
     ("GET", "/api/ratings"): DEPARTMENTS_200,
+    # Data requests (供需对接): anyone asks; only the bureau assigns; only the assigned provider answers; only
+    # the requester withdraws; a request is missing (404) for departments that neither filed nor must answer it.
+    ("POST", "/api/requests"): row(401, 401, 401, 201, 201, 201, 201),
+    ("GET", "/api/requests"): DEPARTMENTS_200,
+    ("GET", "/api/requests/{request_id}"): row(401, 401, 401, 404, 200, 200, 200),
+    ("POST", "/api/requests/{request_id}/assign"): ADMIN_ONLY,
+    ("POST", "/api/requests/{request_id}/answer"): row(401, 401, 401, 404, 403, 200, 403),
+    ("POST", "/api/requests/{request_id}/withdraw"): row(401, 401, 401, 404, 200, 403, 403),
     # The web UI (session cookie): a bad cookie browses as the public; pages that need a login redirect.
     ("GET", "/"): EVERYONE_200,
     ("GET", "/resources/{code:path}"): EVERYONE_200,
@@ -97,6 +105,11 @@ POLICY: dict[tuple[str, str], dict[str, set[int]]] = {
     ("GET", "/stats"): row(303, 303, 303, 200, 200, 200, 200),
     ("GET", "/verify"): row(303, 303, 303, 200, 200, 200, 200),
     ("POST", "/verify"): row(303, 303, 303, 403, 200, 403, 200),
+    ("GET", "/requests"): row(303, 303, 303, 200, 200, 200, 200),
+    ("POST", "/requests"): row(*[303] * len(ROLES)),
+    ("POST", "/requests/{request_id}/assign"): row(303, 303, 303, 403, 403, 403, 303),
+    ("POST", "/requests/{request_id}/answer"): row(303, 303, 303, 404, 403, 303, 403),
+    ("POST", "/requests/{request_id}/withdraw"): row(303, 303, 303, 404, 303, 403, 403),
     ("GET", "/static/catalog.css"): EVERYONE_200,
     # FastAPI's documentation of the API: public.
     ("GET", "/openapi.json"): EVERYONE_200,
@@ -152,6 +165,20 @@ def fresh_correction(world: World) -> int:
         return _correction(session, session.scalar(select(Resource).where(Resource.code == world.people))).id
 
 
+def fresh_request(_world: World, *, assigned: bool = True) -> int:
+    """A data request of the applicant (beta), assigned to the provider (alpha) unless ``assigned`` is False."""
+    with db.session() as session:
+        found = requests.file(session, _department(session, "beta"),
+                              requests.RequestForm(f"低保名单 {MARK}", "核对", ["姓名"]))
+        if assigned:
+            requests.assign(session, found, _department(session, "alpha"), by="bureau", is_admin=True)
+        return found.id
+
+
+def unassigned_request(world: World) -> int:
+    return fresh_request(world, assigned=False)
+
+
 def fresh_key(_world: World) -> int:
     with db.session() as session:
         plain = auth.issue_key(session, _department(session, "gamma"), label="to revoke")
@@ -199,6 +226,13 @@ CALLS: dict[tuple[str, str], Call] = {
         files=lambda w: {"file": ("list.csv", "id,name\n1,张1\n3,李四\n".encode(), "text/csv")}),
     ("POST", "/api/admin/keys"): Call(_fixed("/api/admin/keys"), json=lambda w: {"department_code": "gamma"}),
     ("DELETE", "/api/admin/keys/{key_id}"): Call(lambda w: f"/api/admin/keys/{fresh_key(w)}"),
+    ("POST", "/api/requests"): Call(_fixed("/api/requests"), json=lambda w: {"title": "名单", "purpose": "核对"}),
+    ("GET", "/api/requests/{request_id}"): Call(lambda w: f"/api/requests/{fresh_request(w)}"),
+    ("POST", "/api/requests/{request_id}/assign"): Call(
+        lambda w: f"/api/requests/{unassigned_request(w)}/assign", json=lambda w: {"provider_code": "alpha"}),
+    ("POST", "/api/requests/{request_id}/answer"): Call(
+        lambda w: f"/api/requests/{fresh_request(w)}/answer", json=lambda w: {"answer": "cannot", "text": "不采集"}),
+    ("POST", "/api/requests/{request_id}/withdraw"): Call(lambda w: f"/api/requests/{fresh_request(w)}/withdraw"),
     ("GET", "/resources/{code:path}"): Call(lambda w: f"/resources/{w.people}"),
     ("POST", "/login"): Call(_fixed("/login"), form=lambda w, key: {"key": key or ""}),
     ("POST", "/applications"): Call(_fixed("/applications"), form=lambda w, key: {
@@ -212,6 +246,12 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/usage"): Call(_fixed("/usage"), form=lambda w, key: {"resource_code": w.people, "used_for": "核查"}),
     ("POST", "/ratings"): Call(_fixed("/ratings"), form=lambda w, key: {
         "resource_code": w.people, "accuracy": "4", "timeliness": "5", "completeness": "3"}),
+    ("POST", "/requests"): Call(_fixed("/requests"), form=lambda w, key: {"title": "名单", "purpose": "核对"}),
+    ("POST", "/requests/{request_id}/assign"): Call(
+        lambda w: f"/requests/{unassigned_request(w)}/assign", form=lambda w, key: {"provider_code": "alpha"}),
+    ("POST", "/requests/{request_id}/answer"): Call(
+        lambda w: f"/requests/{fresh_request(w)}/answer", form=lambda w, key: {"answer": "cannot", "text": "不采集"}),
+    ("POST", "/requests/{request_id}/withdraw"): Call(lambda w: f"/requests/{fresh_request(w)}/withdraw"),
 }
 
 
