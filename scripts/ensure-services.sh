@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the real services the tests use are running on loopback: PostgreSQL (trust auth for
 # 127.0.0.1, database "test"), MariaDB (root without password, database "test"), Redis (the cluster
-# profile's Celery broker, 127.0.0.1:6379) and Chromium for the browser tests. Already running: nothing to do. Missing: install from Debian packages and start
+# profile's Celery broker, 127.0.0.1:6379) and Chromium with a CJK font for the browser tests. Already running: nothing to do. Missing: install from Debian packages and start
 # them (needs root); if that is impossible, fail with the reason — tests never skip silently.
 set -euo pipefail
 
@@ -58,6 +58,8 @@ ensure_redis() {
 
 ensure_chromium() {
   command -v chromium >/dev/null || apt_install chromium
+  # Without a CJK font every Chinese character of a screenshot is an empty box.
+  fc-list :lang=zh 2>/dev/null | grep -q . || apt_install fonts-noto-cjk
 }
 
 ensure_postgres

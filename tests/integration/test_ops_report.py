@@ -99,6 +99,7 @@ def test_the_report_counts_verification_usage_and_ratings_and_lists_low_ratings(
     low = low[:low.index("</section>")]
     assert "1 条" in low and "数据停在去年十月" in low and "过期表" in low and "很好" not in low
 
+
 def test_data_requests_past_their_deadline_are_listed(report) -> None:
     """Judged at the pipeline's today (2026-10-31): assigned on 20 October, due 27 October, is overdue;
     assigned on 28 October (due 4 November) is not; nor is an answered one."""
