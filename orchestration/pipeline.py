@@ -140,6 +140,7 @@ def run_dags() -> list[str]:
     for number, dag_id in enumerate(dag_ids, start=1):
         if dag_id == "export_bundles":
             _step("demo sharing applications", _demo_applications)
+            _step("demo verification: civil affairs' annual review (低保年审)", _demo_review)
         clock = time.monotonic()
         print(f"[{number:>2}/{len(dag_ids)}] {dag_id:<20} ", end="", flush=True)
         run = _test(bag.dags[dag_id], alone=number > 1)
@@ -188,6 +189,12 @@ def _demo_applications() -> str:
     from catalog.demo import subscribe_now
 
     return f"{subscribe_now()} filed"
+
+
+def _demo_review() -> str:
+    from catalog.demo import civil_review
+
+    return civil_review(get_settings())
 
 
 def summarize(settings: Settings, since: datetime, seconds: float) -> RunSummary:
