@@ -42,7 +42,7 @@ RESIDENTS = [(i, f"张{i}", resident_id(f"1980{1 + i % 12:02d}{1 + i % 28:02d}",
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def verification_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("verification")
     source = root / "police.sqlite"
     sqlite_execute(source, "CREATE TABLE residents (id INTEGER, name TEXT, sfzh TEXT, phone TEXT, grid TEXT)")
@@ -60,7 +60,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def keys(home: Path) -> dict[str, str]:
+def keys(verification_home: Path) -> dict[str, str]:
     with db.session() as session:
         by_code = {d.code: d for d in session.scalars(select(Department))}
         issued = {code: auth.issue_key(session, by_code[code]) for code in ("police", "civil", "yuehai")}
@@ -69,7 +69,7 @@ def keys(home: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def client(home: Path) -> Iterator[TestClient]:
+def client(verification_home: Path) -> Iterator[TestClient]:
     with TestClient(create_app()) as test_client:
         yield test_client
 
