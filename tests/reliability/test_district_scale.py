@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.catalog import load, wait_for
+from bench.catalog import directory_request, load, wait_for
 from blocklake.settings import PROJECT_ROOT
 from synthetic import GenerateConfig, generate
 from tests.conftest import free_port
@@ -85,7 +85,7 @@ def test_the_catalog_serves_200_requests_a_second_without_error_while_the_pipeli
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         time.sleep(10)  # into the ingestion: loads, gates and then the catalog's refresh write while we read
-        latencies, errors = asyncio.run(load(catalog, department_key(district, "civil"), 200, 60))
+        latencies, errors = asyncio.run(load(catalog, department_key(district, "civil"), 200, 60, directory_request))
         still_running = pipeline.poll() is None
     finally:
         output, _ = pipeline.communicate(timeout=3600)
