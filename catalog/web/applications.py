@@ -47,7 +47,7 @@ def _applications_view(request: Request, session: Session, who: Principal, *, st
                   error=error, message=message)
 
 
-def _posted_resource(request: Request, session: Session, who: Principal, resource_code: str) -> Resource | Response:
+def posted_resource(request: Request, session: Session, who: Principal, resource_code: str) -> Resource | Response:
     """The resource a department's form posts about, or the page to answer with instead (a cross-site
     post refused, the public sent to log in, an unknown code)."""
     if refused := cross_site(request):
@@ -64,7 +64,7 @@ def _posted_resource(request: Request, session: Session, who: Principal, resourc
 def apply(request: Request, session: SessionDep, who: WhoDep, resource_code: FormStr = "",
           items: Annotated[list[str] | None, Form()] = None, purpose: FormStr = "", scenario: FormStr = "",
           period_start: FormStr = "", period_end: FormStr = "", method: FormStr = "copy") -> Response:
-    resource = _posted_resource(request, session, who, resource_code)
+    resource = posted_resource(request, session, who, resource_code)
     if isinstance(resource, Response):
         return resource
     form = {"items": items or [], "purpose": purpose, "scenario": scenario, "period_start": period_start,
@@ -111,7 +111,7 @@ def decide(request: Request, session: SessionDep, who: WhoDep, application_id: O
 @router.post("/corrections", response_class=HTMLResponse)
 def correct(request: Request, session: SessionDep, who: WhoDep, resource_code: FormStr = "",
             description: FormStr = "") -> Response:
-    resource = _posted_resource(request, session, who, resource_code)
+    resource = posted_resource(request, session, who, resource_code)
     if isinstance(resource, Response):
         return resource
     try:

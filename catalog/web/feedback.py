@@ -13,8 +13,9 @@ from catalog import feedback, sharing
 from catalog.api.deps import SessionDep
 from catalog.auth import Principal
 from catalog.models import Resource
+from catalog.web.applications import posted_resource
 from catalog.web.directory import load_resource, resource_view
-from catalog.web.pages import FormStr, WhoDep, cross_site, not_found, page_url, parse_int, to_login
+from catalog.web.pages import FormStr, WhoDep, page_url, parse_int
 
 router = APIRouter(include_in_schema=False)
 NO_SCORE = 0  # what an unchosen or unreadable score becomes: out of range, so refused with a message
@@ -50,13 +51,9 @@ def _submit(request: Request, session: Session, who: Principal, resource_code: s
             action: Callable[[Resource], None], form: dict[str, str], *, done: str) -> Response:
     """Run ``action`` on the posted resource and go back to its page; a refusal is shown on the page, with
     what was entered kept in the form."""
-    if refused := cross_site(request):
-        return refused
-    if who.role == "public":
-        return to_login(f"/resources/{resource_code}" if resource_code else "/")
-    resource = load_resource(session, resource_code, active_only=True)
-    if resource is None:
-        return not_found(request, who, f"资源目录中没有代码为 {resource_code} 的资源。")
+    resource = posted_resource(request, session, who, resource_code)
+    if isinstance(resource, Response):
+        return resource
     try:
         action(resource)
         session.commit()  # before the redirect, so the next page (another request) sees it

@@ -8,26 +8,20 @@ import os
 import re
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from blocklake.settings import PROJECT_ROOT, get_settings
 from catalog import db
-from catalog.api import create_app
 from catalog.models import Department
 from catalog.register import BUREAU
-from tests.browser.conftest import fresh_page
-from tests.conftest import free_port
+from tests.browser import test_catalog_ui as ui_tests
 
 pytestmark = pytest.mark.browser
 
-UI_TIMEOUT_MS = 15_000
 SCREENSHOT = Path("/tmp/keys-login.png")
 
 
@@ -51,27 +45,13 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 
 
 @pytest.fixture(scope="module")
-def catalog_url(cli_env: dict[str, str]) -> Iterator[str]:
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=free_port(), log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, name="catalog-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start the catalog app within 30 s")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def catalog_home(cli_env: dict[str, str]) -> Path:
+    """The home the catalog UI tests' server (``catalog_url``) serves: this module's store."""
+    return Path(cli_env["BLOCKLAKE_HOME"]).parent
 
 
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Page]:
-    with fresh_page(browser, request, tmp_path, timeout_ms=UI_TIMEOUT_MS, locale="zh-CN") as opened:
-        yield opened
+# The catalog UI tests' app under uvicorn, and their fresh logged-out browser page.
+catalog_url, page = ui_tests.catalog_url, ui_tests.page
 
 
 def blocklake(env: dict[str, str], *args: str) -> str:
