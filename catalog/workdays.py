@@ -4,7 +4,14 @@ A provider must answer a 有条件共享 application within 10 working days (see
 directory"). Working days follow the State Council's yearly holiday notice, which moves weekends around
 (调休): a Saturday or Sunday can be a workday and a weekday a holiday, so weekday arithmetic is wrong
 around every long holiday. ``chinese_calendar`` ships those notices; it only knows the years published
-when the installed release was cut, hence :class:`CalendarError`.
+when the installed release was cut.
+
+Every December the next year's deadlines are due before anyone has the next notice (it comes out in
+November at the earliest, and a release carrying it later), so for the year just after the newest one
+the calendar knows, days are counted *provisionally*: Monday to Friday, less the statutory holidays on
+fixed dates (元旦, 劳动节 two days, 国庆节 three days; 全国年节及纪念日放假办法, 2024). The lunar holidays
+and make-up workdays of that year are not known yet, so a deadline across the Spring Festival comes out
+early: a provider is told to answer sooner, never later. Further years are :class:`CalendarError`.
 """
 
 from __future__ import annotations
@@ -20,11 +27,23 @@ CHINA_TIME = timezone(timedelta(hours=8), "CST")
 ANSWER_WORKING_DAYS = 10
 
 
+# The newest year whose State Council notice the installed chinese-calendar carries.
+LAST_KNOWN_YEAR = max(day.year for day in chinese_calendar.holidays)
+FIXED_DATE_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
+
 class CalendarError(BlocklakeError):
     """The holiday calendar has no data for a date we need (chinese-calendar too old for that year)."""
 
 
+def is_provisional(day: date) -> bool:
+    """Whether ``day`` is counted without its year's holiday notice (see the module's docstring)."""
+    return day.year == LAST_KNOWN_YEAR + 1
+
+
 def _is_workday(day: date) -> bool:
+    if is_provisional(day):
+        return day.weekday() < 5 and (day.month, day.day) not in FIXED_DATE_HOLIDAYS
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError as exc:

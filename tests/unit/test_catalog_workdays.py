@@ -9,7 +9,14 @@ import chinese_calendar
 import pytest
 
 from blocklake.errors import BlocklakeError
-from catalog.workdays import CalendarError, add_working_days, deadline_for, is_overdue, working_days_between
+from catalog.workdays import (
+    CalendarError,
+    add_working_days,
+    deadline_for,
+    is_overdue,
+    is_provisional,
+    working_days_between,
+)
 
 
 def test_calendar_knows_the_make_up_days_the_expectations_rely_on() -> None:
@@ -77,3 +84,13 @@ def test_year_outside_the_calendar_names_the_year_and_the_fix(start: date, days:
     message = str(caught.value)
     assert str(year) in message
     assert "upgrade chinese-calendar" in message
+
+
+def test_the_year_after_the_calendar_is_counted_provisionally() -> None:
+    """In December the next year's notice is not out yet: applications filed then still get a deadline,
+    counted Monday to Friday less 元旦 (2027-01-01 is a Friday; Jan 2 and 3 a weekend)."""
+    assert add_working_days(date(2026, 12, 28), 5) == date(2027, 1, 5)
+    assert add_working_days(date(2027, 9, 30), 2) == date(2027, 10, 5)  # Oct 1 a holiday, then the weekend
+    assert is_provisional(date(2027, 3, 1)) and not is_provisional(date(2026, 3, 1))
+    with pytest.raises(CalendarError):
+        add_working_days(date(2028, 1, 3), 1)  # a year further on still needs a newer release
