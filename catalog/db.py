@@ -43,8 +43,13 @@ def engine(url: str) -> Engine:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets the API read while the pipeline refreshes; foreign keys are off in SQLite unless asked.
+    # synchronous=NORMAL is SQLite's advice for WAL: a commit no longer waits for fsync (most of a
+    # verification call's commit), the store cannot be corrupted, and only a power cut — not a crash of
+    # the process — can undo the last commits before the next checkpoint. A bureau that cannot accept that
+    # runs the store on PostgreSQL (BLOCKLAKE_CATALOG_DATABASE_URL), as the cluster profile does.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -73,7 +73,9 @@ def civil_review(settings: Settings) -> str:
             checks = _recipient_list(con, recipients)
             result = verification.verify(
                 session, Principal("department", civil), persons, "resident_id", checks.checks(),
-                lambda sql, params: _run(con, sql, params), secret=masking.bureau_secret(settings),
+                lambda grant, key_item: verification.KeyIndex.build(grant, key_item,
+                                                                    lambda sql, params: _run(con, sql, params)),
+                secret=masking.bureau_secret(settings),
                 method="batch", path="demo:civil_review")
         finally:
             con.close()

@@ -70,16 +70,20 @@ class Grant:
         return f"SELECT {columns} FROM {relation}" + (f" WHERE {condition}" if condition else "")
 
 
-def readable(session: Session, who: Principal, *, today: date | None = None,
-             use: SharingMethod = "copy") -> dict[str, Grant]:
+def readable(session: Session, who: Principal, *, today: date | None = None, use: SharingMethod = "copy",
+             resource: Resource | None = None) -> dict[str, Grant]:
     """Source key (``base.base_person``) -> what ``who`` may read of that resource's published version:
-    ``use="copy"`` for rows that leave (bundles, the data API, SQL), ``"verify"`` for verification answers."""
+    ``use="copy"`` for rows that leave (bundles, the data API, SQL), ``"verify"`` for verification answers;
+    ``resource`` limits it to that one."""
     if who.is_admin:
-        resources = session.scalars(select(Resource).where(Resource.active, Resource.share_type != WITHHELD))
-        return {r.source_key: _grant(r, [i.column_name for i in r.items], (), None) for r in resources}
+        query = select(Resource).where(Resource.active, Resource.share_type != WITHHELD)
+        if resource is not None:
+            query = query.where(Resource.id == resource.id)
+        return {r.source_key: _grant(r, [i.column_name for i in r.items], (), None) for r in session.scalars(query)}
     if who.department is None:
         return {}
-    applications = in_force(session, today=today, consumer_id=who.department.id, use=use)
+    applications = in_force(session, today=today, consumer_id=who.department.id, use=use,
+                            resource_id=resource.id if resource is not None else None)
     by_resource: dict[int, list[Application]] = {}
     for application in applications:
         by_resource.setdefault(application.resource_id, []).append(application)
@@ -88,7 +92,7 @@ def readable(session: Session, who: Principal, *, today: date | None = None,
 
 def grant_for(session: Session, who: Principal, resource: Resource, *,
               use: SharingMethod = "copy") -> Grant | None:
-    return readable(session, who, use=use).get(resource.source_key)
+    return readable(session, who, use=use, resource=resource).get(resource.source_key)
 
 
 def grant_of(application: Application) -> Grant:

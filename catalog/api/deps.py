@@ -24,6 +24,11 @@ def get_session(request: Request) -> Iterator[Session]:
 
 def get_principal(request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
                   x_api_key: Annotated[str | None, Header()] = None) -> Principal:
+    return principal_of(request, session, x_api_key)
+
+
+def principal_of(request: Request, session: Session, x_api_key: str | None) -> Principal:
+    """Who asks: the key's holder, the web login's, or the public; 401 for a key or login that is no good."""
     principal = (principal_for(session, x_api_key) if x_api_key
                  else principal_for_session(session, request.cookies.get(SESSION_COOKIE)))
     if principal is None:
@@ -32,6 +37,10 @@ def get_principal(request: Request, session: Annotated[Session, Depends(get_sess
 
 
 def require_department(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    return department_only(principal)
+
+
+def department_only(principal: Principal) -> Principal:
     if principal.role == "public":
         raise HTTPException(401, "an API key is needed", headers={"WWW-Authenticate": "X-API-Key"})
     return principal

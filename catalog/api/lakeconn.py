@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from blocklake import lake
+from catalog.verification import IndexCache
 
 _OPENING = threading.Lock()
 
@@ -30,3 +31,11 @@ def records(state: Any, sql: str) -> list[dict[str, Any]]:
     reach Python."""
     names, rows = query(state, sql)
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def key_indexes(state: Any) -> IndexCache:
+    """The verification key indexes of this process (:class:`catalog.verification.IndexCache`)."""
+    with _OPENING:
+        if getattr(state, "key_indexes", None) is None:
+            state.key_indexes = IndexCache(lambda sql, params: query(state, sql, params))
+        return state.key_indexes

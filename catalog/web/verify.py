@@ -53,7 +53,7 @@ def verify_list(request: Request, session: SessionDep, who: WhoDep, resource_cod
             raise SharingError(f"请选择核验文件（CSV 或 Excel，不超过 {MAX_FILE_BYTES // 2**20} MiB）")
         checks = read_check_list(data, file.filename or "", key_item, resource.items)
         result = verification.verify(session, who, resource, key_item, checks.checks(),
-                                     lambda sql, params: lakeconn.query(request.app.state, sql, params),
+                                     lakeconn.key_indexes(request.app.state),
                                      secret=masking.bureau_secret(get_settings()), method="batch", path="/verify")
         session.commit()
     except SharingError as exc:
