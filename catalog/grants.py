@@ -17,7 +17,9 @@ A :class:`Grant` is what one reader may see of one published resource, and every
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -93,6 +95,31 @@ def readable(session: Session, who: Principal, *, today: date | None = None, use
 def grant_for(session: Session, who: Principal, resource: Resource, *,
               use: SharingMethod = "copy") -> Grant | None:
     return readable(session, who, use=use, resource=resource).get(resource.source_key)
+
+
+class RecentGrants:
+    """Grants as they stood at most ``max_age_s`` ago, for a path called hundreds of times a second by the
+    same few departments (verification): a decision, a period's end or a new publication reaches it within
+    that time. Keys are never cached — whoever uses one checks it on every call — so a revoked key stops at
+    once. Only grants are kept, never a refusal, so a new approval works on its next call."""
+
+    def __init__(self, max_age_s: float = 1.0, size: int = 1024) -> None:
+        self.max_age_s, self.size = max_age_s, size
+        self._entries: dict[Hashable, tuple[float, Principal, Grant]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[Principal, Grant] | None:
+        with self._lock:
+            found = self._entries.get(key)
+        if found is None or time.monotonic() - found[0] > self.max_age_s:
+            return None
+        return found[1], found[2]
+
+    def put(self, key: Hashable, who: Principal, grant: Grant) -> None:
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic(), who, grant)
 
 
 def grant_of(application: Application) -> Grant:

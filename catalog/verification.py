@@ -96,13 +96,14 @@ class VerificationError(SharingError):
 def verify(session: Session, who: Principal, resource: Resource, key_item: str, checks: Sequence[Check],
            index: Callable[[grants.Grant, str], KeyIndex], *, secret: bytes,
            method: Literal["single", "batch"] = "single", path: str = "/api/verify",
-           now: datetime | None = None) -> Result:
-    """Answer ``checks`` against ``resource``'s published version, as ``who``'s grant allows, looked up
-    in ``index(grant, key_item)`` (:meth:`KeyIndex.build`, or an :class:`IndexCache`); record it."""
+           now: datetime | None = None, grant: grants.Grant | None = None) -> Result:
+    """Answer ``checks`` against ``resource``'s published version, as ``who``'s grant allows (``grant``:
+    one the caller has just looked up, :class:`catalog.grants.RecentGrants`), looked up in
+    ``index(grant, key_item)`` (:meth:`KeyIndex.build`, or an :class:`IndexCache`); record it."""
     limit = MAX_BATCH_KEYS if method == "batch" else MAX_KEYS_PER_CALL
     if not checks or len(checks) > limit:
         raise VerificationError(f"一次核验须提交 1 至 {limit:,} 个号码，收到 {len(checks):,} 个")
-    grant = _grant(session, who, resource, key_item, checks)
+    grant = covering(grant or verifying_grant(session, who, resource), key_item, checks)
     if resource.published_snapshot is None:
         raise VerificationError(f"{resource.code} 尚无发布版本，无法核验")
     looked_up = index(grant, key_item)
@@ -123,11 +124,16 @@ def normalise(key: str) -> str:
     return key.strip(BLANKS).upper()
 
 
-def _grant(session: Session, who: Principal, resource: Resource, key_item: str,
-           checks: Sequence[Check]) -> grants.Grant:
+def verifying_grant(session: Session, who: Principal, resource: Resource) -> grants.Grant:
+    """What ``who`` may verify against ``resource`` today, or :class:`NotAllowed`."""
     grant = grants.grant_for(session, who, resource, use="verify")
     if grant is None:
         raise NotAllowed(f"{who.actor} 没有 {resource.code} 的有效核验或共享授权（申请未批准、已过期或资源不予共享）")
+    return grant
+
+
+def covering(grant: grants.Grant, key_item: str, checks: Sequence[Check]) -> grants.Grant:
+    """``grant``, if it covers the key item and every compared item, or :class:`NotAllowed`."""
     if key_item not in grant.items:
         raise NotAllowed(f"核验的号码项 {key_item!r} 不在批准的信息项 {list(grant.items)} 中")
     compared = sorted({item for check in checks for item in check.claims} - set(grant.items))
