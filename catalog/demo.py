@@ -92,9 +92,11 @@ def _recipient_list(con, recipients: Resource) -> CheckList:
     published snapshot of civil affairs' own table."""
     kinds = {item.sensitive: item.column_name for item in recipients.items if item.sensitive}
     id_column, name_column = kinds["resident_id"], kinds["person_name"]
-    rows = con.execute(f"SELECT CAST({identifier(id_column)} AS VARCHAR), CAST({identifier(name_column)} AS VARCHAR) "
+    # One row per recipient (a person receiving two kinds of assistance is listed twice; a key is asked once).
+    key = f"upper(trim(CAST({identifier(id_column)} AS VARCHAR)))"
+    rows = con.execute(f"SELECT {key}, min(CAST({identifier(name_column)} AS VARCHAR)) "
                        f"FROM {lake.LAKE}.{RECIPIENTS} AT (VERSION => {int(recipients.published_snapshot)}) "
-                       f"WHERE {identifier(id_column)} IS NOT NULL ORDER BY 1").fetchall()
+                       f"WHERE {identifier(id_column)} IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()
     return CheckList(["身份证号码", "姓名"], [[key or "", name or ""] for key, name in rows], 0, {1: "person_name"})
 
 

@@ -103,6 +103,7 @@ def verify(session: Session, who: Principal, resource: Resource, key_item: str, 
     limit = MAX_BATCH_KEYS if method == "batch" else MAX_KEYS_PER_CALL
     if not checks or len(checks) > limit:
         raise VerificationError(f"一次核验须提交 1 至 {limit:,} 个号码，收到 {len(checks):,} 个")
+    _once_each(checks)
     grant = covering(grant or verifying_grant(session, who, resource), key_item, checks)
     if resource.published_snapshot is None:
         raise VerificationError(f"{resource.code} 尚无发布版本，无法核验")
@@ -122,6 +123,21 @@ def key_digest(secret: bytes, key: str) -> str:
 def normalise(key: str) -> str:
     """A key as it is compared: without surrounding blanks, upper case (a resident ID's ``x`` is ``X``)."""
     return key.strip(BLANKS).upper()
+
+
+def _once_each(checks: Sequence[Check]) -> None:
+    """Each key at most once a call: a key asked 100 times with 100 guesses of a masked item (the hidden
+    digits of a phone) would read that item back, one call at a time."""
+    first: dict[str, int] = {}
+    repeated = []
+    for number, check in enumerate(checks, start=1):
+        key = normalise(check.key)
+        if key in first:
+            repeated.append(f"{first[key]} 与 {number}")
+        first.setdefault(key, number)
+    if repeated:
+        raise VerificationError(f"同一号码在一次核验中只能出现一次；重复的是第 {'、'.join(repeated[:10])} 个"
+                                + ("等" if len(repeated) > 10 else ""))
 
 
 def verifying_grant(session: Session, who: Principal, resource: Resource) -> grants.Grant:

@@ -146,6 +146,9 @@ def test_verification_refuses_what_the_grant_does_not_cover(client: TestClient, 
     assert ask("civil", key_item="phone") == 403
     assert ask("civil", checks=[{"key": RESIDENTS[0][2], "claims": {"phone": "13800130001"}}]) == 403
     assert ask("civil", checks=[{"key": "x"}] * 1001) == 422
+    # the same key twice, each with a guess of a masked item: refused, or 100 guesses a call would read it back
+    guesses = [{"key": RESIDENTS[0][2], "claims": {"name": f"张{i}"}} for i in range(1, 3)]
+    assert ask("civil", checks=guesses) == 400
     assert ask("civil", resource_code="9.99.999/000001") == 404
     assert client.post("/api/verify", json={"resource_code": code, "key_item": "sfzh", "checks": [{"key": "1"}]}
                        ).status_code == 401
