@@ -5,6 +5,7 @@ quality:
   - {check: not_null, column: bldg_code}
   - {check: unique, columns: [unit_code]}
   - {check: resident_id, column: sfzh, severity: warn}
+  - {check: resident_id_region_at_birth, column: sfzh, severity: warn}
   - {check: exists_in, column: community_code, reference: base.base_community.community_code}
   - {check: fresh, column: updated_at, max_age: 2d}
 ```
@@ -24,8 +25,8 @@ from blocklake.config_types import Duration, Strict
 from blocklake.vocabulary import UpdateCycle
 
 CheckKind = Literal[
-    "not_null", "unique", "resident_id", "uscc", "mobile", "phone", "division_code", "not_future",
-    "accepted_values", "matches", "exists_in", "fresh", "row_count",
+    "not_null", "unique", "resident_id", "resident_id_region_at_birth", "uscc", "mobile", "phone", "division_code",
+    "not_future", "accepted_values", "matches", "exists_in", "fresh", "row_count",
 ]
 Severity = Literal["error", "warn"]
 Dimension = Literal["completeness", "validity", "uniqueness", "consistency", "timeliness"]
@@ -33,7 +34,8 @@ Dimension = Literal["completeness", "validity", "uniqueness", "consistency", "ti
 DIMENSIONS: dict[str, Dimension] = {
     "not_null": "completeness", "row_count": "completeness",
     "unique": "uniqueness",
-    "resident_id": "validity", "uscc": "validity", "mobile": "validity", "phone": "validity",
+    "resident_id": "validity", "resident_id_region_at_birth": "validity", "uscc": "validity", "mobile": "validity",
+    "phone": "validity",
     "division_code": "validity", "not_future": "validity", "accepted_values": "validity", "matches": "validity",
     "exists_in": "consistency",
     "fresh": "timeliness",
@@ -122,8 +124,10 @@ class Suite(Strict):
 
     def sensitivity(self, check: Check) -> str | None:
         """How a failing value of ``check`` must be masked before it is shown or logged."""
-        if check.check in ("resident_id", "mobile", "phone"):
-            return "phone" if check.check == "mobile" else check.check
+        if check.check in ("resident_id", "resident_id_region_at_birth"):
+            return "resident_id"
+        if check.check in ("mobile", "phone"):
+            return "phone"
         return next((self.sensitive[column] for column in check.key if column in self.sensitive), None)
 
     @property

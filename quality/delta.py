@@ -7,7 +7,8 @@ rows inserted since. Both come from DuckLake's change feed, so the check reads t
 
 The rest runs on the whole table as before: table-level checks (``unique``, ``row_count``, ``fresh``),
 checks against other tables (``exists_in``), and checks judged against the day (``resident_id``'s birth
-date, ``not_future``), whose verdict on an unchanged row can change overnight. A table whose schema
+date, ``not_future``), whose verdict on an unchanged row can change overnight (``resident_id_region_at_birth``
+is judged against stdnum's table of region codes, not the day: it counts from the change). A table whose schema
 changed, whose change is more than a quarter of it, whose published audit lacks a check's counts, or
 that is small (``BLOCKLAKE_GATE_CHANGE_AUDIT_MIN_ROWS``: GX's fixed cost per validation, three of them
 here, outweighs scanning a small table) is audited whole.
@@ -27,7 +28,8 @@ from blocklake.published import PublishedVersion
 from quality.gx_runtime import CheckResult, relation_at
 
 log = logging.getLogger(__name__)
-ADDITIVE = frozenset({"not_null", "accepted_values", "matches", "uscc", "mobile", "phone", "division_code"})
+ADDITIVE = frozenset({"not_null", "accepted_values", "matches", "uscc", "mobile", "phone", "division_code",
+                      "resident_id_region_at_birth"})
 MAX_CHANGED_SHARE = 0.25  # above it, reading the change twice costs about what reading the table does
 _INSERTED = ("insert", "update_postimage")
 _DELETED = ("delete", "update_preimage")

@@ -69,9 +69,17 @@ class ExpectColumnValuesToSatisfyBlocklakeRule(ColumnMapExpectation):
 
 
 class ExpectColumnValuesToBeValidResidentId(ExpectColumnValuesToSatisfyBlocklakeRule):
-    """GB 11643 citizen identity number: region, birth date, MOD 11-2 check character (15-digit legacy IDs too)."""
+    """GB 11643 citizen identity number: region, birth date, MOD 11-2 check character (15-digit legacy IDs and
+    2023 foreign permanent resident IDs too)."""
 
     rule: str = "resident_id"
+
+
+class ExpectColumnValuesToHaveResidentIdRegionAtBirth(ExpectColumnValuesToSatisfyBlocklakeRule):
+    """The region code of an 18-digit citizen ID existed in its birth year (python-stdnum's table of codes).
+    Declared as a warning: real registers hold such IDs (the code is the place of issue)."""
+
+    rule: str = "resident_id_region_at_birth"
 
 
 class ExpectColumnValuesToBeValidUscc(ExpectColumnValuesToSatisfyBlocklakeRule):
@@ -166,6 +174,7 @@ class ExpectColumnValuesToBeDistinct(ColumnAggregateExpectation):
 
 _RULE_EXPECTATIONS = {
     "resident_id": ExpectColumnValuesToBeValidResidentId,
+    "resident_id_region_at_birth": ExpectColumnValuesToHaveResidentIdRegionAtBirth,
     "uscc": ExpectColumnValuesToBeValidUscc,
     "mobile": ExpectColumnValuesToBeValidCnMobile,
     "phone": ExpectColumnValuesToBeValidCnPhone,

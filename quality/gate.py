@@ -286,7 +286,12 @@ def _failure_text(result: CheckResult) -> str:
     share = f" of {result.judged:,}" if result.judged else ""
     examples = f"; e.g. {', '.join(result.examples)}" if result.examples else ""
     mostly = f" (at most {1 - check.mostly:.1%} may fail)" if check.mostly < 1 else ""
-    return f"{result.unexpected:,}{share} rows fail{mostly}{examples}"
+    return f"{result.unexpected:,}{share} rows fail{mostly}{_FAILURE_MEANS.get(check.check, '')}{examples}"
+
+
+# What a failure of a check means, where its name does not say it all.
+_FAILURE_MEANS = {"resident_id_region_at_birth": ": the ID's region code did not exist in its birth year "
+                  "(python-stdnum's table of codes; the code is where the ID was issued, so it may be real)"}
 
 
 def _days(age: timedelta) -> str:

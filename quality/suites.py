@@ -1,7 +1,8 @@
 """Every lake table's suite, from the one place its table is declared.
 
 - Raw tables: derived from the registry entry — the key is complete and unique and a load is not
-  empty (errors); identifiers the registry marks as sensitive are valid and the newest record is no
+  empty (errors); identifiers the registry marks as sensitive are valid (a resident ID's region code
+  existed in its birth year, too) and the newest record is no
   older than the update cycle allows (warnings: departments deliver what they hold, staging cleans
   it) — plus the entry's own ``quality:`` list, which may raise any of these to an error.
 - Base and mart models: the ``config: meta: quality:`` list in the model's YAML, read from dbt's
@@ -20,7 +21,9 @@ from blocklake.errors import ConfigError
 from blocklake.registry import Department, Registry, TableSpec, raw_table_name
 
 GATED_LAYERS = ("base", "marts")
-SENSITIVE_CHECKS = {"resident_id": "resident_id", "phone": "phone"}
+# The warnings a sensitive column gets by default, by its kind: a resident ID is valid, and its region
+# code existed in its birth year (a real ID may fail that: its code is the place of issue).
+SENSITIVE_CHECKS = {"resident_id": ("resident_id", "resident_id_region_at_birth"), "phone": ("phone",)}
 LOAD_TIME_COLUMN = "_extracted_at"
 
 
@@ -46,8 +49,8 @@ def _derived_raw_checks(table: TableSpec) -> list[Check]:
     key = table.primary_key
     checks = [Check(check="not_null", column=column) for column in key]
     checks.append(Check(check="unique", columns=key))
-    checks += [Check(check=SENSITIVE_CHECKS[kind], column=column, severity="warn")
-               for column, kind in table.personal.items() if kind in SENSITIVE_CHECKS]
+    checks += [Check(check=check, column=column, severity="warn")
+               for column, kind in table.personal.items() for check in SENSITIVE_CHECKS.get(kind, ())]
     dated_by = table.business_time or LOAD_TIME_COLUMN
     # A quiet department is flagged, not blocked: low-volume tables go days without a change. Tables
     # whose silence means a broken feed declare an error-level `fresh` check in their `quality:` list.

@@ -22,6 +22,8 @@ AS_OF = "2026-10-31"
 RECENT = datetime(2026, 10, 31, 9, 0)
 GOOD_ID = "11010519491231002X"
 BAD_CHECKSUM_ID = "110105194912310021"
+BORN_BEFORE_REGION_ID = "440305195001011231"  # valid; Nanshan's 440305 exists from 1983 (python-stdnum's table)
+FOREIGN_ID = "932682198501010017"  # a 2023 foreign permanent resident ID (the NIA's example)
 ROWS = [(f"B{i:03d}", f"{4403050010010010000 + i}", GOOD_ID, "13800138000",
          (RECENT - timedelta(minutes=i)).isoformat(sep=" ")) for i in range(1, 51)]
 
@@ -121,6 +123,22 @@ def test_a_warning_is_recorded_but_does_not_block(settings: Settings, units_db: 
     assert query(settings, "SELECT count(*) FROM lake.quality.quarantine") == [(0,)]
 
 
+def test_a_region_that_did_not_exist_at_birth_is_a_named_warning(settings: Settings, units_db: Path) -> None:
+    """The ID is valid (its code is where it was issued), so the owner_id check, an error here, passes; the
+    derived warning names it, masked; a foreign permanent resident ID passes both."""
+    sqlite_execute(units_db, f"UPDATE units SET owner_id = '{BORN_BEFORE_REGION_ID}' WHERE unit_id = 'B001'")
+    sqlite_execute(units_db, f"UPDATE units SET owner_id = '{FOREIGN_ID}' WHERE unit_id = 'B002'")
+    verdict = load_and_gate()
+    assert verdict.published and published(settings) == verdict.snapshot
+    warned = query(settings, "SELECT check_name, severity, unexpected_rows, examples FROM lake.quality.results "
+                             "WHERE NOT success")
+    assert warned == [("resident_id_region_at_birth:owner_id", "warn", 1, '["440305************"]')]
+    shown = verdict.describe()
+    assert "[warn] resident_id_region_at_birth:owner_id" in shown and "did not exist in its birth year" in shown
+    assert BORN_BEFORE_REGION_ID not in shown
+    assert verdict.summary()["failed"] == {"resident_id_region_at_birth:owner_id": "warn"}
+
+
 def test_a_fixed_rerun_publishes(settings: Settings, units_db: Path) -> None:
     good = load_and_gate().snapshot
     sqlite_execute(units_db, "UPDATE units SET building_code = NULL WHERE unit_id = 'B003'")
@@ -133,6 +151,7 @@ def test_a_fixed_rerun_publishes(settings: Settings, units_db: Path) -> None:
 def test_great_expectations_counts_equal_the_plain_sql_counts(settings: Settings, units_db: Path) -> None:
     sqlite_execute(units_db, f"UPDATE units SET owner_id = '{BAD_CHECKSUM_ID}', phone = NULL WHERE unit_id < 'B005'")
     sqlite_execute(units_db, "INSERT INTO units SELECT * FROM units WHERE unit_id IN ('B020', 'B021')")
+    sqlite_execute(units_db, f"UPDATE units SET owner_id = '{BORN_BEFORE_REGION_ID}' WHERE unit_id = 'B030'")
     load_table("gate", "units")
     suite = raw_suite(load_registry().department("gate"), load_registry().department("gate").table("units"))
     snapshot = query(settings, "SELECT id FROM lake.current_snapshot()")[0][0]
@@ -151,6 +170,7 @@ def test_great_expectations_counts_equal_the_plain_sql_counts(settings: Settings
     assert by_gx == by_sql
     assert by_gx["resident_id:owner_id"] == (4, 52) and by_gx["unique:unit_id"] == (2, 52)  # 2 rows too many
     assert by_gx["phone:phone"] == (0, 48)
+    assert by_gx["resident_id_region_at_birth:owner_id"] == (1, 52)
 
 
 def test_a_table_that_never_passed_is_not_published(settings: Settings, units_db: Path) -> None:
@@ -175,7 +195,7 @@ def test_a_republished_table_is_audited_from_its_change_with_the_results_of_a_wh
     sqlite_execute(units_db, "UPDATE units SET phone = '12345' WHERE unit_id IN ('B001', 'B002')")  # invalid: warn
     sqlite_execute(units_db, "DELETE FROM units WHERE unit_id = 'B003'")
     sqlite_execute(units_db, "INSERT INTO units VALUES (?, NULL, ?, '13800138000', ?)",
-                   [("B900", GOOD_ID, RECENT.isoformat(sep=" "))])  # no building: blocks
+                   [("B900", BORN_BEFORE_REGION_ID, RECENT.isoformat(sep=" "))])  # no building: blocks
     load_table("gate", "units")
     department = load_registry().department("gate")
     suite = raw_suite(department, department.table("units"))
@@ -186,3 +206,5 @@ def test_a_republished_table_is_audited_from_its_change_with_the_results_of_a_wh
     assert counted == {(r.check.name, r.success, r.judged, r.unexpected) for r in whole}
     phones = next(r for r in verdict.results if r.check.check == "phone")
     assert (phones.judged, phones.unexpected) == (50, 2)
+    regions = next(r for r in verdict.results if r.check.check == "resident_id_region_at_birth")
+    assert (regions.judged, regions.unexpected) == (50, 1)  # counted from the change: the inserted row

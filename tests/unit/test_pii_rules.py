@@ -27,6 +27,7 @@ def hits(rule: str, value: str) -> bool:
     ("resident_id", ID), ("resident_id", f"G{ID}"), ("resident_id", f"{ID}01"), ("resident_id", f"9{ID}"),
     ("resident_id", f"身份证：{ID}，已核验"), ("resident_id", "110105 1949 1231 002x"),
     ("resident_id", "440524800101001"),
+    ("resident_id", "932682198501010017"), ("resident_id", "永居证号911124198108030024"),  # 2023 foreign IDs (NIA)
     ("mobile", "13912345678"), ("mobile", "联系人电话13912345678转"), ("mobile", "+8613912345678"),
     ("bank_card", CARD), ("bank_card", f"工资卡{CARD}"),
     ("person_name", "张三"), ("person_name", "欧阳娜娜"), ("person_name", "王小明"),
@@ -41,6 +42,7 @@ def test_what_the_rules_find(rule: str, value: str) -> None:
     ("resident_id", "4403050010010010012"),  # a building code
     ("resident_id", "110105194912310021"),  # wrong check digit
     ("resident_id", "91440300MA5F12345X"),  # a USCC
+    ("resident_id", "CAN110019810803"),  # a 2017 foreign permanent resident number: not a resident ID
     ("mobile", "440305001001001"), ("mobile", "213912345678"), ("mobile", "1391234567"),
     ("bank_card", "4403050010010010012"), ("bank_card", ID),
     ("person_name", "南山街道"), ("person_name", "有限公司"), ("person_name", "张三丰科技有限公司"),

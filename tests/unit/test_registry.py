@@ -108,6 +108,18 @@ def test_data_elements_decide_what_is_personal(tmp_path: Path) -> None:
     assert table.columns["csrq"].format == "%Y%m%d" and table.columns["xm"].person == ["self"]
 
 
+def test_a_resident_id_column_gets_both_identifier_warnings(tmp_path: Path) -> None:
+    """Valid, and its region code existed in its birth year: warnings by default, masked as resident IDs."""
+    from quality.suites import raw_suite
+
+    write(tmp_path, VALID + COLUMNS)
+    department = load_registry(tmp_path).department("demo")
+    suite = raw_suite(department, department.table("people"))
+    derived = {check.name: check for check in suite.checks if check.column == "sfzh"}
+    assert set(derived) == {"resident_id:sfzh", "resident_id_region_at_birth:sfzh"}
+    assert all(check.severity == "warn" and suite.sensitivity(check) == "resident_id" for check in derived.values())
+
+
 def test_a_column_declared_twice_differently_names_both_places(tmp_path: Path) -> None:
     write(tmp_path, VALID + COLUMNS + "    sensitive: {xm: phone}\n")
     with pytest.raises(ConfigError, match="'xm' is declared person_name in columns and phone in sensitive"):
