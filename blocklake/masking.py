@@ -1,8 +1,8 @@
 """Personal information (DESIGN.md, 个人信息): display masks — what may appear on a screen, in a
 report, an export or a log line instead of the value itself — and keyed pseudonyms for linkage.
 
-ID: the region (first 6) and ``*`` for the rest; phone: first 3 + ``****`` + last 4; name: surname +
-``*``; bank card: ``*`` but the last 4.
+ID: the region (first 6; a foreign permanent resident's: 9 and the province) and ``*`` for the rest;
+phone: first 3 + ``****`` + last 4; name: surname + ``*``; bank card: ``*`` but the last 4.
 
 Why an ID shows no more than its region: the birth date is shared as an item of its own (``birth_date``,
 ``csrq``), and the once-usual ``440305********1234`` hid exactly those eight digits — an approved
@@ -30,8 +30,11 @@ from blocklake.settings import Settings
 
 
 def mask_resident_id(value: str) -> str:
+    """A citizen's ID shows its region (6); a foreign permanent resident's (9 + province + nationality)
+    shows its province only (3): a nationality few residents of a district share names the person."""
     text = value.strip()
-    return text[:6] + "*" * (len(text) - 6) if len(text) > 10 else "*" * len(text)
+    shown = 3 if len(text) == 18 and text.startswith("9") else 6
+    return text[:shown] + "*" * (len(text) - shown) if len(text) > 10 else "*" * len(text)
 
 
 def mask_phone(value: str) -> str:
@@ -108,7 +111,9 @@ def sql_mask(kind: str | None, column: str) -> str:
     """A DuckDB expression showing ``column`` (SQL, quoted) as :func:`mask` would; NULL stays NULL."""
     text = f"trim(CAST({column} AS VARCHAR))"
     rules = {
-        "resident_id": f"CASE WHEN length({text}) > 10 THEN left({text}, 6) || repeat('*', length({text}) - 6) "
+        "resident_id": f"CASE WHEN length({text}) = 18 AND left({text}, 1) = '9' "
+                       f"THEN left({text}, 3) || repeat('*', 15) "
+                       f"WHEN length({text}) > 10 THEN left({text}, 6) || repeat('*', length({text}) - 6) "
                        f"ELSE repeat('*', length({text})) END",
         "phone": f"CASE WHEN length({text}) > 7 THEN left({text}, 3) || '****' || right({text}, 4) "
                  f"ELSE repeat('*', length({text})) END",

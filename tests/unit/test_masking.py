@@ -10,7 +10,8 @@ import pytest
 from blocklake import masking
 
 VALUES = {
-    "resident_id": ["440305199001011234", "44030519900101123X", " 440305199001011234 ", "12345", ""],
+    "resident_id": ["440305199001011234", "44030519900101123X", " 440305199001011234 ", "12345", "",
+                    "932682198501010017", "91112419810803002X"],
     "phone": ["13800138000", "0755-26661234", "1380013", "8"],
     "mobile": ["13912345678"],
     "person_name": ["张三", "欧阳娜娜", "李", ""],
@@ -32,6 +33,8 @@ def test_sql_masks_equal_the_python_masks(kind: str) -> None:
 def test_masked_identifiers_keep_no_full_value() -> None:
     shown = masking.mask("resident_id", "440305199001011234")
     assert shown == "440305************" and "19900101" not in shown
+    # a foreign permanent resident's ID (2023) shows its issuing province, not the nationality after it
+    assert masking.mask("resident_id", "932682198501010017") == "932***************"
     assert masking.mask("phone", "13800138000") == "138****8000"
     assert masking.mask("person_name", "欧阳娜娜") == "欧*"
     assert masking.mask("bank_card", "6222021234567890123") == "***************0123"
