@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,7 +169,11 @@ def registered_lake(root: Path, departments: dict[str, SourceDepartment], **env:
 def tiny_district_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """``blocklake run --scale tiny`` once per session, in a home of its own (the run's home and result).
     The end-to-end tests read it; a test that changes its catalog store works on a copy."""
-    home = tmp_path_factory.mktemp("pipeline") / "var"
+    return started_early("tiny_district_run", lambda: run_tiny_district(tmp_path_factory.mktemp("pipeline")))
+
+
+def run_tiny_district(folder: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    home = folder / "var"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BLOCKLAKE"))}
     env["BLOCKLAKE_HOME"] = str(home)
     blocklake = str(Path(sys.executable).with_name("blocklake"))
@@ -188,3 +196,40 @@ def clean_run(district: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
     from tests.pipeline_following import clean_run_figures
 
     return clean_run_figures(district, tmp_path_factory.mktemp("clean"))
+
+
+# --- slow fixtures started early ------------------------------------------------------------------------
+# Fixtures that run whole pipelines in subprocesses, by name -> (module, function taking a fresh folder).
+# The suite keeps about one of the machine's two cores busy; such a fixture, started when collection
+# ends, runs on the other, and the tests that use it go last. Started or not, a fixture's result is the same.
+SLOW_FIXTURES = {"days": ("tests.integration.test_day_two", "run_days"),
+                 "onboarded": ("bench.newdept", "onboard"),
+                 "tiny_district_run": ("tests.conftest", "run_tiny_district")}
+_STARTED: dict[str, Future] = {}
+_FOLDERS: list[Path] = []
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    slow = [item for item in session.items if set(SLOW_FIXTURES) & set(getattr(item, "fixturenames", ()))]
+    if not slow or session.config.option.collectonly:
+        return
+    session.items[:] = [item for item in session.items if item not in slow] + slow
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slow-fixture")
+    for name in sorted({name for item in slow for name in SLOW_FIXTURES if name in item.fixturenames}):
+        module, function = SLOW_FIXTURES[name]
+        folder = Path(tempfile.mkdtemp(prefix=f"blocklake-{name}-"))
+        _FOLDERS.append(folder)
+        _STARTED[name] = pool.submit(lambda m=module, f=function, d=folder: getattr(importlib.import_module(m), f)(d))
+    pool.shutdown(wait=False)
+
+
+def started_early(name: str, start_now: Callable[[], Any]) -> Any:
+    """The result of the slow fixture ``name``: from its early start, or computed now if none was made."""
+    return _STARTED[name].result() if name in _STARTED else start_now()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for future in _STARTED.values():
+        future.cancel()  # not begun yet (an interrupted session): never begins
+    for folder in _FOLDERS:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -20,6 +19,7 @@ import pytest
 
 from bench.common import open_lake
 from blocklake.published import content_fingerprints
+from tests.conftest import started_early
 
 BLOCKLAKE = str(Path(sys.executable).with_name("blocklake"))
 RUN_TIMEOUT_S = 900
@@ -32,9 +32,10 @@ def run(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str
     return result
 
 
-@pytest.fixture(scope="module")
-def days(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    root = tmp_path_factory.mktemp("day-two")
+def run_days(root: Path) -> dict[str, object]:
+    """Day 1, day 2 and the full rebuild in ``root``, and what the tests compare. The conftest starts this
+    when the session starts (tests.conftest.SLOW_FIXTURES): it is all subprocesses, on the core the rest
+    of the suite leaves idle."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BLOCKLAKE"))}
     env.update(BLOCKLAKE_HOME=str(root / "home"), BLOCKLAKE_SCALE="tiny")
     for day in (1, 2):
@@ -49,8 +50,13 @@ def days(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
                      "SELECT resident_record_id, residence_address FROM lake.staging.stg_police__resident")
     raw = query(root / "home", "SELECT rkbh, jzdz FROM lake.raw.police__resident")
     run(day2, "build", "--full-refresh")
-    yield {"root": root, "incremental": incremental, "full": fingerprints(root / "home"), "log": log,
-           "staged": dict(staged), "resident": dict(resident), "raw": dict(raw)}
+    return {"root": root, "incremental": incremental, "full": fingerprints(root / "home"), "log": log,
+            "staged": dict(staged), "resident": dict(resident), "raw": dict(raw)}
+
+
+@pytest.fixture(scope="module")
+def days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    return started_early("days", lambda: run_days(tmp_path_factory.mktemp("day-two")))
 
 
 def query(home: Path, sql: str) -> list[tuple]:

@@ -22,13 +22,14 @@ from blocklake.settings import get_settings
 from catalog import db, sharing
 from catalog.api import create_app
 from catalog.models import Department, Resource
+from tests.conftest import started_early
 from tests.reliability.conftest import consumer_key
 
 pytestmark = pytest.mark.airflow
 
 @pytest.fixture(scope="module")
 def onboarded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[str]]]:
-    return newdept.onboard(tmp_path_factory.mktemp("onboard"))
+    return started_early("onboarded", lambda: newdept.onboard(tmp_path_factory.mktemp("onboard")))
 
 
 def test_its_residents_are_the_persons_the_district_already_knew(onboarded: tuple[Path, dict]) -> None:
