@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from blocklake.errors import BlocklakeError
 from blocklake.vocabulary import SHARING_METHODS, SharingMethod
-from catalog.models import Application, AuditLog, Correction, Department, Resource
+from catalog.models import Application, AuditLog, Base, Correction, Department, Resource
 from catalog.workdays import add_working_days
 
 DECISION_WORKING_DAYS = 10
@@ -166,8 +166,10 @@ def resolve_correction(session: Session, correction: Correction, provider: Depar
     return correction
 
 
-def audit(session: Session, actor: str, action: str, subject: Application | Correction | Resource,
-          detail: dict, now: datetime | None = None) -> None:
+def audit(session: Session, actor: str, action: str, subject: Base, detail: dict,
+          now: datetime | None = None) -> None:
+    """One line of the audit log about ``subject`` (any stored object with an ``id``: an application, a
+    correction, a usage record, a rating, a data request…), in the caller's transaction."""
     session.add(AuditLog(at=now or datetime.now(UTC), actor=actor, action=action,
                          object_type=type(subject).__name__.lower(), object_id=str(subject.id), detail=detail))
 

@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from blocklake import identifiers
+from blocklake.errors import SourceDataError
+from blocklake.settings import get_settings
 from blocklake.vocabulary import SENSITIVE_TITLES
+from blocklake.workbook_guard import check_workbook
 from catalog.models import DataItem
 from catalog.verification import MAX_BATCH_KEYS, STATUS_TITLES, Check, Result, VerificationError
 
@@ -128,6 +131,13 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 def _xlsx_rows(data: bytes) -> list[list[str]]:
     from python_calamine import CalamineWorkbook
 
+    upload = io.BytesIO(data)
+    upload.name = "核验文件"
+    try:
+        # calamine aborts the process on a crafted workbook (a zip bomb, a stray far cell): checked first.
+        check_workbook(upload, get_settings())
+    except SourceDataError as exc:
+        raise VerificationError(str(exc)) from None
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
     except Exception as exc:  # calamine raises its own error types for unreadable workbooks

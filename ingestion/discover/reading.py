@@ -17,8 +17,8 @@ from blocklake.errors import SourceDataError, SourceUnavailableError
 from blocklake.lake import new_duckdb
 from blocklake.settings import Settings
 from blocklake.sql import identifier, literal
+from blocklake.workbook_guard import check_workbook
 from ingestion.connections import Location, from_uri
-from ingestion.extractors.workbook_guard import check_workbook
 
 SAMPLE_ROWS = 2_000
 TEXT_ENCODINGS = ("utf-8", "gb18030")  # a BOM says UTF-8 outright; GBK is read as its superset GB 18030

@@ -18,8 +18,8 @@ from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from blocklake.errors import SourceDataError
 from blocklake.vocabulary import SOURCE_FILE_COLUMN
+from blocklake.workbook_guard import check_workbook
 from ingestion.extractors.base import Extraction, ExtractRequest, Reject, register
-from ingestion.extractors.workbook_guard import check_workbook
 
 
 @dataclass

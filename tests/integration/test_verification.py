@@ -23,6 +23,7 @@ from catalog.api import create_app
 from catalog.auth import Principal
 from catalog.models import Application, AuditLog, CallLog, Department, Resource, Verification
 from tests.conftest import TEST_USCC, SourceDepartment, registered_lake, sqlite_execute
+from tests.reliability import test_bad_files as bad_files
 
 OWN_STREET, OTHER_STREET = "440305001", "440305002"
 PEOPLE = "raw.police__residents"
@@ -210,6 +211,20 @@ def test_an_excel_list_is_read_too(client: TestClient, keys: dict[str, str], cod
                            headers=as_(keys["civil"]))
     assert answered.status_code == 200, answered.text
     assert list(csv.reader(io.StringIO(answered.content.decode("utf-8-sig"))))[1][2:4] == ["一致", "一致"]
+
+
+def test_a_crafted_workbook_is_refused_before_it_is_opened(client: TestClient, keys: dict[str, str], code: str,
+                                                            civil_verifies: dict, tmp_path: Path) -> None:
+    """A list that unzips to 512 MiB of cells would abort the worker inside calamine: refused first."""
+    bomb = tmp_path / "list.xlsx"
+    bad_files.write_raw_workbook(bomb, [bad_files.SHEET_OPEN, bad_files.sheet_row(1, ["sfzh", "name"]),
+                                        *(b"<row><c><v>1</v></c></row>" * 40_000 for _ in range(512)),
+                                        bad_files.SHEET_CLOSE])
+    answered = client.post("/api/verify/batch", data={"resource_code": code, "key_item": "sfzh"},
+                           files={"file": ("list.xlsx", bomb.read_bytes(), "application/octet-stream")},
+                           headers=as_(keys["civil"]))
+    assert answered.status_code == 400 and "unzips to more than" in answered.json()["detail"]
+    assert client.get("/api/resources").status_code == 200  # the worker is still there
 
 
 def test_a_street_office_finds_only_its_own_block(client: TestClient, keys: dict[str, str], code: str) -> None:

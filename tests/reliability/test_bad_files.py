@@ -24,7 +24,7 @@ import yaml
 
 from blocklake.errors import SourceDataError
 from blocklake.settings import Settings, get_settings
-from ingestion.extractors.workbook_guard import check_workbook
+from blocklake.workbook_guard import check_workbook
 from ingestion.runner import load_table
 from quality.gate import gate_raw_table
 from tests.conftest import TEST_USCC, query

@@ -9,7 +9,9 @@ So the archive is inspected first, streamed in bounded memory:
   and cells where a writer left the references out;
 - no DTD: Excel and WPS never write one, and entity declarations are how billion-laughs files blow up.
 
-Only zip workbooks are inspected; legacy .xls (OLE) goes to calamine unchecked.
+Only zip workbooks are inspected; legacy .xls (OLE) goes to calamine unchecked. Every workbook that
+arrives from outside goes through here: a department's source file (ingestion) and a list uploaded for
+verification (the catalog).
 """
 
 from __future__ import annotations
@@ -84,10 +86,13 @@ class SheetShape:
         return (self.max_row + self.rows) * (self.max_column + self.widest_row)
 
 
-def check_workbook(path: Path, settings: Settings) -> None:
-    """Raise :class:`SourceDataError` if opening ``path`` could exhaust memory; return quietly otherwise."""
+def check_workbook(path: Path | IO[bytes], settings: Settings) -> None:
+    """Raise :class:`SourceDataError` if opening ``path`` (a file, or an upload's bytes) could exhaust
+    memory; return quietly otherwise."""
     if not zipfile.is_zipfile(path):
         return
+    if not isinstance(path, Path):
+        path.seek(0)  # is_zipfile read the end of the stream
     try:
         with zipfile.ZipFile(path) as archive:
             members = [info for info in archive.infolist() if info.filename.endswith((".xml", ".rels"))]
@@ -98,37 +103,44 @@ def check_workbook(path: Path, settings: Settings) -> None:
                 with archive.open(info) as stream:
                     inflated = _check_member(path, info.filename, stream, inflated, settings)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise SourceDataError(f"{path} is not a readable workbook (damaged, truncated or not really .xlsx: {exc}); "
-                              "ask the department to re-save it from Excel and resend it") from None
+        raise SourceDataError(f"{_label(path)} is not a readable workbook (damaged, truncated or not really .xlsx: "
+                              f"{exc}); ask the department to re-save it from Excel and resend it") from None
 
 
-def _check_member(path: Path, name: str, stream: IO[bytes], inflated: int, settings: Settings) -> int:
+def _check_member(path: Path | IO[bytes], name: str, stream: IO[bytes], inflated: int, settings: Settings) -> int:
     shape = SheetShape()
     for xml in _whole_tags(stream):
         inflated += len(xml)
         _check_unzipped_size(path, inflated, settings)
         if any(marker in xml for marker in _DTD_MARKERS):
             raise SourceDataError(
-                f"{path} member {name} declares XML entities (<!DOCTYPE/<!ENTITY), which Excel never writes: "
+                f"{_label(path)} member {name} declares XML entities (<!DOCTYPE/<!ENTITY), which Excel never "
+                "writes: "
                 "a crafted file (entity expansion, 'billion laughs'). Ask the department to re-save it from "
                 "Excel or WPS and resend it")
         shape.add(xml)
     if shape.cell_bound > settings.excel_max_cells:
         raise SourceDataError(
-            f"{path} member {name} spans about {shape.cell_bound:,} cells (rows x columns of its used range), "
+            f"{_label(path)} member {name} spans about {shape.cell_bound:,} cells (rows x columns of its used "
+            "range), "
             f"over BLOCKLAKE_EXCEL_MAX_CELLS={settings.excel_max_cells:,}; reading it would need "
             f"{shape.cell_bound * _BYTES_PER_CELL / 2**30:,.1f} GiB. A stray cell far from the data (such as "
             "XFD1048576) does this: ask the department to clear it and resend, or to send the table as CSV")
     return inflated
 
 
-def _check_unzipped_size(path: Path, size: int, settings: Settings) -> None:
+def _check_unzipped_size(path: Path | IO[bytes], size: int, settings: Settings) -> None:
     limit = settings.excel_max_unzipped_bytes
     if size > limit:
         raise SourceDataError(
-            f"{path} unzips to more than {limit:,} bytes of XML (at least {size:,}): too large for a workbook, "
+            f"{_label(path)} unzips to more than {limit:,} bytes of XML (at least {size:,}): too large for a "
+            "workbook, "
             "or a zip bomb. Ask the department to send the table as CSV, or raise "
             "BLOCKLAKE_EXCEL_MAX_UNZIPPED_BYTES if the workbook is genuine")
+
+
+def _label(path: Path | IO[bytes]) -> str:
+    return str(path) if isinstance(path, Path) else getattr(path, "name", None) or "the uploaded workbook"
 
 
 def _whole_tags(stream: IO[bytes]) -> Iterator[bytes]:
