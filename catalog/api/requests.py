@@ -3,8 +3,7 @@ the provider answers. A department sees the requests it filed or must answer; th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Literal, TypeVar
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException
 from sqlalchemy import or_, select
@@ -13,20 +12,18 @@ from sqlalchemy.orm import Session, selectinload
 from catalog import requests
 from catalog.api.deps import AdminDep, DepartmentDep, ObjectId, SessionDep
 from catalog.api.schemas import AnswerIn, AssignIn, DataRequestIn, DataRequestOut
+from catalog.api.services import answer_of
 from catalog.auth import Principal
 from catalog.models import DataRequest, Department
-from catalog.sharing import SharingError
-from catalog.workdays import CalendarError
 
 router = APIRouter(prefix="/api", tags=["requests"])
 Status = Literal["filed", "assigned", "answered", "withdrawn"]
-T = TypeVar("T")
 
 
 @router.post("/requests", response_model=DataRequestOut, status_code=201, summary="Ask for data the directory lacks")
 def file(body: DataRequestIn, session: SessionDep, who: DepartmentDep) -> DataRequestOut:
     form = requests.RequestForm(body.title, body.purpose, body.items)
-    return request_out(_run(lambda: requests.file(session, who.department, form)))
+    return request_out(answer_of(lambda: requests.file(session, who.department, form)))
 
 
 @router.get("/requests", response_model=list[DataRequestOut], summary="Requests I filed or must answer (all: admin)")
@@ -52,13 +49,14 @@ def assign(request_id: ObjectId, body: AssignIn, session: SessionDep, who: Admin
     provider = session.scalar(select(Department).where(Department.code == body.provider_code))
     if provider is None:
         raise HTTPException(404, f"no department {body.provider_code}")
-    return request_out(_run(lambda: requests.assign(session, found, provider, by=who.actor, is_admin=who.is_admin)))
+    return request_out(answer_of(lambda: requests.assign(session, found, provider, by=who.actor,
+                                                         is_admin=who.is_admin)))
 
 
 @router.post("/requests/{request_id}/answer", response_model=DataRequestOut, summary="Answer (assigned provider)")
 def answer(request_id: ObjectId, body: AnswerIn, session: SessionDep, who: DepartmentDep) -> DataRequestOut:
     found = visible_request(session, request_id, who)
-    return request_out(_run(lambda: requests.answer(session, found, who.department,
+    return request_out(answer_of(lambda: requests.answer(session, found, who.department,
                                                     will_provide=body.answer == "will_provide",
                                                     provide_by=body.provide_by, text=body.text)))
 
@@ -66,7 +64,7 @@ def answer(request_id: ObjectId, body: AnswerIn, session: SessionDep, who: Depar
 @router.post("/requests/{request_id}/withdraw", response_model=DataRequestOut, summary="Withdraw (requester)")
 def withdraw(request_id: ObjectId, session: SessionDep, who: DepartmentDep) -> DataRequestOut:
     found = visible_request(session, request_id, who)
-    return request_out(_run(lambda: requests.withdraw(session, found, who.department)))
+    return request_out(answer_of(lambda: requests.withdraw(session, found, who.department)))
 
 
 def request_out(found: DataRequest) -> DataRequestOut:
@@ -82,13 +80,3 @@ def visible_request(session: Session, request_id: int, who: Principal) -> DataRe
     if found is None or not (who.is_admin or who.department.id in (found.requester_id, found.provider_id)):
         raise HTTPException(404, f"no data request {request_id}")
     return found
-
-
-def _run(action: Callable[[], T]) -> T:
-    """Run a step of the service; its refusal becomes the HTTP answer."""
-    try:
-        return action()
-    except SharingError as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
-    except CalendarError as exc:  # the holiday calendar lacks the year a deadline falls in
-        raise HTTPException(503, str(exc)) from exc

@@ -8,7 +8,6 @@ from fastapi import APIRouter, HTTPException
 from sqlalchemy import or_, select
 
 from catalog import sharing
-from catalog.api import cache
 from catalog.api.deps import DepartmentDep, ObjectId, SessionDep
 from catalog.api.schemas import (
     ApplicationIn,
@@ -18,6 +17,7 @@ from catalog.api.schemas import (
     DecisionIn,
     ResolutionIn,
 )
+from catalog.api.services import active_resource, answer_of
 from catalog.auth import Principal
 from catalog.models import Application, Correction, Resource
 
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api", tags=["sharing"])
 def apply(body: ApplicationIn, session: SessionDep, who: DepartmentDep) -> ApplicationOut:
     request = sharing.ApplicationRequest(body.items, body.purpose, body.scenario, body.period_start, body.period_end,
                                          body.method)
-    return application_out(_run(lambda: sharing.apply(session, _resource(session, body.resource_code),
+    return application_out(answer_of(lambda: sharing.apply(session, active_resource(session, body.resource_code),
                                                       who.department, request)))
 
 
@@ -52,21 +52,22 @@ def application(application_id: ObjectId, session: SessionDep, who: DepartmentDe
 def approve(application_id: ObjectId, body: DecisionIn, session: SessionDep, who: DepartmentDep) -> ApplicationOut:
     found = _visible_application(session, application_id, who)
     plain = sharing.PlainGrant(tuple(body.plain_items), body.legal_basis) if body.plain_items else None
-    return application_out(_run(lambda: sharing.decide(session, found, who.department, approve=True,
+    return application_out(answer_of(lambda: sharing.decide(session, found, who.department, approve=True,
                                                        reason=body.reason, plain=plain)))
 
 
 @router.post("/applications/{application_id}/refuse", response_model=ApplicationOut)
 def refuse(application_id: ObjectId, body: DecisionIn, session: SessionDep, who: DepartmentDep) -> ApplicationOut:
     found = _visible_application(session, application_id, who)
-    return application_out(_run(lambda: sharing.decide(session, found, who.department, approve=False,
+    return application_out(answer_of(lambda: sharing.decide(session, found, who.department, approve=False,
                                                        reason=body.reason)))
 
 
 @router.post("/corrections", response_model=CorrectionOut, status_code=201, summary="Report an error (纠错)")
 def correct(body: CorrectionIn, session: SessionDep, who: DepartmentDep) -> CorrectionOut:
-    resource = _resource(session, body.resource_code)
-    return correction_out(_run(lambda: sharing.file_correction(session, resource, who.department, body.description)))
+    resource = active_resource(session, body.resource_code)
+    return correction_out(answer_of(lambda: sharing.file_correction(session, resource, who.department,
+                                                                    body.description)))
 
 
 @router.get("/corrections", response_model=list[CorrectionOut])
@@ -82,7 +83,7 @@ def resolve(correction_id: ObjectId, body: ResolutionIn, session: SessionDep, wh
     found = session.get(Correction, correction_id)
     if found is None or not _sees(who, found.reporter_id, found.resource.provider_id):
         raise HTTPException(404, f"no correction {correction_id}")
-    return correction_out(_run(lambda: sharing.resolve_correction(session, found, who.department,
+    return correction_out(answer_of(lambda: sharing.resolve_correction(session, found, who.department,
                                                                   accepted=body.accepted, resolution=body.resolution)))
 
 
@@ -100,13 +101,6 @@ def correction_out(found: Correction) -> CorrectionOut:
         "resource_code": found.resource.code, "reporter": found.reporter.code})
 
 
-def _resource(session: SessionDep, code: str) -> Resource:
-    found = session.scalar(select(Resource).where(Resource.code == code, Resource.active))
-    if found is None:
-        raise HTTPException(404, f"no resource {code}")
-    return found
-
-
 def _visible_application(session: SessionDep, application_id: int, who: Principal) -> Application:
     """Another department's application is answered as missing: its existence is not ours to reveal."""
     found = session.get(Application, application_id)
@@ -117,13 +111,3 @@ def _visible_application(session: SessionDep, application_id: int, who: Principa
 
 def _sees(who: Principal, *department_ids: int) -> bool:
     return who.is_admin or who.department.id in department_ids
-
-
-def _run(action):
-    """Run a sharing service; its refusal becomes the HTTP answer, its success stales the cached figures."""
-    try:
-        result = action()
-        cache.clear()
-        return result
-    except sharing.SharingError as exc:
-        raise HTTPException(exc.status, str(exc)) from exc

@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Header, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 from pydantic_core import to_json
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blocklake import masking
@@ -20,9 +19,8 @@ from catalog import db, grants, verification
 from catalog.api import lakeconn
 from catalog.api.deps import DepartmentDep, SessionDep, department_only, principal_of
 from catalog.api.schemas import VerifyIn, VerifyOut
+from catalog.api.services import active_resource, answer_of
 from catalog.auth import Principal, key_is_valid
-from catalog.models import Resource
-from catalog.sharing import SharingError
 from catalog.verification_files import answers_csv, read_check_list
 
 router = APIRouter(prefix="/api/verify", tags=["verification"])
@@ -65,12 +63,10 @@ def verify_file(request: Request, session: SessionDep, who: DepartmentDep,
     data = file.file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise HTTPException(413, f"the file is over {MAX_FILE_BYTES // 2**20} MiB; split it")
-    resource = resource_by_code(session, resource_code)
+    resource = active_resource(session, resource_code)
     titles = {item.column_name: item.name for item in resource.items}
-    try:
-        checks = read_check_list(data, file.filename or "", key_item, resource.items)
-    except SharingError as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
+    checks = answer_of(lambda: read_check_list(data, file.filename or "", key_item, resource.items),
+                       stales_figures=False)
     result = run(request, session, who, resource_code, key_item, checks.checks(), "batch")
     name = f"verification-{result.verification_id}.csv"
     return Response(answers_csv(checks, result, titles), media_type="text/csv; charset=utf-8",
@@ -87,10 +83,8 @@ def _asking(request: Request, session: Session, x_api_key: str | None,
         if (found := RECENT.get(recent)) is not None:
             return found
         who = department_only(principal_of(request, session, x_api_key))
-        try:
-            grant = verification.verifying_grant(session, who, resource_by_code(session, resource_code))
-        except SharingError as exc:
-            raise HTTPException(exc.status, str(exc)) from exc
+        resource = active_resource(session, resource_code)
+        grant = answer_of(lambda: verification.verifying_grant(session, who, resource), stales_figures=False)
         RECENT.put(recent, who, grant)
         return who, grant
     return department_only(principal_of(request, session, x_api_key)), None
@@ -99,19 +93,11 @@ def _asking(request: Request, session: Session, x_api_key: str | None,
 def run(request: Request, session: Session, who: Principal, resource_code: str, key_item: str,
         checks: list[verification.Check], method: str, grant: grants.Grant | None = None) -> verification.Result:
     """Answer and record one verification; a refusal becomes the HTTP answer."""
-    resource = grant.resource if grant is not None else resource_by_code(session, resource_code)
-    try:
-        result = verification.verify(session, who, resource, key_item, checks,
-                                     lakeconn.key_indexes(request.app.state),
-                                     secret=masking.bureau_secret(get_settings()), method=method,
-                                     path=str(request.url.path), grant=grant)
-    except SharingError as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
-    return result
+    resource = grant.resource if grant is not None else active_resource(session, resource_code)
+    # The figures' cache is not staled: verification calls count in them within its few seconds anyway.
+    return answer_of(lambda: verification.verify(session, who, resource, key_item, checks,
+                                                 lakeconn.key_indexes(request.app.state),
+                                                 secret=masking.bureau_secret(get_settings()), method=method,
+                                                 path=str(request.url.path), grant=grant), stales_figures=False)
 
 
-def resource_by_code(session: Session, code: str) -> Resource:
-    found = session.scalar(select(Resource).where(Resource.code == code, Resource.active))
-    if found is None:
-        raise HTTPException(404, f"no resource {code}")
-    return found
