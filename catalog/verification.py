@@ -188,9 +188,6 @@ class KeyIndex:
             return Answer(check.key, "invalid", [], {})
         return Answer(check.key, "not_found", [], {})  # nothing to compare with a key not found
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
 
 def _held(hits: list[tuple[Any, ...]], position: int, value_digest: str) -> bool:
     return any(hit[position] == value_digest for hit in hits)
