@@ -19,6 +19,8 @@ from blocklake.lake import LAKE
 from blocklake.sql import identifier
 
 TABLE = f"{LAKE}.meta.published"
+# The schemas analysts see (`blocklake sql`, /api/sql, the published views script); staging and meta stay internal.
+ANALYST_LAYERS = ("raw", "base", "marts")
 DDL = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     table_name VARCHAR, snapshot_id BIGINT, run_id VARCHAR, score DOUBLE, published_at TIMESTAMPTZ,
     record_count BIGINT, columns_json VARCHAR, data_until TIMESTAMP)"""

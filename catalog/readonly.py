@@ -39,12 +39,10 @@ import duckdb
 
 from blocklake import lake, masking
 from blocklake.errors import BlocklakeError
-from blocklake.published import published_snapshots
+from blocklake.published import ANALYST_LAYERS, published_snapshots
 from blocklake.settings import Settings
 from blocklake.sql import identifier, literal
 from blocklake.vocabulary import LINEAGE_COLUMNS
-
-LAYERS = ("raw", "base", "marts")  # the schemas analysts see; staging and meta stay internal
 
 
 class QueryError(BlocklakeError):
@@ -118,7 +116,7 @@ def session(settings: Settings, access: Mapping[str, TableAccess] | None = None,
 def open_session(settings: Settings, access: Mapping[str, TableAccess] | None = None, *, spill: bool = False,
                  writable: Sequence[Path] = (), limits: Limits | None = None) -> AnalystSession:
     """A locked session with a view per table of ``access`` ("schema.table" -> what to show) that is
-    published; ``access=None`` shows every published table of :data:`LAYERS` in full, unmasked, and lets
+    published; ``access=None`` shows every published table of the analyst layers in full, unmasked, and lets
     ``lake`` itself be read (the bureau's operator). ``spill`` gives the session a private scratch folder
     for larger-than-memory work; ``writable`` are the only files it may write (the CLI's ``--output``);
     ``limits`` caps its memory and threads (the SQL endpoint's sessions)."""
@@ -151,7 +149,7 @@ def _tmp_root(settings: Settings) -> Path:
 def _readable(published: Mapping[str, int], access: Mapping[str, TableAccess] | None) -> dict[str, int]:
     wanted = published if access is None else access
     return {table: published[table] for table in sorted(wanted)
-            if table in published and table.split(".", 1)[0] in LAYERS}
+            if table in published and table.split(".", 1)[0] in ANALYST_LAYERS}
 
 
 def _create_view(con: duckdb.DuckDBPyConnection, table: str, snapshot: int, access: TableAccess) -> tuple[str, ...]:

@@ -104,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--max-rows", type=int, default=50, help="rows a result shows (default 50)")
     shell.set_defaults(command=_shell)
 
+    views = commands.add_parser(
+        "views", help="write the published views for your own DuckDB (CLI, Python, DBeaver) and say how to use them",
+        description="Every publication rewrites $BLOCKLAKE_HOME/published.sql: it attaches the lake read-only and "
+                    "names raw.*, base.*, marts.* at their published snapshots, as `blocklake sql` shows them. This "
+                    "command writes it now (e.g. after moving the lake) and prints its path.")
+    views.set_defaults(command=_views)
+
     run = commands.add_parser("run", help="generate if needed, then run every ingest DAG through Airflow")
     run.add_argument("--scale", choices=["tiny", "demo", "district", "city"], default=None)
     run.add_argument("--regenerate", action="store_true", help="generate the sources even if present")
@@ -332,6 +339,20 @@ def _shell(args: argparse.Namespace) -> int:
     settings = get_settings()
     with readonly.session(settings, spill=True) as analyst:
         return readonly.shell(analyst, max_rows=args.max_rows, history=settings.home / "shell_history")
+
+
+def _views(args: argparse.Namespace) -> int:
+    from blocklake import lake, published_script
+
+    settings = get_settings()
+    con = lake.connect(settings, read_only=True)
+    try:
+        path = published_script.refresh(con, settings)
+    finally:
+        con.close()
+    print(f"published views: {path}\n  duckdb -init {path}\n"
+          f"  python: duckdb.connect().execute(open({str(path)!r}).read())")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from statistics import fmean
 
 import duckdb
 
-from blocklake import lake, masking, published
+from blocklake import lake, masking, published, published_script
 from blocklake.checks import DIMENSIONS, Suite
 from blocklake.errors import BlocklakeError
 from blocklake.settings import get_settings
@@ -118,6 +118,8 @@ def run_gate(suites: Iterable[Suite], *, run_id: str | None = None, snapshot: in
         decided = [_decide(suite, snapshot, run_id, inspected, seconds, previous.get(suite.table))
                    for suite, (inspected, seconds) in zip(suites, audits, strict=True)]
         store.record_decisions(con, [decision for _, decision in decided], row_limit=settings.gate_quarantine_rows)
+        if any(decision.publish for _, decision in decided):
+            published_script.refresh(con, settings)
         return [verdict for verdict, _ in decided]
     finally:
         con.close()

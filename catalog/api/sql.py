@@ -20,6 +20,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from blocklake.published import ANALYST_LAYERS
 from blocklake.settings import Settings, get_settings
 from catalog import grants, readonly, sqlguard
 from catalog.api.deps import DepartmentDep, SessionDep
@@ -108,7 +109,7 @@ def _published_grants(session: Session, who: Principal) -> dict[str, grants.Gran
     """The caller's grants on published tables of the analyst layers; 403 when there are none."""
     granted = {key: grant for key, grant in grants.readable(session, who).items()
                if grant.items and grant.resource.published_snapshot is not None
-               and key.split(".", 1)[0] in readonly.LAYERS}
+               and key.split(".", 1)[0] in ANALYST_LAYERS}
     if not granted:
         _refuse(session, who, 403, f"{who.actor} has no approved application for a published resource; "
                                    "apply for one first (POST /api/applications)")

@@ -26,7 +26,10 @@ PEOPLE = "raw.delta__people"
 @pytest.fixture(scope="module")
 def cli_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A lake with one published table (30 people); the environment a `blocklake` process needs for it."""
-    root = tmp_path_factory.mktemp("analyst_cli")
+    yield from one_table_lake(tmp_path_factory.mktemp("analyst_cli"))
+
+
+def one_table_lake(root: Path) -> Iterator[dict[str, str]]:
     source = root / "delta.sqlite"
     sqlite_execute(source, "CREATE TABLE people (id INTEGER, name TEXT, sfzh TEXT)")
     sqlite_execute(source, "INSERT INTO people VALUES (?, ?, ?)", [(i, f"张{i}", VALID_ID) for i in range(1, 31)])
@@ -119,3 +122,73 @@ def test_shell_runs_statements_from_stdin(cli_env: dict[str, str]) -> None:
     assert "error: Permission Error" in out and "张1" in out and "张2" in out
     assert "unknown command .nonsense" in out and "never run" not in out
     assert "blocklake>" not in out  # no prompts when stdin is not a terminal
+
+
+# --- the published views script: what an analyst's own DuckDB needs (blocklake.published_script) ---------------
+
+
+def analyst_connection(home: Path) -> duckdb.DuckDBPyConnection:
+    """What the README tells an analyst to do in Python: a plain DuckDB, then the script."""
+    con = duckdb.connect()
+    con.execute((home / "published.sql").read_text(encoding="utf-8"))
+    return con
+
+
+def test_the_views_script_is_private_and_reads_the_published_table(cli_env: dict[str, str]) -> None:
+    script = Path(cli_env["BLOCKLAKE_HOME"]) / "published.sql"
+    assert script.stat().st_mode & 0o777 == 0o600  # it holds the lake's connection string
+    with analyst_connection(script.parent) as con:
+        assert con.execute(f"SELECT count(*), min(sfzh) FROM {PEOPLE}").fetchone() == (30, VALID_ID)
+        assert [row[0] for row in con.execute(f"DESCRIBE {PEOPLE}").fetchall()] == ["id", "name", "sfzh"]
+
+
+def test_the_views_script_cannot_write(cli_env: dict[str, str]) -> None:
+    catalog = Path(cli_env["BLOCKLAKE_HOME"]) / "lake" / "catalog.sqlite"
+    before = catalog.read_bytes()
+    with analyst_connection(catalog.parent.parent) as con:
+        for statement in (f"INSERT INTO {PEOPLE} (id) VALUES (99)",
+                          f"INSERT INTO lake.{PEOPLE} (id) VALUES (99)",
+                          f"DELETE FROM lake.{PEOPLE}",
+                          "CREATE TABLE lake.raw.planted (a INTEGER)"):
+            with pytest.raises(duckdb.Error, match=r"(?i)read[- ]only|view"):
+                con.execute(statement)
+    assert catalog.read_bytes() == before
+
+
+def test_blocklake_views_rewrites_the_script_and_says_how_to_use_it(cli_env: dict[str, str]) -> None:
+    script = Path(cli_env["BLOCKLAKE_HOME"]) / "published.sql"
+    script.unlink()
+    done = blocklake(cli_env, "views")
+    assert done.returncode == 0, done.stderr
+    assert f"duckdb -init {script}" in done.stdout and script.exists()
+
+
+@pytest.fixture
+def changing_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    yield from one_table_lake(tmp_path)
+
+
+def test_the_views_move_only_when_a_new_version_is_published(changing_env: dict[str, str]) -> None:
+    from blocklake import lake, published_script
+    from quality.gate import gate_raw_table
+
+    home = Path(changing_env["BLOCKLAKE_HOME"])
+    source = Path(changing_env["BLOCKLAKE_CONN_DELTA_DB"].removeprefix("sqlite://"))
+    sqlite_execute(source, "INSERT INTO people VALUES (?, ?, ?)", [(i, f"李{i}", VALID_ID) for i in range(31, 36)])
+    load_table("delta", "people")  # written to the lake, not yet published
+    with analyst_connection(home) as con:
+        assert con.execute(f"SELECT count(*) FROM {PEOPLE}").fetchone() == (30,)
+    gate_raw_table("delta", "people")
+    with analyst_connection(home) as con:
+        assert con.execute(f"SELECT count(*) FROM {PEOPLE}").fetchone() == (35,)
+    # A gate that read the lake before another published must not put the older views back.
+    script = home / "published.sql"
+    script.write_text(script.read_text(encoding="utf-8").replace("-- lake snapshot: ", "-- lake snapshot: 9999"),
+                      encoding="utf-8")
+    newer = script.read_text(encoding="utf-8")
+    con = lake.connect(get_settings(), read_only=True)
+    try:
+        published_script.refresh(con, get_settings())
+    finally:
+        con.close()
+    assert script.read_text(encoding="utf-8") == newer

@@ -274,3 +274,23 @@ def test_the_first_run_leaves_the_bureau_an_admin_key_to_log_in_with(
         key = auth.find_key(session, plain)
         assert key is not None and auth.key_state(key) == "valid"
         assert (key.role, key.department.kind) == ("admin", "bureau")
+
+
+def test_a_plain_duckdb_reads_base_person_at_its_published_snapshot(
+        pipeline_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """Only what the README tells an analyst: a plain DuckDB runs ``<home>/published.sql``."""
+    home, _ = pipeline_run
+    (snapshot, rows), = lake_query(home, "SELECT arg_max(snapshot_id, published_at), arg_max(record_count, "
+                                         "published_at) FROM lake.meta.published WHERE table_name = 'base.base_person'")
+    assert lake_query(home, "SELECT id FROM lake.current_snapshot()")[0][0] > snapshot  # the lake has moved on since
+    con = duckdb.connect()
+    try:
+        con.execute((home / "published.sql").read_text(encoding="utf-8"))
+        assert con.execute("SELECT count(*) FROM base.base_person").fetchone()[0] == rows > 0
+        definition = con.execute("SELECT sql FROM duckdb_views() WHERE schema_name = 'base' "
+                                 "AND view_name = 'base_person'").fetchone()[0]
+        assert f"AT (VERSION => {snapshot})" in definition
+        with pytest.raises(duckdb.Error, match=r"(?i)read[- ]only"):
+            con.execute("DELETE FROM lake.base.base_person")
+    finally:
+        con.close()
