@@ -104,10 +104,15 @@ class Resource(Base):
     __table_args__ = (UniqueConstraint("classification", "sequence"),)
 
 
+def visible() -> ColumnElement[bool]:
+    """A resource anyone may look up by its code: any but one still 待补全 (retired ones keep their pages)."""
+    return Resource.pending.is_(False)
+
+
 def listed() -> ColumnElement[bool]:
-    """The one definition of a resource the directory shows: active and complete (not 待补全). The public
-    directory, its search, the API and what harvesters read all filter by it."""
-    return and_(Resource.active, Resource.pending.is_(False))
+    """The one definition of a resource the directory lists: active and complete (not 待补全). The public
+    directory, its search, the API, the figures and what harvesters read all filter by it."""
+    return and_(Resource.active, visible())
 
 
 class DirectoryMapping(Base):

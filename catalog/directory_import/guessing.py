@@ -48,7 +48,7 @@ HEADER_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 SAMPLE = 300  # values per column looked at
 STRONG = 0.8  # share of a column's values that must read as a kind for the values to decide
-_OPEN_WORDS = re.compile(r"(无条件|有条件|依申请|不予|不|非)开放|开放$")
+_OPEN_WORDS = re.compile(r"(无条件|有条件|依申请|不予|不|非)开放|开放$|^依申请$")
 _SHARE_WORDS = re.compile(r"(无条件|有条件|不予|不)共享")
 _FORMAT_TOKENS = frozenset({"csv", "xls", "xlsx", "json", "xml", "rdf", "api", "file", "pdf", "doc", "docx", "txt",
                             "zip", "shp", "database", "wms", "wfs", "html", "jpg", "png"})

@@ -37,7 +37,7 @@ class Department:
 @dataclass(frozen=True)
 class ProviderMatch:
     department: Department | None
-    how: str  # exact | without upper levels | abbreviation | fuzzy | unmatched | ambiguous: …
+    how: str  # how it was found, or why not: 名称一致 / 去掉上级名称后一致 / 简称 / 名称相近 / 目录中无此部门 / 不唯一：…
 
 
 def _clean(name: str) -> str:
@@ -70,32 +70,37 @@ class ProviderMatcher:
         self.departments = list(departments)
         self._by_name = _unique(self.departments, lambda dept: _clean(dept.name))
         self._by_own = _unique(self.departments, lambda dept: own_name(dept.name))
+        self._shared_own = {own_name(dept.name) for dept in self.departments} - set(self._by_own)
         self.match = cache(self._match)
 
     def _match(self, name: str) -> ProviderMatch:
         cleaned, own = _clean(name), own_name(name)
         if not cleaned:
-            return ProviderMatch(None, "unmatched")
+            return ProviderMatch(None, "目录中无此部门")
         if cleaned in self._by_name:
-            return ProviderMatch(self._by_name[cleaned], "exact")
-        if own[0] in _LEVEL_CHARACTERS and len(own) > 3:
-            own = own[1:]  # 区民政局: the level without its place's name
-        if own in self._by_own:
-            return ProviderMatch(self._by_own[own], "without upper levels")
-        abbreviated = [dept for key, dept in self._by_own.items() if _is_abbreviation(own, key)]
+            return ProviderMatch(self._by_name[cleaned], "名称一致")
+        # 区民政局: a level without its place's name (but 市场监督管理局 begins with 市 too: try both)
+        candidates = [own, own[1:]] if own[0] in _LEVEL_CHARACTERS and len(own) > 3 else [own]
+        for candidate in candidates:
+            if candidate in self._by_own:
+                return ProviderMatch(self._by_own[candidate], "去掉上级名称后一致")
+            if candidate in self._shared_own:
+                return ProviderMatch(None, f"不唯一：多个部门名为「{candidate}」")
+        abbreviated = list({dept.code: dept for candidate in candidates for key, dept in self._by_own.items()
+                            if _is_abbreviation(candidate, key)}.values())
         if len(abbreviated) == 1:
-            return ProviderMatch(abbreviated[0], "abbreviation")
+            return ProviderMatch(abbreviated[0], "简称")
         if len(abbreviated) > 1:
-            return ProviderMatch(None, "ambiguous: " + "、".join(dept.name for dept in abbreviated[:3]))
+            return ProviderMatch(None, "不唯一：" + "、".join(dept.name for dept in abbreviated[:3]))
         return self._fuzzy(own)
 
     def _fuzzy(self, own: str) -> ProviderMatch:
         best = process.extract(own, list(self._by_own), scorer=fuzz.ratio, limit=2)
         if not best or best[0][1] < FUZZY_SCORE:
-            return ProviderMatch(None, "unmatched")
+            return ProviderMatch(None, "目录中无此部门")
         if len(best) > 1 and best[0][1] - best[1][1] < FUZZY_LEAD:
-            return ProviderMatch(None, f"ambiguous: {best[0][0]}、{best[1][0]}")
-        return ProviderMatch(self._by_own[best[0][0]], "fuzzy")
+            return ProviderMatch(None, f"不唯一：{best[0][0]}、{best[1][0]}")
+        return ProviderMatch(self._by_own[best[0][0]], "名称相近")
 
 
 def _unique(departments: list[Department], key: Callable[[Department], str]) -> dict[str, Department]:

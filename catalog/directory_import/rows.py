@@ -87,7 +87,7 @@ def read_row(row: SourceRow, columns: dict[str, str], defaults: dict[str, str],
         return RowOutcome(row.number, "refused", reason="没有资源名称")
     if is_garbled(name):
         return RowOutcome(row.number, "refused", name=name, reason=f"资源名称无法识别（乱码）：{name!r}")
-    outcome = RowOutcome(row.number, "imported", name=name)
+    outcome = RowOutcome(row.number, "imported", name=name, values={"name": name})
     for target in FIELD_TITLES:
         value = raw.get(target)
         if is_nothing(value) and target in defaults:
@@ -119,7 +119,7 @@ def _match_provider(outcome: RowOutcome, providers: ProviderMatcher) -> None:
         outcome.values.pop("provider_code", None)  # a code is only trusted with the department it belongs to
         return
     outcome.values["provider"] = match.department.name
-    if match.how != "exact":
+    if match.how != "名称一致":
         outcome.notes.append(f"提供方「{outcome.provider_name}」对应为「{match.department.name}」（{match.how}）")
     if match.department.uscc:
         outcome.values["provider_code"] = match.department.uscc
