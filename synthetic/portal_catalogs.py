@@ -79,11 +79,12 @@ class _Row:
     published_value: object
 
 
-def _rows(layout: str, count: int, rng: random.Random, first: int) -> list[_Row]:
-    rows, names = [], set()
+def _rows(layout: str, count: int, rng: random.Random, first: int, serial: int) -> list[_Row]:
+    """``serial`` numbers the names across files: one resource is in one file only."""
+    rows = []
     for number in range(first, first + count):
         own, abbreviation, _ = rng.choice(DEPARTMENTS)
-        name = f"{rng.choice(TOPICS)}{rng.choice(THINGS)}（{number}）"
+        name = f"{rng.choice(TOPICS)}{rng.choice(THINGS)}（{serial + number}）"
         provider_text = rng.choice([f"{CITY}{DISTRICT}{own}", f"{DISTRICT}{own}", own, f"区{own}", abbreviation])
         cycle_text = rng.choice(list(CYCLES) + [""] * 8)  # empty: a large share of rows
         open_text = rng.choice(list(OPEN_TYPES))
@@ -92,7 +93,6 @@ def _rows(layout: str, count: int, rng: random.Random, first: int) -> list[_Row]
         refused = rng.random() < 0.02
         if refused:
             name = rng.choice(["", "  ", "锟斤拷锟斤拷锟斤拷"])
-        names.add(name)
         truth = RowTruth(layout, number, name.strip(), refused, own, CYCLES[cycle_text], OPEN_TYPES[open_text],
                          formats, published)
         rows.append(_Row(truth, provider_text, cycle_text, open_text, published))
@@ -178,8 +178,8 @@ def write_catalogs(folder: Path, rows_per_layout: int = 1000, seed: int = 21) ->
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
-    for layout, (name, write, first) in LAYOUTS.items():
-        rows = _rows(layout, rows_per_layout, rng, first)
+    for index, (layout, (name, write, first)) in enumerate(LAYOUTS.items()):
+        rows = _rows(layout, rows_per_layout, rng, first, index * rows_per_layout)
         write(rows, folder / name)
         written[folder / name] = [row.truth for row in rows]
     return written
