@@ -37,7 +37,8 @@ class Department:
 @dataclass(frozen=True)
 class ProviderMatch:
     department: Department | None
-    how: str  # how it was found, or why not: 名称一致 / 去掉上级名称后一致 / 简称 / 名称相近 / 目录中无此部门 / 不唯一：…
+    # how it was found, or why not: 名称一致 / 去掉上级名称后一致 / 简称 / 名称相近 / 目录中无此部门 / 不唯一：…
+    how: str
 
 
 def _clean(name: str) -> str:

@@ -99,7 +99,8 @@ def test_a_saved_mapping_wins_and_one_field_comes_from_one_column() -> None:
 def test_providers_found_by_full_name_without_upper_levels_abbreviated_or_mistyped() -> None:
     matcher = ProviderMatcher([
         Department("mz", "深圳市南山区民政局", None), Department("wj", "深圳市南山区卫生健康局", None),
-        Department("cg", "深圳市南山区城市管理和综合执法局", None), Department("sj", "深圳市南山区市场监督管理局", None),
+        Department("cg", "深圳市南山区城市管理和综合执法局", None),
+        Department("sj", "深圳市南山区市场监督管理局", None),
         Department("mz2", "深圳市福田区民政局", None),
     ])
     found = {name: (matcher.match(name).department or Department("", "", None)).code for name in [
