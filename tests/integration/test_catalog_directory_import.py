@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from blocklake.settings import Settings
-from catalog import db, search
+from catalog import auth, db, search
 from catalog.api import create_app
+from catalog.api.deps import SESSION_COOKIE
 from catalog.directory_import import completion, importing
 from catalog.directory_import.rows import RowOutcome
 from catalog.models import Department, DirectoryMapping, Resource, listed
@@ -129,3 +130,53 @@ def test_the_command_dry_run_writes_nothing_and_names_each_refused_row(
     assert main(["directory", "import", str(path)]) == 0
     assert main(["directory", "incomplete"]) == 0
     assert "项待补全" in capsys.readouterr().out
+
+
+def _browser(store: str, role: str) -> TestClient:
+    """A client logged in to the web UI as the bureau (``admin``) or a department."""
+    with db.session(store) as session:
+        department = session.scalar(select(Department).where(Department.code == "dept00"))
+        key = auth.issue_key(session, department, role=role)
+        session.commit()
+        token = auth.start_web_session(session, key)
+        session.commit()
+    client = TestClient(create_app(store), headers={"Origin": "http://testserver"})
+    client.cookies.set(SESSION_COOKIE, token)
+    return client
+
+
+def test_the_bureau_uploads_confirms_the_mapping_dry_runs_and_imports(
+        store: str, catalogs: dict[Path, list[RowTruth]]) -> None:
+    path = next(path for path in catalogs if path.name == "english.csv")
+    client = _browser(store, "admin")
+    page = client.post("/directory/import", data={"platform": "英文门户"},
+                       files={"file": (path.name, path.read_bytes(), "text/csv")})
+    assert page.status_code == 200, page.text[:300]
+    assert 'data-column="备注"' in page.text and '<option value="open_type" selected>' in page.text
+    token = page.text.split('name="token" value="')[1].split('"')[0]
+    form = {"token": token, "platform": "英文门户", "filename": path.name, "field_0": "name", "field_1": "provider",
+            "field_2": "update_cycle", "field_3": "open_type", "field_4": "format", "field_5": "publish_date",
+            "default_share_type": "有条件共享", "default_classification": "1.01"}
+    dry = client.post("/directory/import/run", data={**form, "action": "dry_run"})
+    assert dry.status_code == 200 and "试运行结果（未写入）" in dry.text
+    with db.session(store) as session:
+        assert session.scalar(select(func.count()).select_from(Resource)) == 0
+    done = client.post("/directory/import/run", data={**form, "action": "import", "save": "1"})
+    assert done.status_code == 200 and "导入结果" in done.text
+    refused = [truth.number for truth in catalogs[path] if truth.refused]
+    assert all(f'<td class="num">{number}</td><td>拒绝</td>' in done.text for number in refused)
+    with db.session(store) as session:
+        assert session.scalar(select(func.count()).select_from(Resource)) == ROWS - len(refused)
+        assert session.scalar(select(DirectoryMapping.columns).where(DirectoryMapping.platform == "英文门户"))[
+            "备注"] == "open_type"
+    assert "待补全（各提供部门须补全的字段）" in client.get("/directory/import").text
+
+
+def test_only_the_bureau_may_import(store: str) -> None:
+    assert _browser(store, "department").get("/directory/import").status_code == 403
+    anonymous = TestClient(create_app(store), headers={"Origin": "http://testserver"})
+    assert anonymous.get("/directory/import", follow_redirects=False).status_code == 303
+    bureau = _browser(store, "admin")
+    assert bureau.post("/directory/import/run", data={"token": "nope"}).status_code == 400
+    assert bureau.post("/directory/import", data={}, files={"file": ("a.pdf", b"%PDF", "application/pdf")}
+                       ).status_code == 400
