@@ -61,14 +61,18 @@ class Guess:
     reason: str  # what the guess rests on, shown for confirmation
 
 
-def guess_mapping(table: SourceTable, saved: dict[str, str] | None = None) -> list[Guess]:
-    """A field (or none) for every column: a saved mapping first, then values, then headers."""
-    saved = saved or {}
+def guess_mapping(table: SourceTable, saved: dict[str, str] | None = None,
+                  confirmed: dict[str, str] | None = None) -> list[Guess]:
+    """A field (or none, "") for every column: as the user confirmed it, else as saved for the platform,
+    else guessed from the values, else from the header."""
+    given = {**{column: (field, "已保存的映射") for column, field in (saved or {}).items()},
+             **{column: (field, "已确认") for column, field in (confirmed or {}).items()}}
     samples = {column: _sample(table, column) for column in table.columns}
     proposals = []
     for column in table.columns:
-        if column in saved:
-            proposals.append((3, Guess(column, saved[column] or None, "已保存的映射")))
+        if column in given:
+            field, reason = given[column]
+            proposals.append((3, Guess(column, field or None, reason)))
             continue
         by_values = _by_values(samples[column], column)
         by_header = _by_header(column)

@@ -74,7 +74,7 @@ def import_directory(session: Session, data: bytes, name: str, *, platform: str 
     overrides the guess. A dry run reads and reports every row and writes nothing."""
     table = read_table(data, name)
     saved = saved_mapping(session, platform)
-    guesses = guess_mapping(table, {**(saved.columns if saved else {}), **(columns or {})})
+    guesses = guess_mapping(table, saved.columns if saved else {}, columns)
     mapping = {guess.column: guess.field for guess in guesses if guess.field}
     defaults = {**(saved.defaults if saved else {}), **(defaults or {})}
     check_mapping(mapping, defaults)
