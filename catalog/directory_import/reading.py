@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from blocklake.errors import BlocklakeError, SourceDataError
@@ -22,11 +23,11 @@ SUFFIXES = (".csv", ".json", ".xlsx")
 
 
 class DirectoryImportError(BlocklakeError):
-    """A directory file could not be read at all (undecodable, malformed, of an unknown format)."""
+    """A directory file could not be read at all (missing, undecodable, malformed, of an unknown format)."""
 
-    def __init__(self, message: str, *, name: str):
-        self.name = name
-        super().__init__(f"{name}: {message}")
+    def __init__(self, message: str, *, path: Path | str):
+        self.path = Path(path)
+        super().__init__(f"{self.path}: {message}")
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class SourceTable:
     rows: list[SourceRow] = field(default_factory=list)
 
 
-def read_text(data: bytes, name: str) -> str:
+def read_text(data: bytes, name: str | Path) -> str:
     """UTF-8 (a BOM is dropped), else GB18030."""
     try:
         return data.decode("utf-8-sig")
@@ -52,7 +53,7 @@ def read_text(data: bytes, name: str) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise DirectoryImportError(f"neither UTF-8 nor GB18030 text (byte {exc.start}); save it as CSV UTF-8",
-                                   name=name) from exc
+                                   path=name) from exc
 
 
 def read_table(data: bytes, name: str) -> SourceTable:
@@ -61,7 +62,7 @@ def read_table(data: bytes, name: str) -> SourceTable:
     readers = {".csv": _csv_table, ".json": _json_table, ".xlsx": _xlsx_table}
     if suffix not in readers:
         raise DirectoryImportError(f"unknown format {suffix or '(no suffix)'!r}; expected one of {', '.join(SUFFIXES)}",
-                                   name=name)
+                                   path=name)
     return readers[suffix](data, name)
 
 
@@ -69,14 +70,14 @@ def _csv_table(data: bytes, name: str) -> SourceTable:
     try:
         lines = list(csv.reader(io.StringIO(read_text(data, name), newline="")))
     except csv.Error as exc:
-        raise DirectoryImportError(f"not a readable CSV file: {exc}", name=name) from exc
+        raise DirectoryImportError(f"not a readable CSV file: {exc}", path=name) from exc
     return _grid_table(lines, name)
 
 
 def _grid_table(lines: list[list[Any]], name: str) -> SourceTable:
     """A header row and data rows; blank rows (Excel leaves some at the end) are skipped."""
     if not lines:
-        raise DirectoryImportError("the file is empty; expected a header row and one row per resource", name=name)
+        raise DirectoryImportError("the file is empty; expected a header row and one row per resource", path=name)
     header = [str(cell).strip().lstrip("\ufeff") if cell is not None else "" for cell in lines[0]]
     rows = []
     for number, cells in enumerate(lines[1:], 2):
@@ -97,11 +98,11 @@ def _json_table(data: bytes, name: str) -> SourceTable:
     try:
         payload = json.loads(read_text(data, name))
     except json.JSONDecodeError as exc:
-        raise DirectoryImportError(f"invalid JSON at line {exc.lineno}: {exc.msg}", name=name) from exc
+        raise DirectoryImportError(f"invalid JSON at line {exc.lineno}: {exc.msg}", path=name) from exc
     if isinstance(payload, dict):  # {"data": [...]} or {"result": {"records": [...]}}, as portals' APIs answer
         payload = _records_in(payload)
     if not isinstance(payload, list):
-        raise DirectoryImportError("expected a JSON list of resource objects", name=name)
+        raise DirectoryImportError("expected a JSON list of resource objects", path=name)
     columns = list(dict.fromkeys(key for row in payload if isinstance(row, dict) for key in row))
     rows = [SourceRow(number, row) if isinstance(row, dict) else SourceRow(number, {}, "not an object of fields")
             for number, row in enumerate(payload, 1)]
@@ -125,10 +126,10 @@ def _xlsx_table(data: bytes, name: str) -> SourceTable:
         # calamine aborts the process on a crafted workbook (a zip bomb, a stray far cell): checked first.
         check_workbook(upload, get_settings())
     except SourceDataError as exc:
-        raise DirectoryImportError(str(exc), name=name) from None
+        raise DirectoryImportError(str(exc), path=name) from None
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
         lines = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for unreadable workbooks
-        raise DirectoryImportError(f"not a readable Excel workbook: {exc}", name=name) from exc
+        raise DirectoryImportError(f"not a readable Excel workbook: {exc}", path=name) from exc
     return _grid_table(lines, name)

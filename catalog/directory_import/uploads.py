@@ -27,7 +27,7 @@ def save_upload(data: bytes, name: str) -> str:
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise DirectoryImportError(f"unknown format {suffix or '(no suffix)'!r}; expected one of "
-                                   f"{', '.join(SUFFIXES)}", name=name)
+                                   f"{', '.join(SUFFIXES)}", path=name)
     folder = _folder()
     for old in folder.iterdir():
         if time.time() - old.stat().st_mtime > MAX_AGE_S:
@@ -42,5 +42,5 @@ def load_upload(token: str) -> tuple[bytes, str]:
     found = list(_folder().glob(f"{token}.*")) if _TOKEN.fullmatch(token) else []
     if not found:
         raise DirectoryImportError("the uploaded file is no longer here (kept for a day); upload it again",
-                                   name=token or "upload")
+                                   path=token or "upload")
     return found[0].read_bytes(), found[0].name
