@@ -21,17 +21,21 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import xlsxwriter
+from stdnum.cn import uscc
 
 CITY, DISTRICT = "深圳市", "南山区"
-# (own name, abbreviation, unified social credit code) of the departments the catalog knows
-DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
-    ("民政局", "民政局", "11440305MB2C10001X"), ("卫生健康局", "卫健局", None),
-    ("市场监督管理局", "市场监管局", None), ("教育局", "教育局", None),
-    ("人力资源局", "人资局", None), ("住房和建设局", "住建局", None),
-    ("城市管理和综合执法局", "城管执法局", None), ("文化广电旅游体育局", "文广旅体局", None),
-    ("退役军人事务局", "退役军人局", None), ("应急管理局", "应急局", None),
-    ("工业和信息化局", "工信局", None), ("发展和改革局", "发改局", None),
+# (own name, abbreviation) of the departments the catalog knows
+DEPARTMENTS: tuple[tuple[str, str], ...] = (
+    ("民政局", "民政局"), ("卫生健康局", "卫健局"), ("市场监督管理局", "市场监管局"), ("教育局", "教育局"),
+    ("人力资源局", "人资局"), ("住房和建设局", "住建局"), ("城市管理和综合执法局", "城管执法局"),
+    ("文化广电旅游体育局", "文广旅体局"), ("退役军人事务局", "退役军人局"), ("应急管理局", "应急局"),
+    ("工业和信息化局", "工信局"), ("发展和改革局", "发改局"),
 )
+# classification text -> the code it is ("" for a theme's name, which is not one)
+CLASSIFICATIONS: dict[str, str] = {"1.01.001": "1.01.001", "2.05": "2.05", "3-02-004": "3.02.004", "1.03": "1.03",
+                                   "民生服务": "", "城市建设": "", "": ""}
+SHARE_TYPES: dict[str, str] = {"无条件共享": "无条件共享", "有条件共享": "有条件共享", "不予共享": "不予共享",
+                               "无条件": "无条件共享", "有条件": "有条件共享", "依申请": "有条件共享", "": ""}
 # update cycle text -> the interval code it means
 CYCLES: dict[str, str] = {
     "每日": "P1D", "每周": "P1W", "每月": "P1M", "每季度": "P3M", "每年": "P1Y", "实时": "realtime",
@@ -63,11 +67,23 @@ class RowTruth:
     open_type: str = ""
     formats: list[str] = field(default_factory=list)
     published: date | None = None
+    classification: str = ""
+    share_type: str = ""
 
 
 def departments() -> list[tuple[str, str, str | None]]:
     """(code, full name, uscc) of each department the catalog is to know."""
-    return [(f"dept{index:02d}", f"{CITY}{DISTRICT}{own}", uscc) for index, (own, _, uscc) in enumerate(DEPARTMENTS)]
+    return [(f"dept{index:02d}", f"{CITY}{DISTRICT}{own}", _uscc(index)) for index, (own, _) in enumerate(DEPARTMENTS)]
+
+
+def _uscc(index: int) -> str:
+    body = f"11440305MB2C{index:05d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def complete(truth: RowTruth) -> bool:
+    """Whether the row has every field the guide requires (its provider is always a known department)."""
+    return bool(truth.classification and truth.share_type and truth.cycle != "unknown")
 
 
 @dataclass
@@ -77,13 +93,15 @@ class _Row:
     cycle_text: str
     open_text: str
     published_value: object
+    classification_text: str
+    share_type_text: str
 
 
 def _rows(layout: str, count: int, rng: random.Random, first: int, serial: int) -> list[_Row]:
     """``serial`` numbers the names across files: one resource is in one file only."""
     rows = []
     for number in range(first, first + count):
-        own, abbreviation, _ = rng.choice(DEPARTMENTS)
+        own, abbreviation = rng.choice(DEPARTMENTS)
         name = f"{rng.choice(TOPICS)}{rng.choice(THINGS)}（{serial + number}）"
         provider_text = rng.choice([f"{CITY}{DISTRICT}{own}", f"{DISTRICT}{own}", own, f"区{own}", abbreviation])
         cycle_text = rng.choice(list(CYCLES) + [""] * 8)  # empty: a large share of rows
@@ -93,9 +111,12 @@ def _rows(layout: str, count: int, rng: random.Random, first: int, serial: int) 
         refused = rng.random() < 0.02
         if refused:
             name = rng.choice(["", "  ", "锟斤拷锟斤拷锟斤拷"])
+        classification, share_type = rng.choice(list(CLASSIFICATIONS)), rng.choice(list(SHARE_TYPES))
         truth = RowTruth(layout, number, name.strip(), refused, own, CYCLES[cycle_text], OPEN_TYPES[open_text],
                          formats, published)
-        rows.append(_Row(truth, provider_text, cycle_text, open_text, published))
+        if layout == "provincial_csv":  # the one layout that has the guide's classification and share type
+            truth.classification, truth.share_type = CLASSIFICATIONS[classification], SHARE_TYPES[share_type]
+        rows.append(_Row(truth, provider_text, cycle_text, open_text, published, classification, share_type))
     return rows
 
 
@@ -108,9 +129,10 @@ def _date_text(value: date | None, style: int) -> str:
 
 def _provincial_csv(rows: list[_Row], path: Path) -> None:
     """GB18030, as Excel saves on a Chinese Windows; formats as Python list text."""
-    lines = [["目录名称", "数源单位", "更新周期", "开放属性", "资源格式", "发布时间", "摘要"]]
+    lines = [["目录名称", "数源单位", "更新周期", "开放属性", "资源格式", "发布时间", "摘要", "资源分类", "共享属性"]]
     lines += [[r.truth.name, r.provider_text, r.cycle_text, r.open_text, str(r.truth.formats),
-               _date_text(r.published_value, index), f"{r.truth.name}的数据"] for index, r in enumerate(rows)]
+               _date_text(r.published_value, index), f"{r.truth.name}的数据", r.classification_text,
+               r.share_type_text] for index, r in enumerate(rows)]
     path.write_bytes(_csv_text(lines).encode("gb18030"))
 
 
