@@ -4,8 +4,8 @@ BOM and English headers, a portal API's nested JSON), ``--rows`` rows each.
 
 Writes ``bench/results/directory_import.json``: ``import_share`` (rows imported, complete or 待补全, of
 all rows; target ≥ 0.95), ``values_as_meant_share`` (imported rows whose cycle, open type, formats,
-date and provider were read as the generator meant them, and found complete or 待补全 as they are), ``rows_per_s`` (read, map and write), and the
-same per layout.
+date and provider were read as the generator meant them, and found complete or 待补全 as they are),
+``rows_per_s`` (read, map and write), and the same per layout.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def measure(folder: Path, rows: int) -> tuple[list[dict[str, object]], dict[str,
 
 def _as_meant(truth: RowTruth, row: RowOutcome) -> bool:
     interval = row.values.get("update_cycle")
-    return (row.status == ("imported" if complete(truth) else "pending") and (interval.code if interval else "unknown") == truth.cycle
+    return (row.status == ("imported" if complete(truth) else "pending")
+            and (interval.code if interval else "unknown") == truth.cycle
             and (row.open_type.label if row.open_type else "") == truth.open_type
             and row.values.get("format") == truth.formats and row.values.get("publish_date") == truth.published
             and row.provider is not None and row.provider.name.endswith(truth.provider))

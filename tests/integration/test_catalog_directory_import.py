@@ -47,7 +47,8 @@ def _check(truth: RowTruth, row: RowOutcome) -> list[str]:
             "open_type": row.open_type.label if row.open_type else "", "formats": row.values.get("format"),
             "published": row.values.get("publish_date"),
             "provider": bool(row.provider and row.provider.name.endswith(truth.provider))}
-    meant = {"status": "imported" if complete(truth) else "pending", "cycle": truth.cycle, "open_type": truth.open_type, "formats": truth.formats,
+    meant = {"status": "imported" if complete(truth) else "pending", "cycle": truth.cycle,
+             "open_type": truth.open_type, "formats": truth.formats,
              "published": truth.published, "provider": True}
     return [f"row {truth.number} {key}: {read[key]!r} != {meant[key]!r}" for key in meant if read[key] != meant[key]]
 
