@@ -50,6 +50,7 @@ SAMPLE = 300  # values per column looked at
 STRONG = 0.8  # share of a column's values that must read as a kind for the values to decide
 _OPEN_WORDS = re.compile(r"(无条件|有条件|依申请|不予|不|非)开放|开放$|^依申请$")
 _SHARE_WORDS = re.compile(r"(无条件|有条件|不予|不)共享")
+_UNIT_SUFFIX = re.compile(r"(局|委|委员会|办公室|办|院|中心|政府|所|站|队|处|厅|部|署|馆|街道办事处|分局)$")
 _FORMAT_TOKENS = frozenset({"csv", "xls", "xlsx", "json", "xml", "rdf", "api", "file", "pdf", "doc", "docx", "txt",
                             "zip", "shp", "database", "wms", "wfs", "html", "jpg", "png"})
 
@@ -82,7 +83,34 @@ def guess_mapping(table: SourceTable, saved: dict[str, str] | None = None,
             proposals.append((1, Guess(column, by_header, f"表头「{column}」")))
         else:
             proposals.append((0, Guess(column, None, "未识别")))
-    return _one_column_per_field(proposals)
+    return _names_and_providers(_one_column_per_field(proposals), samples)
+
+
+def _names_and_providers(guesses: list[Guess], samples: dict[str, list[Any]]) -> list[Guess]:
+    """Without a name column nothing can be imported: failing headers, the name is the unmapped column of
+    short texts that differ row by row; likewise the provider, a column of units' names (…局, …委员会)."""
+    taken = {guess.field for guess in guesses}
+    fallbacks = (("provider", _is_units, "的值是单位名称"), ("name", _is_names, "的值是各不相同的短文字"))
+    for field, test, reason in fallbacks:
+        if field in taken:
+            continue
+        scored = [(test(samples[guess.column]), guess.column) for guess in guesses if guess.field is None]
+        score, column = max(scored, default=(0.0, ""))
+        if score >= STRONG:
+            guesses = [Guess(column, field, f"{score:.0%} {reason}") if guess.column == column else guess
+                       for guess in guesses]
+    return guesses
+
+
+def _is_names(values: list[Any]) -> float:
+    texts = [text(value) for value in values]
+    if not texts or not all(2 <= len(value) <= 60 and re.search(r"[\u4e00-\u9fff]", value) for value in texts):
+        return 0.0
+    return len(set(texts)) / len(texts)
+
+
+def _is_units(values: list[Any]) -> float:
+    return _share(values, lambda value: bool(_UNIT_SUFFIX.search(text(value))))
 
 
 def _one_column_per_field(proposals: list[tuple[int, Guess]]) -> list[Guess]:

@@ -1,5 +1,5 @@
 """Reading a directory file another platform exported: CSV (UTF-8, with or without a BOM, or GB18030, as
-Excel writes it on a Chinese Windows), a JSON list of objects, or an Excel workbook's first sheet.
+Excel writes it on a Chinese Windows), a JSON list of objects, or an Excel workbook's largest sheet.
 
 Every reader gives the same :class:`SourceTable`: the header, then each data row numbered as the user
 sees it (CSV and Excel: the line / sheet row, header = 1; JSON: the object's 1-based index), so a
@@ -67,20 +67,39 @@ def read_table(data: bytes, name: str) -> SourceTable:
 
 
 def _csv_table(data: bytes, name: str) -> SourceTable:
+    text = read_text(data, name)
     try:
-        lines = list(csv.reader(io.StringIO(read_text(data, name), newline="")))
+        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     except csv.Error as exc:
         raise DirectoryImportError(f"not a readable CSV file: {exc}", path=name) from exc
     return _grid_table(lines, name)
+
+
+def _delimiter(text: str) -> str:
+    """Comma, unless the first line has more tabs, semicolons or bars (some portals export those)."""
+    first = text.split("\n", 1)[0]
+    return max(DELIMITERS, key=first.count) if any(first.count(d) for d in DELIMITERS) else ","
+
+
+DELIMITERS = (",", "\t", ";", "|")
+HEADER_SEARCH = 10  # rows looked at for the header: a workbook may have a title row or two above it
+
+
+def _header_row(lines: list[list[Any]]) -> int:
+    """The first row at least half as full as the fullest of the first rows: a title above it has one cell."""
+    filled = [sum(1 for cell in cells if _filled(cell)) for cells in lines[:HEADER_SEARCH]]
+    widest = max(filled, default=0)
+    return next((index for index, count in enumerate(filled) if count >= max(2, widest / 2)), 0)
 
 
 def _grid_table(lines: list[list[Any]], name: str) -> SourceTable:
     """A header row and data rows; blank rows (Excel leaves some at the end) are skipped."""
     if not lines:
         raise DirectoryImportError("the file is empty; expected a header row and one row per resource", path=name)
-    header = [str(cell).strip().lstrip("\ufeff") if cell is not None else "" for cell in lines[0]]
+    first = _header_row(lines)
+    header = [str(cell).strip().lstrip("\ufeff") if cell is not None else "" for cell in lines[first]]
     rows = []
-    for number, cells in enumerate(lines[1:], 2):
+    for number, cells in enumerate(lines[first + 1:], first + 2):
         if not any(_filled(cell) for cell in cells):
             continue
         extra = [cell for cell in cells[len(header):] if _filled(cell)]
@@ -128,8 +147,10 @@ def _xlsx_table(data: bytes, name: str) -> SourceTable:
     except SourceDataError as exc:
         raise DirectoryImportError(str(exc), path=name) from None
     try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-        lines = sheet.to_python(skip_empty_area=False)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        # the sheet with the most rows: a first sheet may be a cover or notes (填报说明)
+        lines = max((book.get_sheet_by_name(sheet).to_python(skip_empty_area=False) for sheet in book.sheet_names),
+                    key=len, default=[])
     except Exception as exc:  # calamine raises its own error types for unreadable workbooks
         raise DirectoryImportError(f"not a readable Excel workbook: {exc}", path=name) from exc
     return _grid_table(lines, name)

@@ -121,3 +121,35 @@ def test_unreadable_files_say_why() -> None:
         read_table(b"{", "catalog.json")
     gb = "资源名称,更新周期\n人口,每月\n".encode("gb18030")
     assert read_table(gb, "a.csv").rows[0].cells == {"资源名称": "人口", "更新周期": "每月"}
+
+
+def test_names_and_providers_found_by_their_values_when_headers_say_nothing() -> None:
+    table = _table({"A": ["实有人口", "法人信息", "出租屋"], "B": ["南山区民政局", "区教育局", "市场监管局"],
+                    "C": ["每月", "每年", "实时"]})
+    assert mapping_of(guess_mapping(table)) == {"A": "name", "B": "provider", "C": "update_cycle"}
+
+
+def test_a_title_row_above_the_header_and_other_delimiters() -> None:
+    text = "某市政务数据开放目录,,\n资源名称,更新周期,开放类型\n人口,每月,无条件开放\n".encode()
+    table = read_table(text, "a.csv")
+    assert table.columns == ["资源名称", "更新周期", "开放类型"] and table.rows[0].number == 3
+    tabbed = read_table("资源名称\t更新周期\n人口\t每月\n".encode(), "b.csv")
+    assert tabbed.rows[0].cells == {"资源名称": "人口", "更新周期": "每月"}
+
+
+def test_a_workbook_with_a_cover_sheet_and_a_title_row(tmp_path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "目录.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("填报说明").write(0, 0, "请按模板填写")
+    sheet = book.add_worksheet("目录")
+    sheet.write(0, 0, "南山区政务数据资源目录")
+    for column, title in enumerate(["资源名称", "发布日期"]):
+        sheet.write(1, column, title)
+    sheet.write(2, 0, "实有人口")
+    sheet.write_datetime(2, 1, datetime(2025, 3, 6), book.add_format({"num_format": "yyyy-mm-dd"}))
+    book.close()
+    table = read_table(path.read_bytes(), path.name)
+    assert table.columns == ["资源名称", "发布日期"]
+    assert table.rows[0].number == 3 and parse_date(table.rows[0].cells["发布日期"]) == date(2025, 3, 6)
