@@ -43,7 +43,8 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(200))
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)  # unknown for offices registered from the lake
     contact: Mapped[str | None] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16), default="department")  # bureau | department | street | community
+    # bureau | department | street | community | imported (named by an imported directory, matching none)
+    kind: Mapped[str] = mapped_column(String(16), default="department")
     block_code: Mapped[str | None] = mapped_column(String(12))  # a street office's or community's division code
 
     resources: Mapped[list[Resource]] = relationship(back_populates="provider")

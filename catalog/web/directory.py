@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog import feedback, grants, search
 from catalog.api.deps import SessionDep
 from catalog.auth import Principal
+from catalog.directory_import.guessing import FIELD_TITLES
 from catalog.models import Application, Department, Resource, ResourceVersion, listed
 from catalog.web.pages import CLASSES, DONE, LAYERS, WhoDep, not_found, page_url, parse_int, render
 
@@ -91,6 +92,7 @@ def resource_view(request: Request, session: Session, who: Principal, resource: 
                  and resource.share_type != "不予共享")
     plain_grants = [a for a in grants.in_force(session, resource_id=resource.id, use="verify") if a.plain_items]
     return render(request, "resource.html", who, status=status, title=resource.name, resource=resource,
+                  missing=[FIELD_TITLES.get(name, name) for name in resource.missing_fields],
                   versions=versions, upstream=upstream, related=related, mine=mine, can_apply=can_apply,
                   plain_grants=plain_grants,
                   **_feedback(session, who, resource, used=any(a.status == "approved" for a in mine)),

@@ -183,3 +183,14 @@ def test_only_the_bureau_may_import(store: str) -> None:
     assert bureau.post("/directory/import/run", data={"token": "nope"}).status_code == 400
     assert bureau.post("/directory/import", data={}, files={"file": ("a.pdf", b"%PDF", "application/pdf")}
                        ).status_code == 400
+
+
+def test_a_pending_resource_shows_the_bureau_what_is_missing(store: str,
+                                                             catalogs: dict[Path, list[RowTruth]]) -> None:
+    path = next(path for path in catalogs if path.name == "api.json")
+    with db.session(store) as session:
+        report = importing.import_directory(session, path.read_bytes(), path.name, platform="接口")
+    row = next(row for row in report.rows if row.status == "pending" and row.provider is not None)
+    page = _browser(store, "admin").get(f"/resources/{row.code}")
+    assert page.status_code == 200 and 'id="pending"' in page.text and "资源分类" in page.text
+    assert "从接口导入" in page.text
