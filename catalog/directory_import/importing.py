@@ -19,6 +19,8 @@ from catalog.directory_import.rows import RowOutcome, Status, read_row
 from catalog.directory_import.writing import Writer, known_departments
 from catalog.models import AuditLog, DirectoryMapping
 
+PLATFORM_LENGTH = 64  # catalog.models.DirectoryMapping.platform, Resource.imported_from
+
 
 @dataclass
 class ImportReport:
@@ -61,6 +63,8 @@ def saved_mapping(session: Session, platform: str | None) -> DirectoryMapping | 
 def save_mapping(session: Session, platform: str, columns: dict[str, str], defaults: dict[str, str]) -> None:
     """Remember a platform's confirmed mapping: its next file starts from it."""
     check_mapping(columns, defaults)
+    if len(platform) > PLATFORM_LENGTH:
+        raise ConfigError(f"platform name {platform[:80]!r} is longer than {PLATFORM_LENGTH} characters")
     saved = saved_mapping(session, platform) or DirectoryMapping(platform=platform)
     saved.columns, saved.defaults, saved.saved_at = dict(columns), dict(defaults), datetime.now(UTC)
     session.add(saved)

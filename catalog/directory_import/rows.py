@@ -38,6 +38,7 @@ STATUS_TITLES: dict[Status, str] = {"imported": "导入", "pending": "待补全"
 # What the guide requires of every entry (the fields DirectoryEntry has no default for).
 REQUIRED: tuple[str, ...] = tuple(name for name, info in DirectoryEntry.model_fields.items() if info.is_required())
 STABLE_CODE_PREFIX = "IMP-"
+CODE_LENGTH = 64  # catalog.models.Resource.code
 
 
 def _items(value: Any) -> list[str]:
@@ -51,7 +52,15 @@ def _interval(value: Any) -> UpdateInterval:
     return interval
 
 
+def _code(value: Any) -> str:
+    code = text(value)
+    if len(code) > CODE_LENGTH or is_garbled(code):
+        raise UnreadableValue(f"not a resource code: {code[:80]!r} (at most {CODE_LENGTH} characters)")
+    return code
+
+
 READERS: dict[str, Callable[[Any], Any]] = {
+    "code": _code,
     "classification": parse_classification, "format": parse_formats, "share_type": parse_share_type,
     "share_method": parse_share_method, "open_type": parse_open_type, "update_cycle": _interval,
     "publish_date": parse_date, "updated_date": parse_date, "provider_code": parse_uscc, "items": _items,
@@ -126,8 +135,9 @@ def _match_provider(outcome: RowOutcome, providers: ProviderMatcher) -> None:
 
 
 def stable_code(outcome: RowOutcome) -> str:
-    """A code for a row its file gives none: the same provider and name give the same code on every
-    import, so importing the file again updates rather than duplicates."""
-    provider = outcome.provider.code if outcome.provider else "".join(outcome.provider_name.split())
-    digest = hashlib.sha1(f"{provider}|{''.join(outcome.name.split())}".encode()).hexdigest()
+    """A code for a row its file gives none: the same provider and name, as the file writes them, give
+    the same code on every import (whichever department the name matches by then), so importing the
+    file again updates rather than duplicates."""
+    provider, name = ("".join(text.split()) for text in (outcome.provider_name, outcome.name))
+    digest = hashlib.sha1(f"{provider}|{name}".encode()).hexdigest()
     return f"{STABLE_CODE_PREFIX}{digest[:12].upper()}"

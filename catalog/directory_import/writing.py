@@ -30,7 +30,7 @@ class Writer:
 
     def __init__(self, session: Session, platform: str | None):
         self.session = session
-        self.platform = platform
+        self.platform = platform[:64] if platform else None  # Resource.imported_from
         self.departments = {dept.code: dept for dept in session.scalars(select(Department))}
         self.by_code = {resource.code: resource for resource in session.scalars(
             select(Resource).options(selectinload(Resource.items)))}
