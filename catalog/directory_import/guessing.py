@@ -174,7 +174,10 @@ def _is_formats(value: Any) -> bool:
 
 
 def _is_date(value: Any) -> bool:
-    return not isinstance(value, int | float) and _reads(parse_date)(value) and len(text(value)) <= 30
+    """A date written as one; a bare number (an Excel serial day, a count) decides nothing by itself."""
+    cleaned = text(value)
+    bare_number = isinstance(value, int | float) or (cleaned.isdigit() and len(cleaned) != 8)
+    return not bare_number and len(cleaned) <= 30 and _reads(parse_date)(value)
 
 
 _VALUE_KINDS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (

@@ -153,3 +153,11 @@ def test_a_workbook_with_a_cover_sheet_and_a_title_row(tmp_path) -> None:
     table = read_table(path.read_bytes(), path.name)
     assert table.columns == ["资源名称", "发布日期"]
     assert table.rows[0].number == 3 and parse_date(table.rows[0].cells["发布日期"]) == date(2025, 3, 6)
+
+
+def test_counts_and_row_numbers_are_not_dates_and_an_updated_column_is_not_the_publish_date() -> None:
+    table = _table({"序号": ["1", "2", "3"], "数据目录名称": ["养老机构名录", "中小学名录", "停车场信息"],
+                    "数据量": ["12345", "23456", "34567"], "发布时间": ["2021-05-06"] * 3,
+                    "更新时间": ["2024/1/2", "2024/1/3", "2024/1/4"]})
+    assert mapping_of(guess_mapping(table)) == {"数据目录名称": "name", "发布时间": "publish_date",
+                                                "更新时间": "updated_date"}
