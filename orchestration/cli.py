@@ -179,6 +179,8 @@ def _directory_import(args: argparse.Namespace) -> int:
     from catalog import db
     from catalog.directory_import import importing, report
 
+    if args.save_mapping and not args.platform:
+        raise ConfigError("--save-mapping keeps the mapping under a platform's name: give --platform NAME")
     columns, defaults = report.load_mapping_file(args.mapping) if args.mapping else ({}, {})
     for pair in args.default:
         field, equals, value = pair.partition("=")
@@ -194,7 +196,7 @@ def _directory_import(args: argparse.Namespace) -> int:
         result = importing.import_directory(session, data, args.file.name, platform=args.platform, columns=columns,
                                             defaults=defaults, dry_run=args.dry_run, actor="cli")
         if args.save_mapping and args.platform:
-            importing.save_mapping(session, args.platform, result.columns, result.defaults)
+            importing.save_mapping(session, args.platform, result.every_column, result.defaults)
     lines = [*report.mapping_lines(result), *report.row_lines(result, None if args.all else 50),
              report.summary_line(result)]
     print("\n".join(lines))

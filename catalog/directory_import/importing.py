@@ -35,6 +35,11 @@ class ImportReport:
     updated: int = 0
 
     @property
+    def every_column(self) -> dict[str, str]:
+        """The mapping to save: every column's field, "" for the ones left out (so they stay left out)."""
+        return {guess.column: guess.field or "" for guess in self.guesses}
+
+    @property
     def counts(self) -> Counter[Status]:
         return Counter(row.status for row in self.rows)
 

@@ -52,7 +52,7 @@ def upload(request: Request, session: SessionDep, who: WhoDep, platform: FormStr
                                             dry_run=True)
     except BlocklakeError as exc:
         return _view(request, session, who, status=400, error=str(exc))
-    return _view(request, session, who, token=token, report=report, shown="mapping")
+    return _view(request, session, who, token=token, report=report)
 
 
 @router.post(f"{PATH}/run", response_class=HTMLResponse)
@@ -74,12 +74,12 @@ def _run(request: Request, session: Session, who: Principal, form: dict[str, str
         report = importing.import_directory(session, data, form.get("filename") or name, platform=platform,
                                             columns=columns, defaults=defaults, dry_run=dry_run, actor=who.actor)
         if form.get("save") and platform:
-            importing.save_mapping(session, platform, report.columns, report.defaults)
+            importing.save_mapping(session, platform, report.every_column, report.defaults)
         session.commit()
     except BlocklakeError as exc:
         session.rollback()
         return _view(request, session, who, status=400, error=str(exc))
-    return _view(request, session, who, token=token, report=report, shown="report")
+    return _view(request, session, who, token=token, report=report)
 
 
 def _refuse(request: Request, who: Principal) -> Response | None:
@@ -92,10 +92,10 @@ def _refuse(request: Request, who: Principal) -> Response | None:
 
 
 def _view(request: Request, session: Session, who: Principal, *, status: int = 200, error: str | None = None,
-          token: str = "", report: ImportReport | None = None, shown: str = "") -> Response:
+          token: str = "", report: ImportReport | None = None) -> Response:
     rows = [row for row in report.rows if row.status != "imported" or row.notes] if report else []
     rows.sort(key=lambda row: list(SHOWN_FIRST).index(row.status))  # refused first: they are lost otherwise
     return render(request, "directory_import.html", who, status=status, title="目录导入", error=error, token=token,
-                  report=report, shown=shown, rows=rows[:SHOWN_ROWS], more=max(0, len(rows) - SHOWN_ROWS),
+                  report=report, rows=rows[:SHOWN_ROWS], more=max(0, len(rows) - SHOWN_ROWS),
                   fields=FIELD_TITLES, default_fields=DEFAULT_FIELDS, statuses=STATUS_TITLES,
                   owed=completion.to_complete(session))

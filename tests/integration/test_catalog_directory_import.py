@@ -104,7 +104,7 @@ def test_defaults_complete_rows_which_are_then_listed(store: str, catalogs: dict
     with db.session(store) as session:
         report = importing.import_directory(session, path.read_bytes(), path.name, platform="city",
                                             defaults={"classification": "2.05", "share_type": "有条件共享"})
-        importing.save_mapping(session, "city", report.columns, report.defaults)
+        importing.save_mapping(session, "city", report.every_column, report.defaults)
     complete = [row for row in report.rows if row.status == "imported"]
     assert complete and all(row.values["update_cycle"].label or row.values["update_cycle"].kind == "every"
                             for row in complete)
@@ -113,6 +113,8 @@ def test_defaults_complete_rows_which_are_then_listed(store: str, catalogs: dict
         assert listed_count == len(complete) == search.find(session).total
         assert session.scalar(select(DirectoryMapping.defaults).where(DirectoryMapping.platform == "city")) == {
             "classification": "2.05", "share_type": "有条件共享"}
+        saved = session.scalar(select(DirectoryMapping.columns).where(DirectoryMapping.platform == "city"))
+        assert saved["开放类型"] == "open_type" and saved["所属领域"] == ""  # left out, and stays so
         # the saved mapping is this platform's next file's starting point
         again = importing.import_directory(session, path.read_bytes(), path.name, platform="city", dry_run=True)
         assert again.defaults == report.defaults and again.counts == report.counts
@@ -130,7 +132,17 @@ def test_the_command_dry_run_writes_nothing_and_names_each_refused_row(
     with db.session(store) as session:
         assert session.scalar(select(func.count()).select_from(Resource)) == 0
     assert main(["directory", "import", str(path), "--default", "share_type"]) == 2
-    assert main(["directory", "import", str(path)]) == 0
+    assert main(["directory", "import", str(path), "--save-mapping"]) == 2
+    mapping = path.parent / "mapping.yaml"
+    mapping.write_text("columns:\n  文件格式: ''\ndefaults:\n  share_type: 无条件\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["directory", "import", str(path), "--mapping", str(mapping), "--platform", "表格"]) == 0
+    out = capsys.readouterr().out
+    assert "文件格式 → —（不导入）    [已确认]" in out and "默认值 share_type = 无条件" in out
+    with db.session(store) as session:
+        assert set(session.scalars(select(Resource.share_type).where(Resource.imported_from == "表格"))) == {
+            "无条件共享"}
+        assert set(session.scalars(select(Resource.format).where(Resource.imported_from == "表格"))) == {"数据库"}
     assert main(["directory", "incomplete"]) == 0
     assert "项待补全" in capsys.readouterr().out
 
