@@ -52,6 +52,7 @@ bench: install services
 	$(BIN)/python -m bench.catalog
 	$(BIN)/python -m bench.exports
 	$(BIN)/python -m bench.address
+	$(BIN)/python -m bench.directory_import
 
 ## reliability: the reliability suite with the heavy tests, counted into bench/results/reliability.json (~45 min)
 reliability: install services

@@ -22,7 +22,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from blocklake.config_types import Duration, Strict
-from blocklake.vocabulary import UpdateCycle
+from blocklake.update_cycles import from_label
+from blocklake.vocabulary import UPDATE_CYCLES, UpdateCycle
 
 CheckKind = Literal[
     "not_null", "unique", "resident_id", "resident_id_region_at_birth", "uscc", "mobile", "phone", "division_code",
@@ -46,8 +47,7 @@ DIMENSION_TITLES: dict[Dimension, str] = {
 }
 # How old the newest record may be, per update cycle of the directory (one cycle plus a day's grace).
 CYCLE_MAX_AGE: dict[UpdateCycle, timedelta] = {  # 不定期 (irregular) has none
-    "实时": timedelta(days=1), "每日": timedelta(days=2), "每周": timedelta(days=8), "每月": timedelta(days=32),
-    "每季度": timedelta(days=93), "每年": timedelta(days=366),
+    cycle: max_age for cycle in UPDATE_CYCLES if (max_age := from_label(cycle).max_age) is not None
 }
 
 

@@ -21,9 +21,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from blocklake.errors import BlocklakeError, ConfigError
-from blocklake.vocabulary import ITEM_TYPE_TITLES, ItemType, ShareType, UpdateCycle
+from blocklake.errors import ConfigError
+from blocklake.update_cycles import parse_update_cycle
+from blocklake.vocabulary import ITEM_TYPE_TITLES, SHARE_TYPES, UPDATE_CYCLES, ItemType, ShareType, UpdateCycle
+from catalog.directory_import.reading import DirectoryImportError, read_text
+from catalog.directory_import.values import UnreadableValue, parse_share_type
 from catalog.schemas import DataItemEntry, DirectoryEntry
+
+__all__ = ["DirectoryImportError", "ImportProblem", "ImportResult", "export_csv", "export_json", "import_directory"]
 
 FIELDS = DirectoryEntry.model_fields
 ALIAS = {name: info.alias or name for name, info in FIELDS.items()}
@@ -42,16 +47,6 @@ SYNONYMS = {
     "发布时间": "publish_date", "发布日期": "publish_date",
     "关联资源代码": "related_codes", "关联资源": "related_codes",
 }
-# Other platforms' spellings of the vocabulary's values (blocklake.vocabulary), keyed by ours.
-UPDATE_CYCLE_SPELLINGS: dict[UpdateCycle, tuple[str, ...]] = {
-    "实时": ("实时", "即时"), "每日": ("每天", "日", "每日", "按日", "按天"), "每周": ("每周", "周", "按周"),
-    "每月": ("每月", "月", "按月", "月度"), "每季度": ("每季", "季度", "每季度", "按季", "按季度"),
-    "每年": ("每年", "年", "年度", "按年"), "不定期": ("不定期", "按需", "其他"),
-}
-SHARE_TYPE_SPELLINGS: dict[ShareType, tuple[str, ...]] = {
-    "无条件共享": ("无条件", "无条件共享"), "有条件共享": ("有条件", "有条件共享", "依申请"),
-    "不予共享": ("不共享", "不予共享", "不予"),
-}
 OPEN_VALUES = {
     True: ("是", "开放", "向社会开放", "y", "yes", "true"), False: ("否", "不开放", "不向社会开放", "n", "no", "false"),
 }
@@ -62,14 +57,6 @@ DATE_PATTERN = re.compile(r"(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d
 
 def _invert(table: dict[Any, tuple[str, ...]]) -> dict[str, Any]:
     return {spelling.lower(): canonical for canonical, spellings in table.items() for spelling in spellings}
-
-
-class DirectoryImportError(BlocklakeError):
-    """A directory file could not be read at all (missing, undecodable, malformed, unknown format)."""
-
-    def __init__(self, message: str, *, path: Path | str):
-        self.path = Path(path)
-        super().__init__(f"{self.path}: {message}")
 
 
 @dataclass(frozen=True)
@@ -188,9 +175,24 @@ def _items(value: Any) -> list[Any]:
     return [_item(item) for item in (value if isinstance(value, list) else _split(value))]
 
 
+def _update_cycle(value: Any) -> UpdateCycle:
+    """The guide's label of the interval the text means (blocklake.update_cycles); an interval the guide
+    has no label for (每半年) cannot be a DirectoryEntry's cycle."""
+    label = parse_update_cycle(value).label
+    if label is None:
+        raise _BadValue(f"unknown update cycle {value!r}; expected {'/'.join(UPDATE_CYCLES)}")
+    return label
+
+
+def _share_type(value: Any) -> ShareType:
+    try:
+        return parse_share_type(value)
+    except UnreadableValue:
+        raise _BadValue(f"unknown share type {value!r}; expected {'/'.join(SHARE_TYPES)}") from None
+
+
 NORMALISERS: dict[str, Callable[[Any], Any]] = {
-    "update_cycle": _lookup(UPDATE_CYCLE_SPELLINGS, "update cycle"),
-    "share_type": _lookup(SHARE_TYPE_SPELLINGS, "share type"),
+    "update_cycle": _update_cycle, "share_type": _share_type,
     "open_to_public": _open, "publish_date": _date, "related_codes": _split, "items": _items,
 }
 
@@ -266,14 +268,7 @@ def _read_text(path: Path) -> str:
         payload = path.read_bytes()
     except OSError as exc:
         raise DirectoryImportError(f"cannot read the file: {exc.strerror or exc}", path=path) from exc
-    try:
-        return payload.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return payload.decode("gb18030")  # what Excel writes on a Chinese Windows
-    except UnicodeDecodeError as exc:
-        raise DirectoryImportError(f"neither UTF-8 nor GB18030 text (byte {exc.start})", path=path) from exc
+    return read_text(payload, path)
 
 
 def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str | None, Any]]]]:

@@ -31,7 +31,7 @@ from blocklake.errors import BlocklakeError
 from blocklake.sql import identifier, literal
 from blocklake.vocabulary import LINEAGE_COLUMNS, SharingMethod
 from catalog.auth import Principal
-from catalog.models import Application, Department, Resource
+from catalog.models import Application, Department, Resource, listed
 
 WITHHELD = "不予共享"
 BLOCK_READERS = ("street", "community")  # departments that receive only their own block's rows (回流)
@@ -78,7 +78,7 @@ def readable(session: Session, who: Principal, *, today: date | None = None, use
     ``use="copy"`` for rows that leave (bundles, the data API, SQL), ``"verify"`` for verification answers;
     ``resource`` limits it to that one."""
     if who.is_admin:
-        query = select(Resource).where(Resource.active, Resource.share_type != WITHHELD)
+        query = select(Resource).where(listed(), Resource.share_type != WITHHELD)
         if resource is not None:
             query = query.where(Resource.id == resource.id)
         return {r.source_key: _grant(r, [i.column_name for i in r.items], (), None) for r in session.scalars(query)}
@@ -133,7 +133,7 @@ def in_force(session: Session, *, today: date | None = None, consumer_id: int | 
     shared, that give ``use`` (:data:`USES`); ``consumer_id`` and ``resource_id`` narrow them."""
     today = today or datetime.now(UTC).date()
     query = (select(Application).join(Application.resource)
-             .where(Application.status == "approved", Application.method.in_(USES[use]), Resource.active,
+             .where(Application.status == "approved", Application.method.in_(USES[use]), listed(),
                     Resource.share_type != WITHHELD,
                     or_(Application.period_start.is_(None), Application.period_start <= today),
                     or_(Application.period_end.is_(None), Application.period_end >= today))

@@ -22,9 +22,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 
 class Base(DeclarativeBase):
@@ -41,7 +43,8 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(200))
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)  # unknown for offices registered from the lake
     contact: Mapped[str | None] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16), default="department")  # bureau | department | street | community
+    # bureau | department | street | community | imported (named by an imported directory, matching none)
+    kind: Mapped[str] = mapped_column(String(16), default="department")
     block_code: Mapped[str | None] = mapped_column(String(12))  # a street office's or community's division code
 
     resources: Mapped[list[Resource]] = relationship(back_populates="provider")
@@ -61,7 +64,7 @@ class Resource(Base):
     name: Mapped[str] = mapped_column(String(200))
     provider_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     abstract: Mapped[str] = mapped_column(Text, default="")
-    format: Mapped[str] = mapped_column(String(32), default="数据库")
+    format: Mapped[str] = mapped_column(String(200), default="数据库")  # imported: a list, comma-separated
     share_type: Mapped[str] = mapped_column(String(16))
     share_conditions: Mapped[str | None] = mapped_column(Text)
     share_method: Mapped[str] = mapped_column(String(16), default="接口")
@@ -84,6 +87,13 @@ class Resource(Base):
     quality_score: Mapped[float | None] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the update cycle as an interval (blocklake.update_cycles: P1D, P6M, irregular…); update_cycle shows it
+    update_interval: Mapped[str | None] = mapped_column(String(16))
+    # 待补全: registered from an imported directory without every field the guide requires (listed here);
+    # not listed until its provider completes them (see ``listed``)
+    missing_fields: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    imported_from: Mapped[str | None] = mapped_column(String(64))  # the platform an imported entry came from
 
     provider: Mapped[Department] = relationship(back_populates="resources")
     items: Mapped[list[DataItem]] = relationship(back_populates="resource", order_by="DataItem.position",
@@ -93,6 +103,29 @@ class Resource(Base):
     street_counts: Mapped[list[StreetCount]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (UniqueConstraint("classification", "sequence"),)
+
+
+def visible() -> ColumnElement[bool]:
+    """A resource anyone may look up by its code: any but one still 待补全 (retired ones keep their pages)."""
+    return Resource.pending.is_(False)
+
+
+def listed() -> ColumnElement[bool]:
+    """The one definition of a resource the directory lists: active and complete (not 待补全). The public
+    directory, its search, the API, the figures and what harvesters read all filter by it."""
+    return and_(Resource.active, visible())
+
+
+class DirectoryMapping(Base):
+    """How one source platform's directory files map onto our fields, as the bureau confirmed it."""
+
+    __tablename__ = "directory_mapping"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(64), unique=True)
+    columns: Mapped[dict[str, str]] = mapped_column(JSON)  # the file's column -> our field ("" ignores it)
+    defaults: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # field -> value for rows lacking it
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class DataItem(Base):

@@ -21,6 +21,7 @@ from blocklake import lake
 from blocklake.published import published_snapshots, published_versions
 from blocklake.registry import Registry, load_registry, raw_table_name
 from blocklake.settings import Settings, get_settings
+from blocklake.update_cycles import parse_update_cycle
 from blocklake.vocabulary import LINEAGE_COLUMNS
 from catalog import db
 from catalog.models import AuditLog, DataItem, Department, Resource, ResourceVersion, StreetCount
@@ -273,6 +274,7 @@ def _apply_spec(resource: Resource, spec: ResourceSpec, provider: Department) ->
         _set(resource, name, getattr(spec, name))
     if resource.provider_id != provider.id:
         resource.provider = provider
+    _set(resource, "update_interval", parse_update_cycle(spec.update_cycle).code)
     _set(resource, "upstream", list(spec.upstream))
     _set(resource, "active", True)
 

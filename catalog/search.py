@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from catalog.models import Department, Resource
+from catalog.models import Department, Resource, listed
 
 FACET_COLUMNS: dict[str, ColumnElement] = {
     "share_type": Resource.share_type,
@@ -29,8 +29,9 @@ class Found:
 
 def find(session: Session, *, q: str = "", share_type: str | None = None, layer: str | None = None,
          provider: str | None = None, classification: str | None = None, limit: int = 50, offset: int = 0) -> Found:
-    """Active resources matching ``q``, then the filters; ``provider`` is a department code."""
-    matching = select(Resource.id).join(Resource.provider).where(Resource.active)
+    """Listed resources (``catalog.models.listed``) matching ``q``, then the filters; ``provider`` is a
+    department code."""
+    matching = select(Resource.id).join(Resource.provider).where(listed())
     if q:
         pattern = f"%{q}%"
         matching = matching.where(or_(Resource.name.like(pattern), Resource.abstract.like(pattern),

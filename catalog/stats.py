@@ -30,6 +30,7 @@ from catalog.models import (
     StreetCount,
     UsageRecord,
     Verification,
+    listed,
 )
 
 SCOPES = ("all", "department", "classification", "block_level", "street")
@@ -83,7 +84,7 @@ _RESOURCE_FACTS = (
     select(Resource.id, Resource.provider_id, Department.code.label("provider_code"), Resource.classification,
            Resource.block_level, Resource.record_count, Resource.share_type,
            select(func.count(DataItem.id)).where(DataItem.resource_id == Resource.id).scalar_subquery().label("items"))
-    .join(Department, Department.id == Resource.provider_id).where(Resource.active)
+    .join(Department, Department.id == Resource.provider_id).where(listed())
 )
 
 

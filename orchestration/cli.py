@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from blocklake.errors import BlocklakeError
+from blocklake.errors import BlocklakeError, ConfigError
 from blocklake.settings import get_settings
 
 Command = Callable[[argparse.Namespace], int]
@@ -131,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     catalog.set_defaults(command=_catalog)
 
     _keys_parser(commands)
+    _directory_parser(commands)
 
     ui = commands.add_parser("ui", help="start Airflow (scheduler, API server and UI) with Blocklake's DAGs")
     ui.add_argument("--port", type=int, default=8080)
@@ -150,6 +151,66 @@ def _parser() -> argparse.ArgumentParser:
     cluster.add_argument("--port", type=int, default=None, help="the Airflow API server's port (default 8080)")
     cluster.set_defaults(command=_cluster)
     return parser
+
+
+def _directory_parser(commands: argparse._SubParsersAction) -> None:
+    directory = commands.add_parser("directory", help="import another platform's resource directory",
+                                    description="Import a directory exported by another platform (CSV in UTF-8 "
+                                    "or GB18030, JSON, Excel) into the catalog. Rows lacking fields the guide "
+                                    "requires are registered as 待补全 (not listed until completed).")
+    actions = directory.add_subparsers(required=True, metavar="ACTION")
+    importing = actions.add_parser("import", help="import a directory file (guessed column mapping, shown first)")
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--platform", help="the source platform's name: its confirmed mapping is saved under "
+                                              "it (with --save-mapping) and used for its next files")
+    importing.add_argument("--dry-run", action="store_true", help="report every row; write nothing")
+    importing.add_argument("--mapping", type=Path, help="YAML/JSON: columns: {file column: field}, "
+                                                        "defaults: {field: value}")
+    importing.add_argument("--default", action="append", default=[], metavar="FIELD=VALUE",
+                           help="a value for rows lacking FIELD (e.g. share_type=有条件共享); repeatable")
+    importing.add_argument("--save-mapping", action="store_true", help="remember the mapping for --platform")
+    importing.add_argument("--all", action="store_true", help="list every row not imported complete")
+    importing.set_defaults(command=_directory_import)
+    incomplete = actions.add_parser("incomplete", help="what each provider must still complete (待补全)")
+    incomplete.set_defaults(command=_directory_incomplete)
+
+
+def _directory_import(args: argparse.Namespace) -> int:
+    from catalog import db
+    from catalog.directory_import import importing, report
+
+    if args.save_mapping and not args.platform:
+        raise ConfigError("--save-mapping keeps the mapping under a platform's name: give --platform NAME")
+    columns, defaults = report.load_mapping_file(args.mapping) if args.mapping else ({}, {})
+    for pair in args.default:
+        field, equals, value = pair.partition("=")
+        if not equals:
+            raise ConfigError(f"--default {pair!r}: expected FIELD=VALUE, e.g. share_type=有条件共享")
+        defaults[field.strip()] = value.strip()
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file: {exc.strerror or exc}", path=args.file) from exc
+    db.upgrade()
+    with db.session() as session:
+        result = importing.import_directory(session, data, args.file.name, platform=args.platform, columns=columns,
+                                            defaults=defaults, dry_run=args.dry_run, actor="cli")
+        if args.save_mapping and args.platform:
+            importing.save_mapping(session, args.platform, result.every_column, result.defaults)
+    lines = [*report.mapping_lines(result), *report.row_lines(result, None if args.all else 50),
+             report.summary_line(result)]
+    print("\n".join(lines))
+    return 0
+
+
+def _directory_incomplete(args: argparse.Namespace) -> int:
+    from catalog import db
+    from catalog.directory_import import completion, report
+
+    db.upgrade()
+    with db.session() as session:
+        print("\n".join(report.completion_lines(completion.to_complete(session))))
+    return 0
 
 
 def _keys_parser(commands: argparse._SubParsersAction) -> None:

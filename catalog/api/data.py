@@ -14,7 +14,7 @@ from catalog import grants
 from catalog.api import lakeconn
 from catalog.api.deps import DepartmentDep, Offset, SessionDep
 from catalog.api.schemas import RowsOut
-from catalog.models import CallLog, Resource
+from catalog.models import CallLog, Resource, listed
 
 router = APIRouter(prefix="/api/data", tags=["data"])
 
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/data", tags=["data"])
 @router.get("/{code:path}", response_model=RowsOut, summary="Rows of a published resource (approved items)")
 def rows(code: str, request: Request, session: SessionDep, who: DepartmentDep,
          limit: int = Query(100, ge=1, le=1000), offset: Offset = 0) -> RowsOut:
-    resource = session.scalar(select(Resource).where(Resource.code == code, Resource.active))
+    resource = session.scalar(select(Resource).where(Resource.code == code, listed()))
     if resource is None:
         raise HTTPException(404, f"no resource {code}")
     grant = grants.grant_for(session, who, resource)

@@ -10,7 +10,7 @@ from catalog import search as directory_search
 from catalog.api import cache, feedback
 from catalog.api.deps import Offset, PrincipalDep, SessionDep
 from catalog.api.schemas import Page, ResourceDetail, ResourceSummary
-from catalog.models import Resource
+from catalog.models import Resource, visible
 
 router = APIRouter(prefix="/api/resources", tags=["directory"])
 
@@ -35,7 +35,7 @@ def search(request: Request, session: SessionDep, _who: PrincipalDep, q: str = Q
 
 @router.get("/{code:path}", response_model=ResourceDetail, summary="One resource: metadata, items, versions")
 def detail(code: str, session: SessionDep, _who: PrincipalDep) -> ResourceDetail:
-    resource = session.scalar(select(Resource).where(Resource.code == code))
+    resource = session.scalar(select(Resource).where(Resource.code == code, visible()))
     if resource is None:
         raise HTTPException(404, f"no resource {code}")
     return ResourceDetail.model_validate(

@@ -45,6 +45,8 @@ class ResourceSummary(Out):
     provider: str = Field(validation_alias="provider_name")
     share_type: str
     update_cycle: str
+    update_interval: str | None = Field(None, description="The cycle as an interval: ISO 8601 (P1D, P6M) or "
+                                                          "realtime / irregular / unknown")
     layer: str
     record_count: int | None
     quality_score: float | None

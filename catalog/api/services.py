@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.api import cache
-from catalog.models import Resource
+from catalog.models import Resource, listed
 from catalog.sharing import SharingError
 from catalog.workdays import CalendarError
 
@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 def active_resource(session: Session, code: str) -> Resource:
     """The active resource with ``code``, or 404."""
-    found = session.scalar(select(Resource).where(Resource.code == code, Resource.active))
+    found = session.scalar(select(Resource).where(Resource.code == code, listed()))
     if found is None:
         raise HTTPException(404, f"no resource {code}")
     return found

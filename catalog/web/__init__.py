@@ -22,13 +22,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from catalog import db
 from catalog.api.deps import SESSION_COOKIE
 from catalog.auth import PUBLIC, Principal, principal_for_session
-from catalog.web import account, applications, directory, feedback, statistics, verify
+from catalog.web import account, applications, directory, directory_import, feedback, statistics, verify
 from catalog.web import requests as data_requests
 from catalog.web.pages import HERE, not_found
 
 CSS = (HERE / "static" / "catalog.css").read_bytes()
 router = APIRouter(include_in_schema=False)
-for pages in (directory, account, applications, statistics, feedback, verify, data_requests):
+for pages in (directory, account, applications, statistics, feedback, verify, data_requests, directory_import):
     router.include_router(pages.router)
 
 

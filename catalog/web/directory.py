@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from catalog import feedback, grants, search
 from catalog.api.deps import SessionDep
 from catalog.auth import Principal
-from catalog.models import Application, Department, Resource, ResourceVersion
+from catalog.directory_import.guessing import FIELD_TITLES
+from catalog.models import Application, Department, Resource, ResourceVersion, listed
 from catalog.web.pages import CLASSES, DONE, LAYERS, WhoDep, not_found, page_url, parse_int, render
 
 PAGE_SIZE = 20
@@ -51,18 +52,23 @@ def directory_page(request: Request, session: SessionDep, who: WhoDep, q: str = 
 @router.get("/resources/{code:path}", response_class=HTMLResponse)
 def resource_page(request: Request, session: SessionDep, who: WhoDep, code: str) -> Response:
     resource = load_resource(session, code)
-    if resource is None:
+    if resource is None or (resource.pending and not _completes(who, resource)):
         return not_found(request, who, f"资源目录中没有代码为 {code} 的资源。")
     done = request.query_params.get("done")
     return resource_view(request, session, who, resource,
                          message=DONE.get(done) if done in ("corrected", "used", "rated") else None)
 
 
+def _completes(who: Principal, resource: Resource) -> bool:
+    """Who sees a 待补全 resource before it is listed: the bureau and the provider who must complete it."""
+    return who.is_admin or (who.department is not None and who.department.id == resource.provider_id)
+
+
 def load_resource(session: Session, code: str, *, active_only: bool = False) -> Resource | None:
     query = select(Resource).where(Resource.code == code).options(selectinload(Resource.items),
                                                                   selectinload(Resource.provider))
     if active_only:
-        query = query.where(Resource.active)
+        query = query.where(listed())
     return session.scalar(query)
 
 
@@ -82,13 +88,16 @@ def resource_view(request: Request, session: Session, who: Principal, resource: 
                                                          Application.consumer_id == department.id)
                                .order_by(Application.id.desc()).limit(10)).all()
     can_apply = (department is not None and department.id != resource.provider_id and resource.active
+                 and not resource.pending
                  and resource.share_type != "不予共享")
     plain_grants = [a for a in grants.in_force(session, resource_id=resource.id, use="verify") if a.plain_items]
     return render(request, "resource.html", who, status=status, title=resource.name, resource=resource,
+                  missing=[FIELD_TITLES.get(name, name) for name in resource.missing_fields],
                   versions=versions, upstream=upstream, related=related, mine=mine, can_apply=can_apply,
                   plain_grants=plain_grants,
                   **_feedback(session, who, resource, used=any(a.status == "approved" for a in mine)),
-                  can_correct=department is not None and resource.active, error=error, message=message,
+                  can_correct=department is not None and resource.active and not resource.pending, error=error,
+                  message=message,
                   form=form or {"items": [], "purpose": "", "scenario": "", "period_start": "", "period_end": "",
                                 "description": "", "method": "copy"})
 

@@ -20,7 +20,7 @@ from tests.conftest import POSTGRES_DSN, TEST_USCC
 
 TABLES = {"department", "resource", "data_item", "resource_version", "application", "correction", "api_key",
           "call_log", "audit_log", "daily_stat", "street_count", "export", "verification", "usage_record", "rating",
-          "data_request", "alembic_version"}
+          "data_request", "directory_mapping", "alembic_version"}
 HEAD = ScriptDirectory.from_config(db.alembic_config("sqlite://")).get_current_head()
 
 

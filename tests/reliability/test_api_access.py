@@ -110,6 +110,10 @@ POLICY: dict[tuple[str, str], dict[str, set[int]]] = {
     ("POST", "/requests/{request_id}/assign"): row(303, 303, 303, 403, 403, 403, 303),
     ("POST", "/requests/{request_id}/answer"): row(303, 303, 303, 404, 403, 303, 403),
     ("POST", "/requests/{request_id}/withdraw"): row(303, 303, 303, 404, 303, 403, 403),
+    # Importing another platform's directory: the bureau only (departments 403, the public to the login).
+    ("GET", "/directory/import"): row(303, 303, 303, 403, 403, 403, 200),
+    ("POST", "/directory/import"): row(303, 303, 303, 403, 403, 403, 200),
+    ("POST", "/directory/import/run"): row(303, 303, 303, 403, 403, 403, 400),  # an unknown upload: 400
     ("GET", "/static/catalog.css"): EVERYONE_200,
     # FastAPI's documentation of the API: public.
     ("GET", "/openapi.json"): EVERYONE_200,
@@ -252,6 +256,10 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/requests/{request_id}/answer"): Call(
         lambda w: f"/requests/{fresh_request(w)}/answer", form=lambda w, key: {"answer": "cannot", "text": "不采集"}),
     ("POST", "/requests/{request_id}/withdraw"): Call(lambda w: f"/requests/{fresh_request(w)}/withdraw"),
+    ("POST", "/directory/import"): Call(_fixed("/directory/import"), form=lambda w, key: {"platform": "门户"},
+                                        files=lambda w: {"file": ("目录.csv", "资源名称,更新周期\n人口,每月\n".encode(),
+                                                                  "text/csv")}),
+    ("POST", "/directory/import/run"): Call(_fixed("/directory/import/run"), form=lambda w, key: {"token": "gone"}),
 }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import get_args
 
 from blocklake import registry, vocabulary
+from blocklake.update_cycles import parse_update_cycle
 from catalog import directory_io, schemas
+from catalog.directory_import.values import parse_share_type
 
 
 def test_the_registry_and_the_directory_entry_accept_exactly_the_vocabulary() -> None:
@@ -18,8 +20,8 @@ def test_the_registry_and_the_directory_entry_accept_exactly_the_vocabulary() ->
 
 
 def test_other_platforms_spellings_map_onto_every_value_and_only_onto_them() -> None:
-    assert set(directory_io.SHARE_TYPE_SPELLINGS) == set(vocabulary.SHARE_TYPES)
-    assert set(directory_io.UPDATE_CYCLE_SPELLINGS) == set(vocabulary.UPDATE_CYCLES)
+    assert all(parse_share_type(share_type) == share_type for share_type in vocabulary.SHARE_TYPES)
+    assert all(parse_update_cycle(cycle).label == cycle for cycle in vocabulary.UPDATE_CYCLES)
     assert set(directory_io.ITEM_TYPE_SPELLINGS.values()) == set(vocabulary.ITEM_TYPE_TITLES)
 
 

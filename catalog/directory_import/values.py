@@ -1,0 +1,170 @@
+"""One cell of another platform's directory, read as what it means: dates, format lists, open types,
+share types, classification codes. Each reader returns the value or raises :class:`UnreadableValue` with
+a reason a user can act on; an unreadable optional value leaves its field to complete (待补全), it never
+refuses the row. Update cycles are read by the core (:mod:`blocklake.update_cycles`)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from blocklake.errors import BlocklakeError
+from blocklake.identifiers import compact, is_valid_uscc
+from blocklake.vocabulary import SHARE_METHODS, ShareMethod, ShareType
+
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's serial day 0 (after its 1900 leap-year bug)
+SERIALS = range(10_000, 80_000)  # serial days of 1927…2118: a bare number in that range in a date column
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?")
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\d{6})?")
+_FORMAT_SEPARATORS = re.compile(r"[\[\]{}()（）'\"“”‘’\s,，、;；|/\\+&和及]+")
+# Format words other than file suffixes, and what we call them.
+FORMAT_WORDS = {"文件": "file", "接口": "api", "服务接口": "api", "数据库": "database", "库表": "database",
+                "电子表格": "xlsx", "excel": "xlsx", "表格": "xlsx", "文本": "txt", "图片": "image", "其他": "other"}
+SHARE_METHOD_WORDS: dict[ShareMethod, str] = {"接口": r"接口|api|服务", "文件": r"文件|file|下载",
+                                             "数据库": r"数据库|库表|交换|database"}
+_NOTHING = {"", "无", "null", "none", "nan", "n/a", "-", "--", "/", "暂无"}
+_CLASSIFICATION = re.compile(r"\d{1,2}(?:[.\-_]\d{1,4}){0,3}")
+# Characters mojibake leaves behind: UTF-8 read as Latin-1 / cp1252, GBK's replacement pair 锟斤拷, U+FFFD.
+_MOJIBAKE = re.compile(r"[\u00c0-\u00ff][\u0080-\u00bf\u2018-\u203a\u0152-\u0178]|锟斤拷|\ufffd")
+
+
+class UnreadableValue(BlocklakeError, ValueError):
+    """A cell whose text does not say a value of its field."""
+
+
+@dataclass(frozen=True)
+class OpenType:
+    """What an open type (开放属性/开放类型) says: open to the public or not, and on what condition."""
+
+    label: str  # 无条件开放 / 有条件开放 / 依申请开放 / 不予开放
+    open_to_public: bool
+    conditions: str | None
+
+
+OPEN_TYPES = {
+    "unconditional": OpenType("无条件开放", True, None),
+    "conditional": OpenType("有条件开放", True, "有条件开放"),
+    "on_application": OpenType("依申请开放", True, "依申请开放"),
+    "closed": OpenType("不予开放", False, None),
+}
+
+
+def is_nothing(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and text(value).lower() in _NOTHING)
+
+
+def text(value: Any) -> str:
+    """A cell as clean text: full-width forms folded, mojibake repaired where it can be, whitespace trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel keeps numbers as floats
+    raw = str(value)
+    raw = repair(raw) if _MOJIBAKE.search(raw) else raw  # before NFKC, which would fold the mojibake further
+    return unicodedata.normalize("NFKC", raw).strip().strip("\u200b\ufeff")
+
+
+def repair(value: str) -> str:
+    """UTF-8 that an exporting system decoded as Latin-1 or cp1252, decoded again; else unchanged."""
+    for wrong in ("cp1252", "latin-1"):
+        try:
+            return value.encode(wrong).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return value
+
+
+def is_garbled(value: str) -> bool:
+    return bool(_MOJIBAKE.search(value)) or value.count("?") * 2 >= len(value) > 0
+
+
+def parse_date(value: Any) -> date:
+    """2020-07-20, 2021/3/6, 2025年3月6日, 2025年3月, 20250306, an Excel serial day, a datetime."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    cleaned = text(value)
+    if isinstance(value, int | float) or (cleaned.isdigit() and len(cleaned) == 5):
+        serial = int(float(cleaned))
+        if serial in SERIALS:
+            return EXCEL_EPOCH + timedelta(days=serial)
+    match = _DATE.search(cleaned) or _COMPACT_DATE.fullmatch(cleaned)
+    if not match:
+        raise UnreadableValue(f"not a date: {cleaned!r} (e.g. 2025-03-06, 2025/3/6, 2025年3月6日)")
+    year, month, day = int(match[1]), int(match[2]), int(match[3] or 1)
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise UnreadableValue(f"no such date: {cleaned!r} ({exc})") from exc
+
+
+def parse_formats(value: Any) -> list[str]:
+    """A list of formats in any syntax: ['xml', 'json'], [csv,json,rdf], xlsx，xls, 文件、接口."""
+    if isinstance(value, list):
+        value = ",".join(map(str, value))
+    found = []
+    for token in _FORMAT_SEPARATORS.split(text(value).lower()):
+        token = token.strip(".")
+        if token and token not in _NOTHING:
+            found.append(FORMAT_WORDS.get(token, token))
+    if not found or any(is_garbled(token) for token in found):
+        raise UnreadableValue(f"no formats in {text(value)!r} (e.g. csv, xlsx, json, api)")
+    return list(dict.fromkeys(found))
+
+
+def parse_open_type(value: Any) -> OpenType:
+    """无条件开放 / 有条件开放 / 依申请开放 / 不予开放 and other portals' words for them, typing errors
+    included: read by what the words say (a negation, 无条件, 申请, a condition), not from a list."""
+    cleaned = text(value).lower()
+    if isinstance(value, bool) or cleaned in {"true", "false"}:
+        return OPEN_TYPES["unconditional" if cleaned == "true" else "closed"]
+    if re.search(r"不予|不开|非开|禁止|不公开|不向社会|^否$|^no?$|closed|not open|restricted-no", cleaned):
+        return OPEN_TYPES["closed"]
+    if re.search(r"无条|无限制|完全|普遍|直接|unconditional|^open$|^是$|^y(es)?$", cleaned):
+        return OPEN_TYPES["unconditional"]
+    if re.search(r"申请|依申|申清|apply|application|request", cleaned):
+        return OPEN_TYPES["on_application"]
+    if re.search(r"有条|条件|受限|限制|授权|conditional|restricted", cleaned):
+        return OPEN_TYPES["conditional"]
+    if re.search(r"开放|公开|开方|public", cleaned):
+        return OPEN_TYPES["unconditional"]
+    raise UnreadableValue(f"not an open type: {cleaned!r} (无条件开放 / 有条件开放 / 依申请开放 / 不予开放)")
+
+
+def parse_share_type(value: Any) -> ShareType:
+    """无条件共享 / 有条件共享 / 不予共享, and their short forms and typing errors, read the same way."""
+    cleaned = text(value).lower()
+    if re.search(r"不予|不共享|不可|禁止|非共享|^否$", cleaned):
+        return "不予共享"
+    if re.search(r"无条|无限制|完全|unconditional", cleaned):
+        return "无条件共享"
+    if re.search(r"有条|条件|申请|受限|限制|授权|conditional", cleaned):
+        return "有条件共享"
+    raise UnreadableValue(f"not a share type: {cleaned!r} (无条件共享 / 有条件共享 / 不予共享)")
+
+
+def parse_share_method(value: Any) -> ShareMethod:
+    cleaned = text(value).lower()
+    for method, pattern in SHARE_METHOD_WORDS.items():
+        if re.search(pattern, cleaned):
+            return method
+    raise UnreadableValue(f"not a share method: {cleaned!r} ({' / '.join(SHARE_METHODS)})")
+
+
+def parse_classification(value: Any) -> str:
+    """The guide's classification code (类.项.目, e.g. 1.01.001); a theme's name is not one."""
+    cleaned = text(value)
+    if not _CLASSIFICATION.fullmatch(cleaned):
+        raise UnreadableValue(f"not a classification code: {cleaned!r} (类.项.目, e.g. 1.01.001)")
+    return re.sub(r"[\-_]", ".", cleaned)
+
+
+def parse_uscc(value: Any) -> str:
+    cleaned = compact(text(value)).upper()
+    if not is_valid_uscc(cleaned):
+        raise UnreadableValue(f"not a unified social credit code: {cleaned!r} (18 characters, check digit)")
+    return cleaned

@@ -1,0 +1,163 @@
+"""Reading another platform's directory: cell values as they are meant, the column mapping guessed from
+headers and values, providers found among the catalog's departments by name."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from catalog.directory_import.guessing import guess_mapping, mapping_of
+from catalog.directory_import.providers import Department, ProviderMatcher
+from catalog.directory_import.reading import DirectoryImportError, SourceRow, SourceTable, read_table
+from catalog.directory_import.values import (
+    UnreadableValue,
+    parse_classification,
+    parse_date,
+    parse_formats,
+    parse_open_type,
+    parse_share_type,
+    text,
+)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2020-07-20", date(2020, 7, 20)), ("2021/3/6", date(2021, 3, 6)), ("2025年3月6日", date(2025, 3, 6)),
+    ("2025.03.06", date(2025, 3, 6)), ("20250306", date(2025, 3, 6)), ("2024-01-02 10:00:00", date(2024, 1, 2)),
+    (45722, date(2025, 3, 6)), (45722.0, date(2025, 3, 6)), ("45722", date(2025, 3, 6)),
+    (datetime(2025, 3, 6, 8, 0), date(2025, 3, 6)), ("2025年3月", date(2025, 3, 1)),
+])
+def test_dates_in_any_form(value: object, expected: date) -> None:
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", "明年", "2025-13-01", "12"])
+def test_what_is_not_a_date_says_so(value: str) -> None:
+    with pytest.raises(UnreadableValue):
+        parse_date(value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("['xml', 'json']", ["xml", "json"]), ("[csv,json,rdf,xlsx,xml]", ["csv", "json", "rdf", "xlsx", "xml"]),
+    ("xlsx", ["xlsx"]), ("file", ["file"]), ("API", ["api"]), ("csv，json", ["csv", "json"]),
+    ("csv、xls;json|xml/rdf", ["csv", "xls", "json", "xml", "rdf"]), ("文件、接口", ["file", "api"]),
+    (["CSV", "json"], ["csv", "json"]), (".xlsx", ["xlsx"]),
+])
+def test_formats_in_any_list_syntax(value: object, expected: list[str]) -> None:
+    assert parse_formats(value) == expected
+
+
+@pytest.mark.parametrize(("value", "label", "open_to_public"), [
+    ("无条件开放", "无条件开放", True), ("有条件开放", "有条件开放", True), ("依申请开放", "依申请开放", True),
+    ("不予开放", "不予开放", False), ("无条件开方", "无条件开放", True), ("有条开放", "有条件开放", True),
+    ("依申清开放", "依申请开放", True), ("不开放", "不予开放", False), ("普遍开放", "无条件开放", True),
+    ("受限开放", "有条件开放", True), ("是", "无条件开放", True), ("否", "不予开放", False),
+    ("非开放", "不予开放", False),
+])
+def test_open_types_and_their_misspellings(value: str, label: str, open_to_public: bool) -> None:
+    assert parse_open_type(value).label == label
+    assert parse_open_type(value).open_to_public is open_to_public
+
+
+def test_share_types_and_classification_codes() -> None:
+    assert parse_share_type("有条件") == "有条件共享"
+    assert parse_share_type("无条件共亨") == "无条件共享"
+    assert parse_share_type("不予共享") == "不予共享"
+    assert parse_classification("1-01-001") == "1.01.001"
+    with pytest.raises(UnreadableValue, match="classification"):
+        parse_classification("民生服务")
+
+
+def test_mojibake_from_an_exporting_system_is_repaired() -> None:
+    assert text("每半年".encode().decode("latin-1")) == "每半年"
+    assert text("ｘｌｓｘ") == "xlsx"
+
+
+def _table(columns: dict[str, list[object]]) -> SourceTable:
+    length = len(next(iter(columns.values())))
+    return SourceTable(list(columns), [SourceRow(number, {column: values[number - 2]
+                                                          for column, values in columns.items()})
+                                       for number in range(2, length + 2)])
+
+
+def test_values_decide_the_mapping_whatever_the_headers_say() -> None:
+    table = _table({"标题": ["甲", "乙", "丙"], "备注": ["无条件开放", "依申请", "依申请开放"],
+                    "时间": ["2020-07-20", "2021/3/6", "2025年3月6日"], "X": ["每月", "每半年", "不定期"],
+                    "col5": ["[csv,json]", "xlsx", "api"], "所属部门": ["民政局", "教育局", "民政局"]})
+    mapping = mapping_of(guess_mapping(table))
+    assert mapping == {"标题": "name", "备注": "open_type", "时间": "publish_date", "X": "update_cycle",
+                       "col5": "format", "所属部门": "provider"}
+
+
+def test_a_saved_mapping_wins_and_one_field_comes_from_one_column() -> None:
+    table = _table({"名称": ["甲"], "资源名称": ["乙"], "频率": ["每月"]})
+    guesses = guess_mapping(table, {"资源名称": "name", "频率": ""})
+    assert mapping_of(guesses) == {"资源名称": "name"}
+    assert next(guess for guess in guesses if guess.column == "名称").field is None
+
+
+def test_providers_found_by_full_name_without_upper_levels_abbreviated_or_mistyped() -> None:
+    matcher = ProviderMatcher([
+        Department("mz", "深圳市南山区民政局", None), Department("wj", "深圳市南山区卫生健康局", None),
+        Department("cg", "深圳市南山区城市管理和综合执法局", None),
+        Department("sj", "深圳市南山区市场监督管理局", None),
+        Department("mz2", "深圳市福田区民政局", None),
+    ])
+    found = {name: (matcher.match(name).department or Department("", "", None)).code for name in [
+        "深圳市南山区民政局", "南山区卫生健康局", "区卫健局", "卫健局", "城管执法局", "南山区市场监管局",
+        "深圳市南山区市场监督管理居", "民政局", "财政局", ""]}
+    assert found == {"深圳市南山区民政局": "mz", "南山区卫生健康局": "wj", "区卫健局": "wj", "卫健局": "wj",
+                     "城管执法局": "cg", "南山区市场监管局": "sj", "深圳市南山区市场监督管理居": "sj",
+                     "民政局": "", "财政局": "", "": ""}  # two districts' 民政局: ambiguous, not guessed
+    assert matcher.match("民政局").how.startswith("不唯一")
+
+
+def test_unreadable_files_say_why() -> None:
+    with pytest.raises(DirectoryImportError, match="unknown format"):
+        read_table(b"x", "catalog.pdf")
+    with pytest.raises(DirectoryImportError, match="not a readable Excel"):
+        read_table(b"PK\x03\x04 broken", "catalog.xlsx")
+    with pytest.raises(DirectoryImportError, match="JSON"):
+        read_table(b"{", "catalog.json")
+    gb = "资源名称,更新周期\n人口,每月\n".encode("gb18030")
+    assert read_table(gb, "a.csv").rows[0].cells == {"资源名称": "人口", "更新周期": "每月"}
+
+
+def test_names_and_providers_found_by_their_values_when_headers_say_nothing() -> None:
+    table = _table({"A": ["实有人口", "法人信息", "出租屋"], "B": ["南山区民政局", "区教育局", "市场监管局"],
+                    "C": ["每月", "每年", "实时"]})
+    assert mapping_of(guess_mapping(table)) == {"A": "name", "B": "provider", "C": "update_cycle"}
+
+
+def test_a_title_row_above_the_header_and_other_delimiters() -> None:
+    text = "某市政务数据开放目录,,\n资源名称,更新周期,开放类型\n人口,每月,无条件开放\n".encode()
+    table = read_table(text, "a.csv")
+    assert table.columns == ["资源名称", "更新周期", "开放类型"] and table.rows[0].number == 3
+    tabbed = read_table("资源名称\t更新周期\n人口\t每月\n".encode(), "b.csv")
+    assert tabbed.rows[0].cells == {"资源名称": "人口", "更新周期": "每月"}
+
+
+def test_a_workbook_with_a_cover_sheet_and_a_title_row(tmp_path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "目录.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("填报说明").write(0, 0, "请按模板填写")
+    sheet = book.add_worksheet("目录")
+    sheet.write(0, 0, "南山区政务数据资源目录")
+    for column, title in enumerate(["资源名称", "发布日期"]):
+        sheet.write(1, column, title)
+    sheet.write(2, 0, "实有人口")
+    sheet.write_datetime(2, 1, datetime(2025, 3, 6), book.add_format({"num_format": "yyyy-mm-dd"}))
+    book.close()
+    table = read_table(path.read_bytes(), path.name)
+    assert table.columns == ["资源名称", "发布日期"]
+    assert table.rows[0].number == 3 and parse_date(table.rows[0].cells["发布日期"]) == date(2025, 3, 6)
+
+
+def test_counts_and_row_numbers_are_not_dates_and_an_updated_column_is_not_the_publish_date() -> None:
+    table = _table({"序号": ["1", "2", "3"], "数据目录名称": ["养老机构名录", "中小学名录", "停车场信息"],
+                    "数据量": ["12345", "23456", "34567"], "发布时间": ["2021-05-06"] * 3,
+                    "更新时间": ["2024/1/2", "2024/1/3", "2024/1/4"]})
+    assert mapping_of(guess_mapping(table)) == {"数据目录名称": "name", "发布时间": "publish_date",
+                                                "更新时间": "updated_date"}
