@@ -23,8 +23,9 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
     app.state.lake = None
     for module in (directory, sharing, stats, data, verify, sql, admin, feedback, data_requests):
         app.include_router(module.router)
-    for harvest in (dcat_api, ckan_api):  # the directory for harvesters: DCAT-AP 3 and CKAN's Action API
-        app.include_router(harvest.router)
+    app.include_router(dcat_api.router)  # the directory for harvesters: DCAT-AP 3 and CKAN's Action API
+    for prefix in ckan_api.PREFIXES:
+        app.include_router(ckan_api.router, prefix=prefix, include_in_schema=prefix == ckan_api.PREFIXES[0])
     app.add_exception_handler(ckan_api.CkanError, ckan_api.error_answer)
     web.install(app)  # the Chinese web UI: directory, resource pages, applications, statistics
     app.add_middleware(cache.CachedGets, database_url=url)

@@ -1,4 +1,5 @@
-"""A CKAN-compatible Action API subset (``/api/3/action/<action>``, GET with query parameters or POST with
+"""A CKAN-compatible Action API subset (``/api/3/action/<action>`` and, as CKAN also answers and ``ckanapi``
+calls it, ``/api/action/<action>``; GET with query parameters or POST with
 a JSON object, as CKAN takes both) so existing harvesters and portals read the directory unchanged. Answers
 and errors come in CKAN's envelope (``help``, ``success``, ``result`` or ``error``). Open as the directory
 is: what the public directory lists (:func:`catalog.search.listed`), nothing more."""
@@ -16,7 +17,8 @@ from catalog.api.deps import PrincipalDep, SessionDep
 from catalog.harvest import ckan, terms
 from catalog.harvest.ckan import CkanError
 
-router = APIRouter(prefix="/api/3/action", tags=["harvest"])
+router = APIRouter(tags=["harvest"])
+PREFIXES = ("/api/3/action", "/api/action")  # the versioned path CKAN documents, the one ckanapi calls
 ENVELOPE = {"content": {"application/json": {"schema": {"type": "object"}}}}
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "CKAN's envelope: help, success, result", **ENVELOPE},
@@ -57,7 +59,7 @@ def error_answer(request: Request, exc: Exception) -> JSONResponse:
 
 def help_url(request: Request) -> str:
     action = request.url.path.rsplit("/", 1)[-1]
-    return f"{request.base_url}api/3/action/help_show?name={action}"
+    return f"{request.base_url}{PREFIXES[0][1:]}/help_show?name={action}"
 
 
 def links(request: Request) -> terms.Links:

@@ -135,7 +135,7 @@ def typed(value: date | datetime) -> Node:
 
 def agent(department: Department, links: terms.Links) -> Node:
     node: Node = {"@id": links.provider(department.code), "@type": "foaf:Agent", "foaf:name": text(department.name),
-                  "dct:type": iri(LOCAL_AUTHORITY, "skos:Concept")}
+                  "dct:type": {**iri(LOCAL_AUTHORITY, "skos:Concept"), "skos:prefLabel": text("地方政府部门")}}
     if department.uscc:
         node["dct:identifier"] = department.uscc
     return node
