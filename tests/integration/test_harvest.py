@@ -59,7 +59,8 @@ def imported_resource(number: int, provider: Department) -> Resource:
     code = f"{classification}/{number:06d}"
     return Resource(
         code=code, classification=classification, sequence=number, source_key=f"imported.resource_{number}",
-        layer="raw", name=f"导入资源{number}", provider=provider, abstract="" if number % 3 else f"第{number}号资源的摘要",
+        layer="raw", name=f"导入资源{number}", provider=provider,
+        abstract="" if number % 3 else f"第{number}号资源的摘要",
         format=FORMATS[number % len(FORMATS)], share_type=("无条件共享", "有条件共享", "不予共享")[number % 3],
         share_method=("接口", "文件", "数据库")[number % 3], open_to_public=number % 5 == 0,
         update_cycle=CYCLES[number % len(CYCLES)], publish_date=date(2025, 3, 6) if number % 2 else None,
