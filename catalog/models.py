@@ -25,6 +25,7 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 
 class Base(DeclarativeBase):
@@ -93,6 +94,12 @@ class Resource(Base):
     street_counts: Mapped[list[StreetCount]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (UniqueConstraint("classification", "sequence"),)
+
+
+def listed() -> ColumnElement[bool]:
+    """The one definition of a resource the directory lists (active). The public directory, its search, the
+    API and what harvesters read (DCAT, CKAN) all filter by it."""
+    return Resource.active.is_(True)
 
 
 class DataItem(Base):

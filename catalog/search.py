@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from catalog.models import Department, Resource
+from catalog.models import Department, Resource, listed
 
 FACET_COLUMNS: dict[str, ColumnElement] = {
     "share_type": Resource.share_type,
@@ -27,24 +27,11 @@ class Found:
     facets: dict[str, dict[str, int]]  # facet -> value -> matches
 
 
-def listed() -> Select:
-    """The ids of the resources the directory lists to anyone (the public included): the one definition
-    that the directory API, its web page and the harvest endpoints (DCAT, CKAN) all build on."""
-    return select(Resource.id).join(Resource.provider).where(Resource.active)
-
-
-def listed_resource(session: Session, code: str) -> Resource | None:
-    """The listed resource of ``code``, or None when there is none (or it is not listed)."""
-    return session.scalar(select(Resource).where(Resource.code == code, Resource.id.in_(listed()))
-                          .options(selectinload(Resource.provider), selectinload(Resource.items)))
-
-
 def find(session: Session, *, q: str = "", share_type: str | None = None, layer: str | None = None,
-         provider: str | None = None, classification: str | None = None, limit: int | None = 50,
-         offset: int = 0) -> Found:
-    """Listed resources matching ``q``, then the filters; ``provider`` is a department code; ``limit`` None
-    for all of them."""
-    matching = listed()
+         provider: str | None = None, classification: str | None = None, limit: int = 50, offset: int = 0) -> Found:
+    """Listed resources (``catalog.models.listed``) matching ``q``, then the filters; ``provider`` is a
+    department code."""
+    matching = select(Resource.id).join(Resource.provider).where(listed())
     if q:
         pattern = f"%{q}%"
         matching = matching.where(or_(Resource.name.like(pattern), Resource.abstract.like(pattern),

@@ -2,7 +2,7 @@
 calls it, ``/api/action/<action>``; GET with query parameters or POST with
 a JSON object, as CKAN takes both) so existing harvesters and portals read the directory unchanged. Answers
 and errors come in CKAN's envelope (``help``, ``success``, ``result`` or ``error``). Open as the directory
-is: what the public directory lists (:func:`catalog.search.listed`), nothing more."""
+is: what the public directory lists (:func:`catalog.models.listed`), nothing more."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from catalog.api.deps import PrincipalDep, SessionDep
-from catalog.harvest import ckan, terms
+from catalog.harvest import ckan, listing, terms
 from catalog.harvest.ckan import CkanError
 
 router = APIRouter(tags=["harvest"])
@@ -108,7 +108,7 @@ def status_show(request: Request, _who: PrincipalDep) -> JSONResponse:
 
 
 def organizations(session: Session, *, all_fields: bool) -> list[Any]:
-    found = ckan.providers(session)
+    found = listing.providers(session)
     return [ckan.organization(department) for department in found] if all_fields else [
         ckan.package_name(department.code) for department in found]
 

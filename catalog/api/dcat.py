@@ -1,5 +1,5 @@
 """The directory as DCAT-AP 3 (JSON-LD) for harvesters: the catalog a page at a time, and one dataset.
-Open as the directory is: what the public directory lists (:func:`catalog.search.listed`), nothing more."""
+Open as the directory is: what the public directory lists (:func:`catalog.models.listed`), nothing more."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from catalog import search
 from catalog.api.deps import PrincipalDep, SessionDep
-from catalog.harvest import dcat, terms
+from catalog.harvest import dcat, listing, terms
 from catalog.models import Department
 
 router = APIRouter(prefix="/api/dcat", tags=["harvest"])
@@ -34,7 +34,7 @@ def catalog(request: Request, session: SessionDep, _who: PrincipalDep, page: int
 @router.get("/datasets/{code:path}", response_class=Response, responses=JSON_LD,
             summary="One resource as a dcat:Dataset")
 def dataset(code: str, request: Request, session: SessionDep, _who: PrincipalDep) -> Response:
-    resource = search.listed_resource(session, code)
+    resource = listing.listed_resource(session, code)
     if resource is None:
         raise HTTPException(404, f"no resource {code} in the directory")
     return json_ld(dcat.dataset_document(resource, links(request)))

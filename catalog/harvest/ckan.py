@@ -15,12 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blocklake.errors import BlocklakeError
-from catalog import search
-from catalog.harvest import terms
+from catalog.harvest import listing, terms
 from catalog.models import Department, Resource
 from catalog.schemas import DataItemEntry, DirectoryEntry
 
@@ -205,8 +203,7 @@ def integer(params: Mapping[str, Any], name: str, default: int, ceiling: int) ->
 def package_search(session: Session, query: SearchQuery) -> tuple[int, list[Resource]]:
     """The listed resources matching ``query`` (the directory's own text search), sorted; their count and
     the page of them."""
-    found = search.find(session, q=query.q, limit=None).resources
-    matching = [resource for resource in found if matches(resource, query)]
+    matching = [resource for resource in listing.matching(session, query.q) if matches(resource, query)]
     for name, descending in reversed(query.sort):  # stable sorts, last key first
         matching.sort(key=SORT_KEYS[name], reverse=descending)
     return len(matching), matching[query.start:query.start + query.rows]
@@ -228,23 +225,16 @@ def file_type_codes(resource: Resource) -> set[str]:
 
 def package_show(session: Session, identifier: str) -> Resource:
     """The listed resource whose code or CKAN name is ``identifier``."""
-    resource = search.listed_resource(session, identifier)
+    resource = listing.listed_resource(session, identifier)
     if resource is None:
-        codes = session.scalars(select(Resource.code).where(Resource.id.in_(search.listed())))
-        code = next((code for code in codes if package_name(code) == identifier), None)
-        resource = search.listed_resource(session, code) if code else None
+        code = next((code for code in listing.listed_codes(session) if package_name(code) == identifier), None)
+        resource = listing.listed_resource(session, code) if code else None
     if resource is None:
         raise not_found(f"package {identifier!r}")
     return resource
 
 
 def package_list(session: Session, limit: int | None, offset: int) -> list[str]:
-    codes = session.scalars(select(Resource.code).where(Resource.id.in_(search.listed())).order_by(Resource.code))
-    names = sorted(package_name(code) for code in codes)
+    names = sorted(package_name(code) for code in listing.listed_codes(session))
     return names[offset:offset + limit if limit is not None else None]
 
-
-def providers(session: Session) -> list[Department]:
-    """The departments that provide a listed resource, by code."""
-    return list(session.scalars(select(Department).where(Department.id.in_(
-        select(Resource.provider_id).where(Resource.id.in_(search.listed())))).order_by(Department.code)))
