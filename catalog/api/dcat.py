@@ -26,8 +26,8 @@ def catalog(request: Request, session: SessionDep, _who: PrincipalDep, page: int
     """A dcat:Catalog with the listed resources of this page as dcat:Dataset; ``hydra:view`` links the pages."""
     found = search.find(session, limit=per_page, offset=(page - 1) * per_page)
     bureau = session.scalar(select(Department).where(Department.kind == "bureau").order_by(Department.id).limit(1))
-    document = dcat.catalog_page(found.resources, total=found.total, page=page, per_page=per_page, publisher=bureau,
-                                 links=links(request))
+    document = dcat.catalog_page(listing.with_items(session, found.resources), total=found.total, page=page,
+                                 per_page=per_page, publisher=bureau, links=links(request))
     return json_ld(document)
 
 

@@ -203,10 +203,20 @@ def integer(params: Mapping[str, Any], name: str, default: int, ceiling: int) ->
 def package_search(session: Session, query: SearchQuery) -> tuple[int, list[Resource]]:
     """The listed resources matching ``query`` (the directory's own text search), sorted; their count and
     the page of them."""
-    matching = [resource for resource in listing.matching(session, query.q) if matches(resource, query)]
+    provider = organization_code(session, query.organizations)
+    matching = [resource for resource in listing.matching(session, query.q, provider) if matches(resource, query)]
     for name, descending in reversed(query.sort):  # stable sorts, last key first
         matching.sort(key=SORT_KEYS[name], reverse=descending)
-    return len(matching), matching[query.start:query.start + query.rows]
+    return len(matching), listing.with_items(session, matching[query.start:query.start + query.rows])
+
+
+def organization_code(session: Session, names: tuple[str, ...]) -> str | None:
+    """The department code of the one organization filtered by, so that the store filters by it (None for
+    no or several organizations: :func:`matches` filters those)."""
+    if len(set(names)) != 1:
+        return None
+    return next((department.code for department in listing.providers(session)
+                 if names[0] in (department.code.lower(), package_name(department.code))), names[0])
 
 
 def matches(resource: Resource, query: SearchQuery) -> bool:

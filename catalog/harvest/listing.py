@@ -20,10 +20,18 @@ def listed_codes(session: Session) -> list[str]:
     return list(session.scalars(select(Resource.code).where(listed()).order_by(Resource.code)))
 
 
-def matching(session: Session, q: str) -> list[Resource]:
-    """Every listed resource the directory's search finds for ``q`` (all of them for ""), in code order."""
-    total = search.find(session, q=q, limit=0).total
-    return search.find(session, q=q, limit=max(total, 1)).resources
+def matching(session: Session, q: str, provider: str | None = None) -> list[Resource]:
+    """Every listed resource the directory's search finds for ``q`` (all of them for "") and ``provider`` (a
+    department code), in code order."""
+    total = search.find(session, q=q, provider=provider, limit=0).total
+    return search.find(session, q=q, provider=provider, limit=max(total, 1)).resources
+
+
+def with_items(session: Session, resources: list[Resource]) -> list[Resource]:
+    """``resources`` with their data items loaded in one query (not one per resource)."""
+    ids = [resource.id for resource in resources]
+    session.scalars(select(Resource).where(Resource.id.in_(ids)).options(selectinload(Resource.items))).all()
+    return resources
 
 
 def providers(session: Session) -> list[Department]:
