@@ -52,8 +52,25 @@ def iri(value: str, *types: str) -> Node:
 
 def catalog_page(resources: Sequence[Resource], *, total: int, page: int, per_page: int, publisher: Department | None,
                  links: terms.Links) -> Node:
-    """One page of the catalog: its datasets, with the links to the first, last, previous and next pages."""
-    home = catalog_iri(links)
+    """One page of the catalog (the bureau its publisher): its datasets, and the view linking the pages."""
+    catalog: Node = {
+        "@id": catalog_iri(links), "@type": ["dcat:Catalog", "hydra:Collection"],
+        "dct:title": text(f"{publisher.name if publisher else ''}{CATALOG_TITLE}"),
+        "dct:description": text(CATALOG_DESCRIPTION),
+        "dct:publisher": agent(publisher, links) if publisher else {"@type": "foaf:Agent",
+                                                                     "foaf:name": text(CATALOG_TITLE)},
+        "foaf:homepage": iri(links.base, "foaf:Document"),
+        "dcat:themeTaxonomy": {"@id": scheme_iri(links), "@type": "skos:ConceptScheme",
+                               "dct:title": text(SCHEME_TITLE)},
+        "hydra:totalItems": total,
+        "hydra:view": paging(catalog_iri(links), page=page, per_page=per_page, total=total),
+        "dcat:dataset": [dataset(resource, links) for resource in resources],
+    }
+    return {"@context": CONTEXT, **catalog}
+
+
+def paging(home: str, *, page: int, per_page: int, total: int) -> Node:
+    """This page as a hydra:PartialCollectionView: first and last pages, previous and next where there are."""
     last = max((total + per_page - 1) // per_page, 1)
 
     def page_url(number: int) -> str:
@@ -65,20 +82,7 @@ def catalog_page(resources: Sequence[Resource], *, total: int, page: int, per_pa
         view["hydra:previous"] = iri(page_url(min(page - 1, last)))
     if page < last:
         view["hydra:next"] = iri(page_url(page + 1))
-    catalog: Node = {
-        "@id": home, "@type": ["dcat:Catalog", "hydra:Collection"],
-        "dct:title": text(publisher.name + CATALOG_TITLE if publisher else CATALOG_TITLE),
-        "dct:description": text(CATALOG_DESCRIPTION),
-        "dct:publisher": agent(publisher, links) if publisher else {"@type": "foaf:Agent", "foaf:name": text(
-            CATALOG_TITLE)},
-        "foaf:homepage": iri(links.base, "foaf:Document"),
-        "dcat:themeTaxonomy": {"@id": scheme_iri(links), "@type": "skos:ConceptScheme",
-                               "dct:title": text(SCHEME_TITLE)},
-        "hydra:totalItems": total,
-        "hydra:view": view,
-        "dcat:dataset": [dataset(resource, links) for resource in resources],
-    }
-    return {"@context": CONTEXT, **catalog}
+    return view
 
 
 def dataset_document(resource: Resource, links: terms.Links) -> Node:
