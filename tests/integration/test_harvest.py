@@ -22,6 +22,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from sqlalchemy import select
 
 from catalog import db
+from catalog.harvest.ckan import package_name
 from catalog.models import DataItem, Department, Resource
 from tests.browser import test_catalog_ui as ui_tests
 from tests.integration import test_catalog_api as api_tests
@@ -170,7 +171,7 @@ def test_unlisted_resources_are_nowhere(client: TestClient, directory: dict[str,
     assert shown.status_code == 404 and shown.json()["success"] is False
     assert shown.json()["error"]["__type"] == "Not Found Error"
     names = client.get("/api/3/action/package_list").json()["result"]
-    assert len(names) == len(directory_codes(client)) and gone.replace("/", "--").replace(".", "-") not in names
+    assert len(names) == len(directory_codes(client)) and package_name(gone) not in names
 
 
 # --- CKAN: ckanapi against the app under uvicorn -----------------------------------------------------------
