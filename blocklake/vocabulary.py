@@ -14,6 +14,9 @@ SHARE_TYPES: tuple[ShareType, ...] = get_args(ShareType)
 # The types whose records count as shared in the record sharing rate (共享率).
 SHARED_TYPES: frozenset[ShareType] = frozenset({"无条件共享", "有条件共享"})
 
+# The guide's top classes (类) of the resource classification (the first digit of 1.01.001).
+CLASSIFICATION_CLASSES: dict[str, str] = {"1": "基础信息资源", "2": "主题信息资源", "3": "部门信息资源"}
+
 ShareMethod = Literal["接口", "文件", "数据库"]
 SHARE_METHODS: tuple[ShareMethod, ...] = get_args(ShareMethod)
 

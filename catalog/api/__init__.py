@@ -7,6 +7,8 @@ from fastapi.exceptions import RequestValidationError
 
 from catalog import db, web
 from catalog.api import admin, cache, data, directory, feedback, hardening, sharing, sql, stats, verify
+from catalog.api import ckan as ckan_api
+from catalog.api import dcat as dcat_api
 from catalog.api import requests as data_requests
 
 
@@ -21,6 +23,10 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
     app.state.lake = None
     for module in (directory, sharing, stats, data, verify, sql, admin, feedback, data_requests):
         app.include_router(module.router)
+    app.include_router(dcat_api.router)  # the directory for harvesters: DCAT-AP 3 and CKAN's Action API
+    for prefix in ckan_api.PREFIXES:
+        app.include_router(ckan_api.router, prefix=prefix, include_in_schema=prefix == ckan_api.PREFIXES[0])
+    app.add_exception_handler(ckan_api.CkanError, ckan_api.error_answer)
     web.install(app)  # the Chinese web UI: directory, resource pages, applications, statistics
     app.add_middleware(cache.CachedGets, database_url=url)
     app.add_middleware(hardening.JsonBodyCheck)

@@ -12,7 +12,13 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from blocklake.vocabulary import ITEM_TYPE_TITLES, SENSITIVE_TITLES, SHARE_TYPES, SHARING_METHOD_TITLES
+from blocklake.vocabulary import (
+    CLASSIFICATION_CLASSES,
+    ITEM_TYPE_TITLES,
+    SENSITIVE_TITLES,
+    SHARE_TYPES,
+    SHARING_METHOD_TITLES,
+)
 from catalog import feedback, sharing
 from catalog.api.deps import SESSION_COOKIE, SessionDep
 from catalog.auth import PUBLIC, Principal, principal_for_session
@@ -28,7 +34,7 @@ SECURITY_HEADERS = {
 }
 
 LAYERS = {"raw": "贴源层", "base": "基础层", "marts": "主题层"}
-CLASSES = {"1": "基础信息资源", "2": "主题信息资源", "3": "部门信息资源"}
+CLASSES = CLASSIFICATION_CLASSES
 BLOCK_LEVELS = {"district": "区", "street": "街道", "community": "社区", "grid": "网格", "building": "楼栋",
                 "unit": "单元"}
 STATUSES = {"pending": "待审批", "approved": "已批准", "refused": "不予批准", "withdrawn": "已撤回"}

@@ -53,6 +53,12 @@ POLICY: dict[tuple[str, str], dict[str, set[int]]] = {
     # The directory is public, but a key that is presented must be valid (401, never "as anonymous").
     ("GET", "/api/resources"): row(200, 401, 401, 200, 200, 200, 200),
     ("GET", "/api/resources/{code:path}"): row(200, 401, 401, 200, 200, 200, 200),
+    # The directory for harvesters (DCAT-AP 3, CKAN's Action API at both its paths, GET and POST): as public.
+    ("GET", "/api/dcat"): row(200, 401, 401, 200, 200, 200, 200),
+    ("GET", "/api/dcat/datasets/{code:path}"): row(200, 401, 401, 200, 200, 200, 200),
+    **{(method, f"{prefix}/{action}"): row(200, 401, 401, 200, 200, 200, 200) for method in ("GET", "POST")
+       for prefix in ("/api/3/action", "/api/action")
+       for action in ("package_search", "package_show", "package_list", "organization_list", "status_show")},
     ("GET", "/api/stats"): DEPARTMENTS_200,
     ("GET", "/api/stats/inventory"): DEPARTMENTS_200,
     ("GET", "/api/stats/history"): DEPARTMENTS_200,
@@ -204,6 +210,9 @@ def _fixed(path: str) -> Callable[[World], str]:
 
 
 CALLS: dict[tuple[str, str], Call] = {
+    ("GET", "/api/dcat/datasets/{code:path}"): Call(lambda w: f"/api/dcat/datasets/{w.people}"),
+    **{(method, f"{prefix}/package_show"): Call(lambda w, prefix=prefix: f"{prefix}/package_show?id={w.people}")
+       for method in ("GET", "POST") for prefix in ("/api/3/action", "/api/action")},
     ("GET", "/api/resources/{code:path}"): Call(lambda w: f"/api/resources/{w.people}"),
     ("POST", "/api/applications"): Call(_fixed("/api/applications"), json=lambda w: {
         "resource_code": w.people, "items": ["id"], "purpose": "核验"}),
