@@ -1,0 +1,102 @@
+"""What a dbt build read and wrote, found in dbt's own record of it: the models it built
+(``run_results.json``), each with the relations it selects from (``manifest.json``: ``depends_on``) and,
+for the base and mart models, where each column comes from, derived from the SQL dbt compiled with
+sqlglot's column lineage.
+
+The orchestration turns this into OpenLineage datasets; the column lineage is also recorded for the
+catalog (``blocklake.column_lineage``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.lineage import Node, lineage
+
+from blocklake.column_lineage import ColumnSources, Origin
+from blocklake.errors import BlocklakeError
+from blocklake.lake import LAKE
+from blocklake.sql import literal
+
+COLUMN_LINEAGE_LAYERS = ("base", "marts")
+BUILT_KINDS = ("model", "seed", "snapshot")
+Schema = dict[str, dict[str, dict[str, dict[str, str]]]]  # catalog -> schema -> table -> column -> type
+
+
+@dataclass(frozen=True)
+class BuiltModel:
+    """One relation a build wrote: ``schema.name``, the relations it read, its columns' sources."""
+
+    table: str
+    inputs: list[str]
+    columns: ColumnSources = field(default_factory=dict)
+
+
+def built_models(target: Path, schema: Schema | None = None) -> list[BuiltModel]:
+    """The relations the last dbt invocation in ``target`` wrote successfully, with their inputs; with
+    ``schema`` (the lake's, :func:`lake_schema`), the base and mart models' column lineage too."""
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    built = []
+    for result in results:
+        node = nodes.get(result["unique_id"])
+        if node is None or node["resource_type"] not in BUILT_KINDS or result["status"] != "success":
+            continue
+        inputs = sorted({relation(nodes[parent]) for parent in node.get("depends_on", {}).get("nodes", []) if parent in nodes})
+        columns = {}
+        if schema is not None and node["schema"] in COLUMN_LINEAGE_LAYERS and node.get("compiled_code"):
+            columns = column_sources(node["compiled_code"], schema)
+        built.append(BuiltModel(relation(node), inputs, columns))
+    return built
+
+
+def relation(node: dict[str, object]) -> str:
+    """``schema.name`` of a dbt node or source in the lake (an alias or a source's identifier if it has one)."""
+    name = node.get("alias") or node.get("identifier") or node["name"]
+    return f"{node['schema']}.{name}"
+
+
+def lake_schema(con: duckdb.DuckDBPyConnection, schemas: Iterable[str] | None = None) -> Schema:
+    """Every table's columns and types in the lake (or in ``schemas`` of it), for sqlglot to resolve
+    ``SELECT *`` and unqualified columns against what is really there."""
+    wanted = f"AND table_schema IN ({', '.join(literal(name) for name in schemas)})" if schemas else ""
+    rows = con.execute(f"SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+                       f"WHERE table_catalog = {literal(LAKE)} {wanted} ORDER BY ordinal_position").fetchall()
+    found: Schema = {LAKE: {}}
+    for schema_name, table, column, data_type in rows:
+        found[LAKE].setdefault(schema_name, {}).setdefault(table, {})[column] = data_type
+    return found
+
+
+def column_sources(sql: str, schema: Schema) -> ColumnSources:
+    """For each column the query returns, the table columns it is computed from (through CTEs, subqueries,
+    ``*``, unions, window functions); a column computed from no table column (a constant) has none."""
+    try:
+        expression = sqlglot.parse_one(sql, dialect="duckdb")
+        graph = lineage(None, expression, schema=schema, dialect="duckdb")
+    except SqlglotError as exc:
+        raise LineageError(f"sqlglot cannot follow the columns of this SQL: {exc}") from exc
+    return {column: sorted(set(origins(node))) for column, node in graph.items()}
+
+
+def origins(node: Node) -> list[Origin]:
+    """The table columns at the leaves of a column's lineage graph."""
+    found = []
+    for leaf in node.walk():
+        if leaf.downstream or not isinstance(leaf.source, exp.Table):
+            continue
+        table = leaf.source
+        found.append((f"{table.db}.{table.name}" if table.db else table.name, leaf.name.split(".")[-1]))
+    return found
+
+
+class LineageError(BlocklakeError):
+    """A model's compiled SQL that sqlglot cannot follow column by column."""
