@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -20,12 +22,15 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.lineage import Node, lineage
 
+from blocklake import column_lineage, lake
 from blocklake.column_lineage import ColumnSources, Origin
 from blocklake.errors import BlocklakeError
 from blocklake.lake import LAKE
+from blocklake.settings import Settings, get_settings
 from blocklake.sql import literal
 
 COLUMN_LINEAGE_LAYERS = ("base", "marts")
+UPSTREAM_LAYERS = ("staging", "intermediate", "reference")  # what base and mart models select from
 BUILT_KINDS = ("model", "seed", "snapshot")
 Schema = dict[str, dict[str, dict[str, dict[str, str]]]]  # catalog -> schema -> table -> column -> type
 
@@ -39,6 +44,22 @@ class BuiltModel:
     columns: ColumnSources = field(default_factory=dict)
 
 
+def record_build(since: datetime, settings: Settings | None = None) -> list[BuiltModel]:
+    """What the dbt build that ended after ``since`` wrote (nothing if dbt wrote no results since, having
+    failed before it ran), with the base and mart models' column lineage, which is recorded for the catalog
+    (``blocklake.column_lineage``)."""
+    settings = settings or get_settings()
+    target = settings.dbt_target_path
+    results = target / "run_results.json"
+    if not results.is_file() or datetime.fromtimestamp(results.stat().st_mtime, UTC) < since:
+        return []
+    with closing(lake.connect(settings, read_only=True)) as con:
+        schema = lake_schema(con, COLUMN_LINEAGE_LAYERS + UPSTREAM_LAYERS)
+    models = built_models(target, schema)
+    column_lineage.record({model.table: model.columns for model in models if model.columns}, settings)
+    return models
+
+
 def built_models(target: Path, schema: Schema | None = None) -> list[BuiltModel]:
     """The relations the last dbt invocation in ``target`` wrote successfully, with their inputs; with
     ``schema`` (the lake's, :func:`lake_schema`), the base and mart models' column lineage too."""
@@ -50,7 +71,8 @@ def built_models(target: Path, schema: Schema | None = None) -> list[BuiltModel]
         node = nodes.get(result["unique_id"])
         if node is None or node["resource_type"] not in BUILT_KINDS or result["status"] != "success":
             continue
-        inputs = sorted({relation(nodes[parent]) for parent in node.get("depends_on", {}).get("nodes", []) if parent in nodes})
+        parents = node.get("depends_on", {}).get("nodes", [])  # a seed depends on nothing
+        inputs = sorted({relation(nodes[parent]) for parent in parents if parent in nodes})
         columns = {}
         if schema is not None and node["schema"] in COLUMN_LINEAGE_LAYERS and node.get("compiled_code"):
             columns = column_sources(node["compiled_code"], schema)
