@@ -91,7 +91,7 @@ def gate_tables(department: str, tables: list[str], published_alias: str) -> dic
     from airflow.sdk.exceptions import AirflowSkipException
 
     from ingestion.runner import loaded_tables
-    from orchestration.lineage import report_checked
+    from orchestration.lineage import report_read
     from orchestration.metrics import stage
     from quality.gate import QualityGateFailed, gate_raw_batch
 
@@ -100,7 +100,7 @@ def gate_tables(department: str, tables: list[str], published_alias: str) -> dic
         fresh = loaded_tables(department, tables, since=context["dag_run"].start_date)
         verdicts = gate_raw_batch(department, fresh, run_id=context["run_id"])
         timing.rows = sum(verdict.rows_audited for verdict in verdicts)
-    report_checked(verdict.suite.table for verdict in verdicts)
+    report_read(verdict.suite.table for verdict in verdicts)
     published = [verdict for verdict in verdicts if verdict.published]
     dept = load_registry().department(department)
     specs = {f"raw.{raw_table_name(dept, table)}": table for table in dept.tables}
@@ -237,7 +237,7 @@ def gate_models() -> list[dict[str, object]]:
     from airflow.sdk import get_current_context
     from airflow.sdk.exceptions import AirflowFailException
 
-    from orchestration.lineage import report_checked
+    from orchestration.lineage import report_read
     from orchestration.metrics import stage
     from quality.gate import QualityGateFailed, gate_built_models
     from transform.dbt import target_path
@@ -247,9 +247,9 @@ def gate_models() -> list[dict[str, object]]:
             verdicts = gate_built_models(target_path(), run_id=get_current_context()["run_id"])
             timing.rows = sum(verdict.rows_audited for verdict in verdicts)
     except QualityGateFailed as exc:
-        report_checked(verdict.suite.table for verdict in exc.verdicts)
+        report_read(verdict.suite.table for verdict in exc.verdicts)
         raise AirflowFailException(str(exc)) from exc
-    report_checked(verdict.suite.table for verdict in verdicts)
+    report_read(verdict.suite.table for verdict in verdicts)
     return [verdict.summary() for verdict in verdicts]
 
 
@@ -261,12 +261,14 @@ def refresh_catalog() -> dict[str, object]:
     """Register what is published now in the resource directory and record today's sharing figures."""
     from catalog.register import refresh
     from catalog.stats import record_today
+    from orchestration.lineage import report_read
     from orchestration.metrics import stage
 
     with stage("catalog", "build_block_base.refresh_catalog") as timing:
         summary = refresh()
         daily_stat_rows = record_today()
         timing.rows = summary.resources
+    report_read(summary.read)
     return {"resources": summary.resources, "new_codes": summary.new_codes, "published": summary.published,
             "daily_stat_rows": daily_stat_rows}
 

@@ -109,8 +109,9 @@ def report_loads(records: Iterable[LoadRecord]) -> None:
         report([source_dataset(record.source)], [lake_table(f"raw.{record.raw_table}")])
 
 
-def report_checked(tables: Iterable[str]) -> None:
-    """A gate read the tables it audited (``schema.table``)."""
+def report_read(tables: Iterable[str]) -> None:
+    """The task read these lake tables (``schema.table``): a gate the ones it audited, the directory refresh
+    the ones whose publications it registered."""
     report([lake_table(table) for table in tables])
 
 

@@ -139,6 +139,14 @@ def test_gates_report_the_tables_they_audited(run_home: Path, completed: list[Ru
     assert all(not event.outputs for event in completed if ".gate_" in event.job.name)
 
 
+def test_the_directory_refresh_reports_the_publications_it_registered(run_home: Path,
+                                                                      completed: list[RunEvent]) -> None:
+    with db.session() as session:
+        registered = set(session.scalars(select(Resource.source_key).where(Resource.published_snapshot.is_not(None))))
+    [read] = by_task(completed, "refresh_catalog", "inputs").values()
+    assert read == registered  # the run's one refresh registered every publication
+
+
 def test_the_build_reports_each_models_inputs_from_the_lake(run_home: Path, completed: list[RunEvent]) -> None:
     [build] = [event for event in completed if event.job.name == "build_block_base.dbt_build"]
     tables = lake_tables(run_home)
