@@ -10,6 +10,7 @@ catalog (``blocklake.column_lineage``).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from blocklake.errors import BlocklakeError
 from blocklake.lake import LAKE
 from blocklake.settings import Settings, get_settings
 from blocklake.sql import literal
+
+log = logging.getLogger(__name__)
 
 COLUMN_LINEAGE_LAYERS = ("base", "marts")
 UPSTREAM_LAYERS = ("staging", "intermediate", "reference")  # what base and mart models select from
@@ -74,10 +77,20 @@ def built_models(target: Path, schema: Schema | None = None) -> list[BuiltModel]
         parents = node.get("depends_on", {}).get("nodes", [])  # a seed depends on nothing
         inputs = sorted({relation(nodes[parent]) for parent in parents if parent in nodes})
         columns = {}
-        if schema is not None and node["schema"] in COLUMN_LINEAGE_LAYERS and node.get("compiled_code"):
-            columns = column_sources(node["compiled_code"], schema)
+        if schema is not None and node["schema"] in COLUMN_LINEAGE_LAYERS and node.get("language") == "sql":
+            columns = _followed(node, schema)
         built.append(BuiltModel(relation(node), inputs, columns))
     return built
+
+
+def _followed(node: dict, schema: Schema) -> ColumnSources:
+    """A model's column lineage; none (logged) when sqlglot cannot follow its SQL: the build it describes
+    succeeded, and its table-level lineage still stands."""
+    try:
+        return column_sources(node["compiled_code"], schema)
+    except LineageError as exc:
+        log.warning("no column lineage for %s: %s", relation(node), exc)
+        return {}
 
 
 def relation(node: dict[str, object]) -> str:
@@ -116,7 +129,8 @@ def origins(node: Node) -> list[Origin]:
         if leaf.downstream or not isinstance(leaf.source, exp.Table):
             continue
         table = leaf.source
-        found.append((f"{table.db}.{table.name}" if table.db else table.name, leaf.name.split(".")[-1]))
+        column = exp.to_column(leaf.name, dialect="duckdb").name  # unquoted: "姓名" is 姓名
+        found.append((f"{table.db}.{table.name}" if table.db else table.name, column))
     return found
 
 

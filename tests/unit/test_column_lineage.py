@@ -72,6 +72,12 @@ def test_a_window_function_depends_on_its_partition_and_order() -> None:
     assert found["first_role"] == [(identity, "observed_at"), (identity, "person_key"), (identity, "role")]
 
 
+def test_quoted_source_columns_are_named_unquoted() -> None:
+    schema = {"lake": {"raw": {"education__school": {"学校代码": "VARCHAR"}}}}
+    found = column_sources('select "学校代码" as school_code from "lake"."raw"."education__school"', schema)
+    assert found == {"school_code": [("raw.education__school", "学校代码")]}
+
+
 def test_unreadable_sql_is_a_lineage_error() -> None:
     with pytest.raises(LineageError, match="sqlglot cannot follow"):
         column_sources("select from where (", SCHEMA)
@@ -80,7 +86,7 @@ def test_unreadable_sql_is_a_lineage_error() -> None:
 def test_built_models_come_from_run_results_and_the_manifest(tmp_path: Path) -> None:
     nodes = {
         "model.p.base_grid": {"resource_type": "model", "schema": "base", "name": "base_grid", "alias": "base_grid",
-                              "depends_on": {"nodes": ["seed.p.ref_grid"]},
+                              "depends_on": {"nodes": ["seed.p.ref_grid"]}, "language": "sql",
                               "compiled_code": "select code as grid_code, label as grid_name "
                                                'from "lake"."reference"."ref_grid"'},
         "seed.p.ref_grid": {"resource_type": "seed", "schema": "reference", "name": "ref_grid", "alias": "ref_grid"},
@@ -97,6 +103,10 @@ def test_built_models_come_from_run_results_and_the_manifest(tmp_path: Path) -> 
     assert (grid.table, grid.inputs) == ("base.base_grid", ["reference.ref_grid"])
     assert grid.columns == {"grid_code": [("reference.ref_grid", "code")],
                             "grid_name": [("reference.ref_grid", "label")]}
+    nodes["model.p.base_grid"]["compiled_code"] = "select from where ("  # sqlglot cannot follow it
+    (tmp_path / "manifest.json").write_text(json.dumps({"nodes": nodes, "sources": {}}))
+    _, unfollowed = built_models(tmp_path, schema)
+    assert (unfollowed.table, unfollowed.inputs, unfollowed.columns) == ("base.base_grid", ["reference.ref_grid"], {})
     results[1]["status"] = "error"
     (tmp_path / "run_results.json").write_text(json.dumps({"results": results}))
     assert [model.table for model in built_models(tmp_path, schema)] == ["reference.ref_grid"]
