@@ -1,13 +1,19 @@
 """Column lineage from SQL (``transform.lineage.column_sources``) on the shapes the base and mart models are
-written in, the recorded lineage the catalog reads, and the OpenLineage configuration from the settings.
+written in, the recorded lineage the catalog reads, and the OpenLineage transports from the settings.
 The real compiled models are checked against a real lake in tests/integration/test_lineage.py."""
 
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
+from openlineage.client import OpenLineageClient
+from openlineage.client.event_v2 import Job, OutputDataset, Run, RunEvent, RunState
+from openlineage.client.transport.http import HttpConfig, HttpTransport
 
 from blocklake import column_lineage
 from blocklake.errors import ConfigError
@@ -145,3 +151,31 @@ def test_sources_are_named_as_the_openlineage_conventions_ask() -> None:
     assert (postgres.namespace, postgres.name) == ("postgres://10.0.0.5:5432", "health.signing")
     workbook = source_dataset("excel:民政救助名册.xlsx/独居老人")
     assert (workbook.namespace, workbook.name) == ("file", "民政救助名册.xlsx/独居老人")
+
+
+def test_the_http_transport_posts_to_the_configured_endpoint_with_the_key() -> None:
+    """What Marquez would receive: the client's HTTP transport built from our configuration, on loopback."""
+    received: list[tuple[str, str, dict]] = []
+
+    class Endpoint(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers["Authorization"], json.loads(body)))
+            self.send_response(201)
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    settings = Settings(openlineage_url=f"http://127.0.0.1:{server.server_port}", openlineage_api_key="secret")
+    config = json.loads(openlineage_environment(settings)["AIRFLOW__OPENLINEAGE__TRANSPORT"])
+    client = OpenLineageClient(transport=HttpTransport(HttpConfig.from_dict(config)))
+    client.emit(RunEvent(eventType=RunState.COMPLETE, eventTime="2026-10-31T00:00:00+00:00", run=Run(str(uuid4())),
+                         job=Job("blocklake", "ingest_police.load_tables"), producer="test",
+                         outputs=[OutputDataset("ducklake://blocklake", "raw.police__resident")]))
+    server.server_close()
+    [(path, authorization, event)] = received
+    assert path == "/api/v1/lineage" and authorization == "Bearer secret"
+    assert event["outputs"][0]["name"] == "raw.police__resident"
