@@ -9,8 +9,8 @@ the scheduler.
 
 Datasets are named as the OpenLineage naming conventions ask: the lake is the namespace
 ``ducklake://<BLOCKLAKE_OPENLINEAGE_NAMESPACE>`` and a table is ``schema.table`` (``raw.police__resident``,
-``base.base_person``); a database source is ``postgres://host:port`` / ``mysql://host:port`` with
-``database.schema.table``, a file source (CSV, workbook, SQLite file) is ``file`` with its path.
+``base.base_person``); a database source is ``postgres://host:port`` with ``database.schema.table`` or
+``mysql://host:port`` with ``database.table``, a file source (CSV, workbook, SQLite file) ``file`` with its path.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from openlineage.client.event_v2 import Dataset, InputDataset, OutputDataset
 from openlineage.client.facet_v2 import column_lineage_dataset
 
 from blocklake.column_lineage import ColumnSources
+from blocklake.registry import load_registry
 from blocklake.settings import get_settings
 
 if TYPE_CHECKING:
@@ -92,21 +93,28 @@ def column_lineage_facet(columns: ColumnSources) -> column_lineage_dataset.Colum
         for column, origins in columns.items()})
 
 
-def source_dataset(label: str) -> Dataset:
+def source_dataset(label: str, namespace: str | None = None) -> Dataset:
     """A source as the load ledger names it (``LoadRecord.source``: ``postgres://host:5432/db/table``,
-    ``sqlite:police.sqlite/resident``, ``excel:民政救助名册.xlsx/独居老人``)."""
+    ``sqlite:police.sqlite/resident``, ``excel:民政救助名册.xlsx/独居老人``); ``namespace``: the registry's
+    PostgreSQL schema or MySQL database of the source, which the label leaves out."""
     if label.startswith(DATABASE_SCHEMES):
         scheme, rest = label.split("://", 1)
         authority, _, path = rest.partition("/")
-        return Dataset(f"{scheme}://{authority}", path.replace("/", "."))
+        database, _, table = path.rpartition("/")
+        if scheme == "postgres":
+            return Dataset(f"{scheme}://{authority}", f"{database}.{namespace or 'public'}.{table}")
+        return Dataset(f"{scheme}://{authority}", f"{namespace or database}.{table}")
     _kind, _, path = label.partition(":")
     return Dataset("file", path)
 
 
 def report_loads(records: Iterable[LoadRecord]) -> None:
     """A load read its source and wrote ``raw.<table>``."""
+    registry = load_registry()
     for record in records:
-        report([source_dataset(record.source)], [lake_table(f"raw.{record.raw_table}")])
+        department = registry.department(record.department)
+        source = department.source(department.table(record.table_name).source)
+        report([source_dataset(record.source, source.namespace)], [lake_table(f"raw.{record.raw_table}")])
 
 
 def report_read(tables: Iterable[str]) -> None:

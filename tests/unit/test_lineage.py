@@ -147,8 +147,12 @@ def test_openlineage_goes_to_a_file_under_home_unless_told_otherwise(settings: S
 
 
 def test_sources_are_named_as_the_openlineage_conventions_ask() -> None:
-    postgres = source_dataset("postgres://10.0.0.5:5432/health/signing")  # as ingestion.connections labels it
-    assert (postgres.namespace, postgres.name) == ("postgres://10.0.0.5:5432", "health.signing")
+    # as ingestion.connections labels a source; the schema or MySQL database comes from the registry
+    postgres = source_dataset("postgres://10.0.0.5:5432/health/signing", "family_doctor")
+    assert (postgres.namespace, postgres.name) == ("postgres://10.0.0.5:5432", "health.family_doctor.signing")
+    assert source_dataset("postgres://10.0.0.5:5432/health/signing").name == "health.public.signing"
+    mysql = source_dataset("mysql://10.0.0.6:3306/test/rental", "police")
+    assert (mysql.namespace, mysql.name) == ("mysql://10.0.0.6:3306", "police.rental")
     workbook = source_dataset("excel:民政救助名册.xlsx/独居老人")
     assert (workbook.namespace, workbook.name) == ("file", "民政救助名册.xlsx/独居老人")
 
