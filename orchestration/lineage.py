@@ -29,6 +29,8 @@ from blocklake.registry import load_registry
 from blocklake.settings import get_settings
 
 if TYPE_CHECKING:
+    from airflow.sdk.types import RuntimeTaskInstanceProtocol
+
     from ingestion.loads import LoadRecord
     from transform.lineage import BuiltModel
 
@@ -55,7 +57,7 @@ def lake_namespace() -> str:
     return f"ducklake://{get_settings().openlineage_namespace}"
 
 
-def task_key(task_instance: object) -> TaskKey:
+def task_key(task_instance: RuntimeTaskInstanceProtocol) -> TaskKey:
     index = getattr(task_instance, "map_index", None)
     return (task_instance.dag_id, task_instance.task_id, task_instance.run_id, -1 if index is None else index,
             task_instance.try_number)
@@ -74,7 +76,7 @@ def report(inputs: Iterable[Dataset] = (), outputs: Iterable[Dataset] = ()) -> N
                                    OutputDataset(dataset.namespace, dataset.name, facets=dataset.facets))
 
 
-def reported(task_instance: object) -> Touched:
+def reported(task_instance: RuntimeTaskInstanceProtocol) -> Touched:
     """What the task run ``task_instance`` reported."""
     return _touched.get(task_key(task_instance), Touched())
 
@@ -144,20 +146,22 @@ class LakeTaskExtractor(PythonExtractor):
     """The provider's Python extractor (the task's source code) plus the datasets the task reported.
 
     Registered for the ``@task`` operator in ``[openlineage] extractors``; a task that reported nothing
-    (a sensor's poke, the report writer) gets what the provider's own extractor gives it."""
+    (``verdict``, ``plan_exports``) gets what the provider's own extractor gives it. A failed task reports
+    what it did before it failed (a batch's loaded tables, a build's built models)."""
 
     @classmethod
     def get_operator_classnames(cls) -> list[str]:
         return ["_PythonDecoratedOperator"]
 
-    def extract_on_complete(self, task_instance: object) -> OperatorLineage | None:
+    def extract_on_complete(self, task_instance: RuntimeTaskInstanceProtocol) -> OperatorLineage | None:
         return self._with_touched(super().extract_on_complete(task_instance), task_instance)
 
-    def extract_on_failure(self, task_instance: object) -> OperatorLineage | None:
-        return self._with_touched(super().extract_on_complete(task_instance), task_instance)
+    def extract_on_failure(self, task_instance: RuntimeTaskInstanceProtocol) -> OperatorLineage | None:
+        return self._with_touched(super().extract_on_failure(task_instance), task_instance)
 
     @staticmethod
-    def _with_touched(base: OperatorLineage | None, task_instance: object) -> OperatorLineage | None:
+    def _with_touched(base: OperatorLineage | None,
+                      task_instance: RuntimeTaskInstanceProtocol) -> OperatorLineage | None:
         touched = reported(task_instance)
         if not touched.inputs and not touched.outputs:
             return base
