@@ -95,6 +95,16 @@ class Settings(BaseSettings):
                                      "empty: a random key kept in home/secrets/export-hmac.key.")
     export_inline_rows: int = Field(10_000, ge=0, description="Up to this many rows the SQL files carry "
                                     "INSERTs; above it, a CSV beside them with COPY / LOAD DATA.")
+    openlineage_transport: Literal["file", "console", "http", "off"] = Field(
+        "file", description="Where the Airflow tasks' OpenLineage events go: JSON lines under home/lineage, "
+        "the task log, or openlineage_url (Marquez, DataHub); a set openlineage_url alone means http.")
+    openlineage_url: str = Field("", description="Base URL of an OpenLineage HTTP endpoint, e.g. "
+                                 "http://127.0.0.1:5000 for Marquez (events are POSTed to its /api/v1/lineage).")
+    openlineage_endpoint: str = Field("api/v1/lineage", description="Path of the endpoint under openlineage_url "
+                                      "(DataHub: openapi/openlineage/api/v1/lineage).")
+    openlineage_api_key: SecretStr = Field(SecretStr(""), description="Bearer token of the endpoint, if any.")
+    openlineage_namespace: str = Field("blocklake", description="OpenLineage namespace of the jobs; the lake's "
+                                       "tables are datasets in ducklake://<namespace>.")
 
     @field_validator("home")
     @classmethod
@@ -142,6 +152,17 @@ class Settings(BaseSettings):
     def dbt_work_path(self) -> Path:
         """dbt's own folder for this lake: its target, logs and spill files."""
         return (self.home / "dbt").resolve()
+
+    @property
+    def lineage_path(self) -> Path:
+        """Lineage the pipeline writes: OpenLineage events (file transport) and the models' column lineage."""
+        return self.home / "lineage"
+
+    @property
+    def lineage_transport(self) -> str:
+        """The transport in force: an OpenLineage URL asks for http unless a transport was chosen."""
+        chosen = "openlineage_transport" in self.model_fields_set
+        return "http" if self.openlineage_url and not chosen else self.openlineage_transport
 
     @property
     def dbt_target_path(self) -> Path:

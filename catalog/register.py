@@ -67,6 +67,7 @@ class RefreshSummary:
     resources: int
     new_codes: list[str]
     published: int
+    read: list[str] = field(default_factory=list)  # tables whose new publications it registered, block tables
 
 
 def refresh(settings: Settings | None = None, *, registry: Registry | None = None,
@@ -87,6 +88,7 @@ def refresh(settings: Settings | None = None, *, registry: Registry | None = Non
     try:
         facts = lake_facts(con, {spec.source_key: spec.block_column for spec in specs}, known)
         blocks = block_units(con)
+        read = sorted({*facts, *(table for table in BLOCK_UNITS if table in published_snapshots(con))})
     finally:
         con.close()
     with db.session() as session:
@@ -98,7 +100,7 @@ def refresh(settings: Settings | None = None, *, registry: Registry | None = Non
                              object_id="*", detail={"resources": len(specs), "new_codes": new_codes,
                                                     "republished": len(facts)}))
         published = sum(1 for resource in resources.values() if resource.published_snapshot is not None)
-    return RefreshSummary(len(departments), len(specs), new_codes, published)
+    return RefreshSummary(len(departments), len(specs), new_codes, published, read)
 
 
 def _resources(session: Session) -> dict[str, Resource]:

@@ -65,6 +65,7 @@ def load_tables(department: str, tables: list[str]) -> dict[str, object]:
 
     from blocklake.errors import is_transient
     from ingestion.runner import load_batch
+    from orchestration.lineage import report_loads
     from orchestration.metrics import stage
 
     context = get_current_context()
@@ -72,6 +73,7 @@ def load_tables(department: str, tables: list[str]) -> dict[str, object]:
     with stage("ingest", f"ingest_{department}.load_tables", department=department) as timing:
         outcome = load_batch(department, tables, loaded_since=context["dag_run"].start_date if retry else None)
         timing.rows = sum(record.rows_inserted for record in outcome.loaded)
+    report_loads(outcome.loaded)
     if outcome.failed:
         message = "\n".join(f"{table}: {exc}" for table, exc in outcome.failed.items())
         if not any(map(is_transient, outcome.failed.values())):
@@ -89,6 +91,7 @@ def gate_tables(department: str, tables: list[str], published_alias: str) -> dic
     from airflow.sdk.exceptions import AirflowSkipException
 
     from ingestion.runner import loaded_tables
+    from orchestration.lineage import report_read
     from orchestration.metrics import stage
     from quality.gate import QualityGateFailed, gate_raw_batch
 
@@ -97,6 +100,7 @@ def gate_tables(department: str, tables: list[str], published_alias: str) -> dic
         fresh = loaded_tables(department, tables, since=context["dag_run"].start_date)
         verdicts = gate_raw_batch(department, fresh, run_id=context["run_id"])
         timing.rows = sum(verdict.rows_audited for verdict in verdicts)
+    report_read(verdict.suite.table for verdict in verdicts)
     published = [verdict for verdict in verdicts if verdict.published]
     dept = load_registry().department(department)
     specs = {f"raw.{raw_table_name(dept, table)}": table for table in dept.tables}
@@ -206,15 +210,22 @@ def dbt_build() -> dict[str, object]:
     Models over a raw table never yet published wait for a later build. Recorded in ``lake.meta.builds``."""
     from airflow.sdk import get_current_context
 
+    from orchestration.lineage import report_build
     from orchestration.metrics import stage
     from transform.builds import build
+    from transform.lineage import record_build
 
     context = get_current_context()
     # Triggered with {"full_refresh": true} (the UI's "Trigger DAG w/ config", `blocklake build --full-refresh`):
     # the incremental models are rebuilt from nothing.
     full_refresh = bool((context["dag_run"].conf or {}).get("full_refresh"))
-    with stage("dbt", "build_block_base.dbt_build"):
-        result, waiting, covered = build(context["run_id"], full_refresh=full_refresh)
+    started_at = datetime.now(UTC)
+    try:
+        with stage("dbt", "build_block_base.dbt_build"):
+            result, waiting, covered = build(context["run_id"], full_refresh=full_refresh)
+    finally:
+        # Also after a failed build: what it did build was written.
+        report_build(record_build(started_at))
     return {**result.counts(), "waiting_for_publication": waiting, "raw_publications_built": covered.publications,
             "full_refresh": full_refresh}
 
@@ -226,6 +237,7 @@ def gate_models() -> list[dict[str, object]]:
     from airflow.sdk import get_current_context
     from airflow.sdk.exceptions import AirflowFailException
 
+    from orchestration.lineage import report_read
     from orchestration.metrics import stage
     from quality.gate import QualityGateFailed, gate_built_models
     from transform.dbt import target_path
@@ -235,7 +247,9 @@ def gate_models() -> list[dict[str, object]]:
             verdicts = gate_built_models(target_path(), run_id=get_current_context()["run_id"])
             timing.rows = sum(verdict.rows_audited for verdict in verdicts)
     except QualityGateFailed as exc:
+        report_read(verdict.suite.table for verdict in exc.verdicts)
         raise AirflowFailException(str(exc)) from exc
+    report_read(verdict.suite.table for verdict in verdicts)
     return [verdict.summary() for verdict in verdicts]
 
 
@@ -247,12 +261,14 @@ def refresh_catalog() -> dict[str, object]:
     """Register what is published now in the resource directory and record today's sharing figures."""
     from catalog.register import refresh
     from catalog.stats import record_today
+    from orchestration.lineage import report_read
     from orchestration.metrics import stage
 
     with stage("catalog", "build_block_base.refresh_catalog") as timing:
         summary = refresh()
         daily_stat_rows = record_today()
         timing.rows = summary.resources
+    report_read(summary.read)
     return {"resources": summary.resources, "new_codes": summary.new_codes, "published": summary.published,
             "daily_stat_rows": daily_stat_rows}
 
@@ -320,12 +336,15 @@ def deliver_bundle(application_id: int) -> dict[str, object]:
 
     from blocklake.errors import BlocklakeError, is_transient
     from exports.service import export_application
+    from orchestration.lineage import report_export
     from orchestration.metrics import stage
 
     try:
         with stage("export", "export_bundles.deliver_bundle", application=str(application_id)) as timing:
             result = export_application(application_id)
             timing.rows = result.rows if result is not None else 0
+        if result is not None:
+            report_export(result.delivery.source_key, result.location)
     except BlocklakeError as exc:
         if is_transient(exc):
             raise

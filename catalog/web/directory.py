@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from blocklake import column_lineage
 from catalog import feedback, grants, search
 from catalog.api.deps import SessionDep
 from catalog.auth import Principal
@@ -76,9 +77,11 @@ def resource_view(request: Request, session: Session, who: Principal, resource: 
                    error: str | None = None, message: str | None = None, form: dict | None = None) -> Response:
     versions = session.scalars(select(ResourceVersion).where(ResourceVersion.resource_id == resource.id)
                                .order_by(ResourceVersion.snapshot_id.desc()).limit(20)).all()
+    columns = column_lineage.read(resource.source_key)
+    origin_tables = {table for origins in columns.values() for table, _ in origins}
     upstream = {key: (code, name) for key, code, name in session.execute(
         select(Resource.source_key, Resource.code, Resource.name)
-        .where(Resource.source_key.in_(resource.upstream or [])))}
+        .where(Resource.source_key.in_([*(resource.upstream or []), *origin_tables])))}
     related = dict(session.execute(select(Resource.code, Resource.name)
                                    .where(Resource.code.in_(resource.related_codes or []))).all())
     department = who.department if who.role != "public" else None
@@ -93,7 +96,8 @@ def resource_view(request: Request, session: Session, who: Principal, resource: 
     plain_grants = [a for a in grants.in_force(session, resource_id=resource.id, use="verify") if a.plain_items]
     return render(request, "resource.html", who, status=status, title=resource.name, resource=resource,
                   missing=[FIELD_TITLES.get(name, name) for name in resource.missing_fields],
-                  versions=versions, upstream=upstream, related=related, mine=mine, can_apply=can_apply,
+                  versions=versions, upstream=upstream, columns=columns, related=related, mine=mine,
+                  can_apply=can_apply,
                   plain_grants=plain_grants,
                   **_feedback(session, who, resource, used=any(a.status == "approved" for a in mine)),
                   can_correct=department is not None and resource.active and not resource.pending, error=error,
