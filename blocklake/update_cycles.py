@@ -1,10 +1,11 @@
 """Update cycles as intervals: what a directory's 更新周期 means, precisely enough to judge freshness by.
 
 The guide has seven labels (``blocklake.vocabulary.UpdateCycle``); platforms write many more intervals
-(每半年, 每两年, 每 3 日, 一年两次) and words for "no schedule" (不定期, 按需, 随时). An
-:class:`UpdateInterval` holds any of them: every N hours / days / weeks / months / years, real-time,
-irregular, or unknown. It still shows as the guide's label where one fits (``label``), and tells a
-freshness check how old the newest record may be (``max_age``). :func:`parse_update_cycle` reads the text.
+(每半年, 每两年, 每 3 日, 一年两次), words for "no schedule" (不定期, 按需, 随时) and for "never again"
+(一次性, 静态数据, 历史数据). An :class:`UpdateInterval` holds any of them: every N hours / days / weeks /
+months / years, real-time, irregular, never, or unknown. It still shows as the guide's label where one
+fits (``label``), and tells a freshness check how old the newest record may be (``max_age``).
+:func:`parse_update_cycle` reads the text.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Literal
 from blocklake.errors import ConfigError
 from blocklake.vocabulary import UPDATE_CYCLES, UpdateCycle
 
-IntervalKind = Literal["every", "realtime", "irregular", "unknown"]
+IntervalKind = Literal["every", "realtime", "irregular", "never", "unknown"]
 IntervalUnit = Literal["hour", "day", "week", "month", "year"]
 
 DAYS_PER_UNIT: dict[IntervalUnit, float] = {"hour": 1 / 24, "day": 1, "week": 7, "month": 365 / 12, "year": 365}
@@ -48,6 +49,8 @@ class UpdateInterval:
             return self.label
         if self.kind == "unknown":
             return "未知"
+        if self.kind == "never":
+            return "不更新"
         if (self.count, self.unit) == (6, "month"):
             return "每半年"
         return f"每{self.count}{UNIT_TITLES[self.unit]}"
@@ -61,7 +64,8 @@ class UpdateInterval:
 
     @property
     def max_age(self) -> timedelta | None:
-        """How old the newest record may be: one cycle plus a day's grace; none when no cycle is promised."""
+        """How old the newest record may be: one cycle plus a day's grace; none when no cycle is promised
+        (irregular, never updated, unknown)."""
         if self.kind == "realtime":
             return GRACE
         if self.kind != "every":
@@ -71,6 +75,7 @@ class UpdateInterval:
 
 REALTIME = UpdateInterval("realtime")
 IRREGULAR = UpdateInterval("irregular")
+NEVER = UpdateInterval("never")
 UNKNOWN = UpdateInterval("unknown")
 _LABELS: dict[UpdateInterval, UpdateCycle] = {
     REALTIME: "实时", UpdateInterval("every", 1, "day"): "每日", UpdateInterval("every", 1, "week"): "每周",
@@ -78,7 +83,7 @@ _LABELS: dict[UpdateInterval, UpdateCycle] = {
     UpdateInterval("every", 1, "year"): "每年", IRREGULAR: "不定期",
 }
 assert set(_LABELS.values()) == set(UPDATE_CYCLES)  # every label of the guide is an interval
-_BY_CODE = {interval.code: interval for interval in (*_LABELS, UNKNOWN)}
+_BY_CODE = {interval.code: interval for interval in (*_LABELS, NEVER, UNKNOWN)}
 
 
 def from_code(code: str) -> UpdateInterval:
@@ -102,6 +107,9 @@ def from_label(label: UpdateCycle) -> UpdateInterval:
 _IRREGULAR = re.compile(r"不定|不固定|无固定|非定期|按需|随时|临时|视情况|根据需要|按实际|需要时|动态|其他|其它|"
                         r"irregular|asneeded|adhoc|ondemand")
 _REALTIME = re.compile(r"实时|即时|realtime|streaming")
+# Words meaning "published once, not to be updated": a static dataset is never stale.
+_NEVER = re.compile(r"一次性|静态|历史数据|存量|不再更新|不更新|无需更新|无更新|停止更新|已停更|"
+                    r"never|static|onetime|oneoff")
 # Unit words, longest first so 季度 wins over 季, 星期 over 期.
 _UNIT_WORDS: dict[str, tuple[int, IntervalUnit]] = {
     "小时": (1, "hour"), "hour": (1, "hour"), "日": (1, "day"), "天": (1, "day"), "day": (1, "day"),
@@ -131,6 +139,8 @@ def parse_update_cycle(text: object) -> UpdateInterval:
         return UNKNOWN
     if _REALTIME.search(value):
         return REALTIME
+    if _NEVER.search(value):
+        return NEVER
     if _IRREGULAR.search(value):
         return IRREGULAR
     match = _INTERVAL.search(value)

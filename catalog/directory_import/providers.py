@@ -52,8 +52,13 @@ def own_name(name: str) -> str:
     return stripped if len(stripped) >= 2 else cleaned
 
 
+# A unit's kind as abbreviations write it: 卫生健康委员会 → 卫健委, 人民政府办公室 → 政府办.
+_SHORT_KINDS = ((re.compile(r"委员会$"), "委"), (re.compile(r"办公室$"), "办"))
+
+
 def _is_abbreviation(short: str, full: str) -> bool:
-    """Every character of ``short`` in order within ``full``, and the same last character (the kind: 局, 委)."""
+    """Every character of ``short`` in order within ``full``, ending in the same kind of unit (局, 委, 办)."""
+    full = next((pattern.sub(kind, full) for pattern, kind in _SHORT_KINDS if pattern.search(full)), full)
     if len(short) >= len(full) or short[-1:] != full[-1:]:
         return False
     position = 0

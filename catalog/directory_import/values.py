@@ -25,7 +25,9 @@ FORMAT_WORDS = {"文件": "file", "接口": "api", "服务接口": "api", "数�
                 "电子表格": "xlsx", "excel": "xlsx", "表格": "xlsx", "文本": "txt", "图片": "image", "其他": "other"}
 SHARE_METHOD_WORDS: dict[ShareMethod, str] = {"接口": r"接口|api|服务", "文件": r"文件|file|下载",
                                              "数据库": r"数据库|库表|交换|database"}
-_NOTHING = {"", "无", "null", "none", "nan", "n/a", "-", "--", "/", "暂无"}
+_NOTHING = {"", "无", "null", "none", "nan", "n/a", "暂无", "空", "未知", "待定", "未填写", "不详"}
+# A cell of dashes or dots (-, --, —, /, ……) says nothing.
+_ONLY_MARKS = re.compile(r"[\s\-\u2010-\u2015\u2026_/\\.·、,，。*]*")
 _CLASSIFICATION = re.compile(r"\d{1,2}(?:[.\-_]\d{1,4}){0,3}")
 # Characters mojibake leaves behind: UTF-8 read as Latin-1 / cp1252, GBK's replacement pair 锟斤拷, U+FFFD.
 _MOJIBAKE = re.compile(r"[\u00c0-\u00ff][\u0080-\u00bf\u2018-\u203a\u0152-\u0178]|锟斤拷|\ufffd")
@@ -53,7 +55,12 @@ OPEN_TYPES = {
 
 
 def is_nothing(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and text(value).lower() in _NOTHING)
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    cleaned = text(value).lower()
+    return cleaned in _NOTHING or bool(_ONLY_MARKS.fullmatch(cleaned))
 
 
 def text(value: Any) -> str:

@@ -19,9 +19,9 @@ EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 # dct:accrualPeriodicity). An interval the EU list does not name (every 5 days) has no term: the dataset says
 # nothing rather than something wrong.
 FREQUENCIES: dict[str, str] = {
-    "realtime": "CONT", "irregular": "IRREG", "PT1H": "HOURLY", "P1D": "DAILY", "P1W": "WEEKLY", "P2W": "BIWEEKLY",
-    "P1M": "MONTHLY", "P2M": "BIMONTHLY", "P3M": "QUARTERLY", "P6M": "ANNUAL_2", "P1Y": "ANNUAL", "P2Y": "BIENNIAL",
-    "P3Y": "TRIENNIAL", "P10Y": "DECENNIAL",
+    "realtime": "CONT", "irregular": "IRREG", "never": "NEVER", "PT1H": "HOURLY", "P1D": "DAILY", "P1W": "WEEKLY",
+    "P2W": "BIWEEKLY", "P1M": "MONTHLY", "P2M": "BIMONTHLY", "P3M": "QUARTERLY", "P6M": "ANNUAL_2", "P1Y": "ANNUAL",
+    "P2Y": "BIENNIAL", "P3Y": "TRIENNIAL", "P10Y": "DECENNIAL",
 }
 
 

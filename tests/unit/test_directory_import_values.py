@@ -12,6 +12,7 @@ from catalog.directory_import.providers import Department, ProviderMatcher
 from catalog.directory_import.reading import DirectoryImportError, SourceRow, SourceTable, read_table
 from catalog.directory_import.values import (
     UnreadableValue,
+    is_nothing,
     parse_classification,
     parse_date,
     parse_formats,
@@ -102,13 +103,15 @@ def test_providers_found_by_full_name_without_upper_levels_abbreviated_or_mistyp
         Department("cg", "深圳市南山区城市管理和综合执法局", None),
         Department("sj", "深圳市南山区市场监督管理局", None),
         Department("mz2", "深圳市福田区民政局", None),
+        Department("fg", "深圳市南山区发展和改革委员会", None), Department("zb", "深圳市南山区人民政府办公室", None),
     ])
     found = {name: (matcher.match(name).department or Department("", "", None)).code for name in [
         "深圳市南山区民政局", "南山区卫生健康局", "区卫健局", "卫健局", "城管执法局", "南山区市场监管局",
-        "深圳市南山区市场监督管理居", "民政局", "财政局", ""]}
+        "深圳市南山区市场监督管理居", "民政局", "财政局", "", "区发改委", "南山区政府办"]}
     assert found == {"深圳市南山区民政局": "mz", "南山区卫生健康局": "wj", "区卫健局": "wj", "卫健局": "wj",
                      "城管执法局": "cg", "南山区市场监管局": "sj", "深圳市南山区市场监督管理居": "sj",
-                     "民政局": "", "财政局": "", "": ""}  # two districts' 民政局: ambiguous, not guessed
+                     "民政局": "", "财政局": "", "": "",  # two districts' 民政局: ambiguous, not guessed
+                     "区发改委": "fg", "南山区政府办": "zb"}  # 委员会 abbreviated 委, 办公室 办
     assert matcher.match("民政局").how.startswith("不唯一")
 
 
@@ -161,3 +164,13 @@ def test_counts_and_row_numbers_are_not_dates_and_an_updated_column_is_not_the_p
                     "更新时间": ["2024/1/2", "2024/1/3", "2024/1/4"]})
     assert mapping_of(guess_mapping(table)) == {"数据目录名称": "name", "发布时间": "publish_date",
                                                 "更新时间": "updated_date"}
+
+
+@pytest.mark.parametrize("cell", [None, "", " ", "-", "--", "—", "——", "/", "……", "暂无", "NULL", "未填写"])
+def test_cells_that_say_nothing(cell: str | None) -> None:
+    assert is_nothing(cell)
+
+
+@pytest.mark.parametrize("cell", ["0", "无条件开放", "2.01", "-1", "a/b"])
+def test_cells_that_say_something(cell: str) -> None:
+    assert not is_nothing(cell)

@@ -42,8 +42,9 @@ def test_update_cycles_map_to_eu_frequencies_or_to_nothing(cycle: str, code: str
     assert terms.frequency(resource(update_cycle=cycle)) == (f"{EU}frequency/{code}" if code else None)
 
 
-@pytest.mark.parametrize(("interval", "code"), [("P6M", "ANNUAL_2"), ("P2Y", "BIENNIAL"), ("P2W", "BIWEEKLY"),
-                                                ("PT1H", "HOURLY"), ("P5D", None), ("unknown", None)])
+@pytest.mark.parametrize(("interval", "code"), [
+    ("P6M", "ANNUAL_2"), ("P2Y", "BIENNIAL"), ("P2W", "BIWEEKLY"), ("PT1H", "HOURLY"), ("P5D", None),
+    ("never", "NEVER"), ("unknown", None)])
 def test_the_stored_interval_wins_over_the_label(interval: str, code: str | None) -> None:
     """An imported 每两年 is stored as the interval P2Y with no guide label; the interval names the frequency."""
     found = terms.frequency(resource(update_cycle=None, update_interval=interval))

@@ -23,6 +23,7 @@ from blocklake.vocabulary import UPDATE_CYCLES
     ("实时", "realtime"), ("准实时", "realtime"), ("实时更新", "realtime"),
     ("不定期", "irregular"), ("不定时", "irregular"), ("按需", "irregular"), ("随时", "irregular"),
     ("不固定", "irregular"), ("根据需要更新", "irregular"), ("其他", "irregular"),
+    ("一次性", "never"), ("静态数据", "never"), ("历史数据，不再更新", "never"), ("每年一次", "P1Y"),
     ("", "unknown"), (None, "unknown"), ("锟斤拷锟斤拷", "unknown"), ("待定", "unknown"), ("???", "unknown"),
 ])
 def test_text_reads_as_its_interval(text: str | None, code: str) -> None:
@@ -58,3 +59,9 @@ def test_freshness_allows_one_cycle_and_a_day() -> None:
 def test_a_bad_code_says_what_a_code_looks_like() -> None:
     with pytest.raises(ConfigError, match="P1D"):
         from_code("P1X")
+
+
+def test_a_dataset_published_once_is_never_stale() -> None:
+    interval = parse_update_cycle("一次性")
+    assert interval.max_age is None and interval.title == "不更新" and interval.label is None
+    assert from_code(interval.code) == interval
