@@ -8,10 +8,14 @@ nothing, which makes every part optional.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+
+import polars as pl
 
 from address import vocab
 from address.gazetteer import division_names
+from address.villages import take_towns, take_villages
 
 PARTS = (
     "province", "city", "district", "street", "community", "road", "roadno",
@@ -35,6 +39,15 @@ class Step:
     reject_next: str = ""
     unless: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A step that consults a table instead of a regex: ``apply(frame, rest)`` takes its parts from the
+    front of the column ``rest`` and cuts what it took."""
+
+    name: str
+    apply: Callable[[pl.LazyFrame, str], pl.LazyFrame]
 
 
 def _han_except(chars: str) -> str:
@@ -384,4 +397,8 @@ _UNIT = (
     replace(_ROOM_AFTER_TENANT, name="room_after_tenant_on_floor", requires=("floor",)),
 )
 
-STEPS: tuple[Step, ...] = (*_DIVISIONS, _STREET, *_COMMUNITY, _BARE_VILLAGE, *_ROAD, _VILLAGE, *_ESTATE, *_UNIT)
+# The gazetteer's town when no suffix marked one (鄞州区下应); its village after the regex steps, so
+# that a name written with its suffix is taken as written.
+_PLACES = (Lookup("gazetteer_town", take_towns), *_COMMUNITY, Lookup("gazetteer_village", take_villages))
+
+STEPS: tuple[Step | Lookup, ...] = (*_DIVISIONS, _STREET, *_PLACES, _BARE_VILLAGE, *_ROAD, _VILLAGE, *_ESTATE, *_UNIT)

@@ -117,3 +117,8 @@ ROAD_DIRECTIONS = "东西南北中"
 # How markets end: a long number with 号 after one is a stall (a room).
 MARKETS = alternation("市场 商城 场")
 ESTATE_TAILS = alternation("小区 新村 花园 家园 公寓 苑 里 坊")
+# How the gazetteer's names end; what is left without them is how addresses often write them (柴家, 梅墟).
+VILLAGE_NAME_SUFFIXES = alternation("村民委员会 居民委员会 村委会 居委会 社区 村")
+TOWN_NAME_SUFFIXES = alternation("街道办事处 街道 镇 乡")
+# A place's name followed by one of these (within a few characters) names a facility, not the place.
+FACILITY_WORDS = alternation("园 区 广场 市场 商城 城 大厦 中心 公寓 苑 居 宾馆 酒店 医院 学校 大学")

@@ -1,0 +1,93 @@
+"""Towns and villages written without their suffix, found in the national gazetteer.
+
+Addresses name places as people say them: 鄞州区下应 for 下应街道, 姜家山乡柴家 for 柴家村. No pattern
+can tell such a name from the start of an estate's or a shop's, but the gazetteer can, once the
+address has said where it is: the start of what is left is taken as the town (or the community) when
+it is the name, full or bare, of a town (a village) under the province, prefecture, county (and
+town) the address names. The longest such name wins; one that names places of more than one town
+there is ambiguous and refused, and so is one followed by a road, a town or a facility's word
+(梅墟北二路, 金山新村, 乌石工业区).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from address import vocab
+from address.divisions import LEVELS, PLACE, town_names, village_names
+from address.gazetteer import bare_names
+
+NAME_LENGTHS = range(2, 8)  # 柴家 … 协塘家自然村
+HAN = r"\p{Han}"
+_ROW = "_row"
+_NAME, _LENGTH = "_name", "_length"
+_DIVISIONS = ("province", "city", "district")
+_NUMBER = f"[{vocab.CHINESE_DIGITS}{vocab.TEN}0-9]"
+# What, right after a name, shows it is no place: a road (梅墟北二路, 双昆头路), a town (柳堡镇), a
+# suffix that makes it part of a longer name, a numbered part of an estate (凌云2区, 新田园4组团), or a
+# facility the name only qualifies (乌石工业区, 白马湖创意园, 瓜山东苑, 万达广场, 双菱新村).
+_NOT_AFTER_PLACE = (
+    f"^(?:{HAN}?[{vocab.ROAD_DIRECTIONS}]?{_NUMBER}{{0,2}}{vocab.ROAD_SUFFIXES}|{vocab.STREET_SUFFIXES}"
+    f"|{vocab.VILLAGE}|{vocab.COMMUNITY}|{vocab.DISTRICT}|{vocab.CITY}"
+    f"|[A-Z0-9]+(?:{vocab.DISTRICT}|{vocab.CLUSTER})"
+    f"|{HAN}{{0,4}}?(?:{vocab.FACILITY_WORDS}|{vocab.ESTATE_TAILS}))"
+)
+
+
+@dataclass(frozen=True)
+class PlaceLookup:
+    """Where a row lacks ``part`` but names its ``context``, take a gazetteer name of ``names`` from the
+    front of the unparsed text."""
+
+    part: str
+    names: Callable[[], pl.DataFrame]
+    context: tuple[str, ...]
+
+    def __call__(self, frame: pl.LazyFrame, rest: str) -> pl.LazyFrame:
+        frame = frame.with_row_index(_ROW)
+        found = self._found(frame, rest)
+        frame = frame.join(found, on=_ROW, how="left", maintain_order="left")
+        return frame.with_columns(
+            pl.coalesce(self.part, _NAME).alias(self.part),
+            pl.col(rest).str.slice(pl.col(_LENGTH).fill_null(0)).alias(rest),
+        ).drop(_ROW, _NAME, _LENGTH)
+
+    def _found(self, frame: pl.LazyFrame, rest: str) -> pl.LazyFrame:
+        """(row, name, length) where exactly one place of the address's context starts ``rest``."""
+        placed = pl.any_horizontal(pl.col(part).is_not_null() for part in self.context)
+        scope = frame.filter(pl.col(self.part).is_null() & placed).select(
+            _ROW,
+            rest,
+            *(bare_names(pl.col(division)).alias(division) for division in _DIVISIONS),
+            street=pl.col("street").str.replace(f"{vocab.TOWN_NAME_SUFFIXES}$", ""),
+        )
+        prefixes = pl.concat(
+            scope.with_columns(pl.col(rest).str.slice(0, length).alias("name"), pl.lit(length).alias(_LENGTH))
+            for length in NAME_LENGTHS
+        ).filter(pl.col("name").str.len_chars() == pl.col(_LENGTH))
+        in_context = [
+            pl.col(division).is_null() | pl.any_horizontal(pl.col(division) == pl.col(level) for level in LEVELS)
+            for division in _DIVISIONS
+        ]
+        hits = prefixes.join(self.names().lazy(), on="name").filter(
+            *in_context, ~pl.col(rest).str.slice(pl.col(_LENGTH)).str.contains(_NOT_AFTER_PLACE)
+        )
+        # Under the town the address names; when no place there has the name, under its county (the
+        # town may be written under an old name: 姜家山乡 has merged into 华墅乡).
+        in_town = (pl.col("street") == pl.col("town_bare")).fill_null(False)
+        hits = hits.filter(in_town | ~in_town.any().over(_ROW))
+        longest = hits.filter(pl.col(_LENGTH) == pl.col(_LENGTH).max().over(_ROW))
+        return (
+            longest.group_by(_ROW)
+            .agg(pl.col("name").first().alias(_NAME), pl.col(_LENGTH).first(), places=pl.concat_str(PLACE).n_unique())
+            .filter(pl.col("places") == 1)
+            .select(_ROW, _NAME, _LENGTH)
+        )
+
+
+# A town needs its county around it: bare town names are common words (和睦桥 is no town 和睦).
+take_towns = PlaceLookup("street", town_names, context=("district",))
+take_villages = PlaceLookup("community", village_names, context=("district", "street"))
