@@ -117,8 +117,8 @@ _STREET = Step(
     f"(?P<street>{HAN}{{2,6}}?{vocab.STREET_SUFFIXES}){vocab.STREET_OFFICES}?",
     follow=_not_in(vocab.NOT_AFTER_STREET),
 )
-# 大鹿行政村: an administrative village, written out in full.
-_VILLAGE_END = _han_except(vocab.NOT_VILLAGE_BEFORE_CUN) + f"(?:{vocab.ADMINISTRATIVE})?{vocab.VILLAGE}"
+# 大鹿行政村, 协塘家自然村: an administrative or a natural village, written out in full.
+_VILLAGE_END = _han_except(vocab.NOT_VILLAGE_BEFORE_CUN) + f"{vocab.VILLAGE_KINDS}?{vocab.VILLAGE}"
 _VILLAGE_NAME = f"{_han_except(vocab.NOT_IN_VILLAGE_NAMES)}{{0,2}}?{_VILLAGE_END}"
 _VILLAGE = Step(
     "village",
@@ -336,6 +336,14 @@ _UNIT = (
         follow=_not_in(r"\dA-Z-"),
         unless=("building", "floor", "room"),
     ),
+    # After a building the letter is its entrance (6幢A866: entrance A, room 866).
+    Step(
+        "letter_entrance_room",
+        rf"(?P<entrance>[A-Z])-?(?P<room>\d{{3,}}{vocab.ROOM_MARKERS}?)",
+        follow=_not_in(r"\dA-Z-"),
+        requires=("building",),
+        unless=("entrance", "floor", "room"),
+    ),
     # Without a building marker, four numbers read building-entrance-floor-room (2-6-5-1187); three
     # read building-entrance-room (8-10-1109); two building-entrance when the second number is short
     # (63-36) and building-room when it is long (13-2021).
@@ -370,7 +378,7 @@ _UNIT = (
         follow="$",
         unless=("building", "floor", "room"),
     ),
-    Step("entrance", rf"(?P<entrance>\d+{vocab.ENTRANCE})"),
+    Step("entrance", rf"(?P<entrance>(?:\d+|[A-Z{vocab.ROAD_DIRECTIONS}]){vocab.ENTRANCE})"),  # 3单元, C单元, 西单元
     _MARKET_AISLE,
     # After a building, a number with 号 is the entrance when a room follows or when it is short (53幢3号).
     Step("entrance_number", rf"(?P<entrance>\d+{vocab.DOOR})", follow=r"\d", requires=("building",)),

@@ -27,12 +27,12 @@ _NAME, _LENGTH = "_name", "_length"
 _DIVISIONS = ("province", "city", "district")
 _NUMBER = f"[{vocab.CHINESE_DIGITS}{vocab.TEN}0-9]"
 # What, right after a name, shows it is no place: a road (梅墟北二路, 双昆头路), a town (柳堡镇), a
-# suffix that makes it part of a longer name, a numbered part of an estate (凌云2区, 新田园4组团), or a
-# facility the name only qualifies (乌石工业区, 白马湖创意园, 瓜山东苑, 万达广场, 双菱新村).
+# suffix that makes it part of a longer name, a numbered part of an estate (凌云2区, 稠山二区, 石堰南区,
+# 新田园4组团), or a facility the name only qualifies (乌石工业区, 白马湖创意园, 瓜山东苑, 双菱新村).
 _NOT_AFTER_PLACE = (
     f"^(?:{HAN}?[{vocab.ROAD_DIRECTIONS}]?{_NUMBER}{{0,2}}{vocab.ROAD_SUFFIXES}|{vocab.STREET_SUFFIXES}"
     f"|{vocab.VILLAGE}|{vocab.COMMUNITY}|{vocab.DISTRICT}|{vocab.CITY}"
-    f"|[A-Z0-9]+(?:{vocab.DISTRICT}|{vocab.CLUSTER})"
+    f"|[A-Z{vocab.ROAD_DIRECTIONS}]?{_NUMBER}*(?:{vocab.DISTRICT}|{vocab.CLUSTER})"
     f"|{HAN}{{0,4}}?(?:{vocab.FACILITY_WORDS}|{vocab.ESTATE_TAILS}))"
 )
 

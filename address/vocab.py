@@ -95,7 +95,7 @@ NOT_AFTER_STREET = "路街道巷"  # 新镇路 is a road, 南头街道 a street,
 COMMUNITY = "社区"
 COMMUNITY_OFFICES = alternation("居委会 居民委员会 工作站")
 VILLAGE = "村"
-ADMINISTRATIVE = "行政"  # 行政村: an administrative village (as opposed to a natural one)
+VILLAGE_KINDS = alternation("行政 自然")  # 行政村, 自然村: an administrative or a natural village
 VILLAGE_OFFICES = alternation("民委员会 委会 委")
 VILLAGE_OFFICE_SHORT = "部"  # 黄泥坎村部
 # 村 after these is an estate (新村) or a road; before these a place (村口).
@@ -121,4 +121,6 @@ ESTATE_TAILS = alternation("小区 新村 花园 家园 公寓 苑 里 坊")
 VILLAGE_NAME_SUFFIXES = alternation("村民委员会 居民委员会 村委会 居委会 社区 村")
 TOWN_NAME_SUFFIXES = alternation("街道办事处 街道 镇 乡")
 # A place's name followed by one of these (within a few characters) names a facility, not the place.
-FACILITY_WORDS = alternation("园 区 广场 市场 商城 城 大厦 中心 公寓 苑 居 宾馆 酒店 医院 学校 大学")
+FACILITY_WORDS = alternation("""
+    园 工业 开发区 小区 生活区 广场 市场 商城 城 大厦 中心 公寓 苑 居 宾馆 酒店 医院 学校 大学
+""")
