@@ -255,6 +255,15 @@ _ROAD = (
 )
 
 # --- estate -----------------------------------------------------------------------------------------
+# A long number after a lettered or numbered area (原料市场B区814号, 五楼A区2254) is a stall or an
+# office, i.e. a room; in a village the same number is a house (殿下村B区100号).
+_AREA_STALL_ROOM = rf"[A-Z0-9]+{vocab.DISTRICT}(?P<room>\d{{3,}}[A-Z]?{vocab.DOOR}?)"
+_AREA_STALL = Step(
+    "area_stall",
+    rf"(?P<estate>{HAN}\D*?){_AREA_STALL_ROOM}",
+    follow=_not_in(rf"\dA-Z\-{vocab.BUILDING}{vocab.ENTRANCE}{vocab.FLOOR}"),
+    unless=("estate", "community"),
+)
 _SUB_AREA = rf"(?:\d|{_NUMERAL}){vocab.DISTRICT}"  # 三区, 4区: a numbered part of an estate (C区538 is a room)
 _ESTATE = (
     # A long number after a market is a stall, i.e. a room (小商品市场2833号).
@@ -264,6 +273,7 @@ _ESTATE = (
         follow=_not_in(r"\d"),
         unless=("estate", "roadno"),
     ),
+    _AREA_STALL,
     # A number right after an estate's name is a house (上冯新村136号), also when its entrance or room
     # follows (金色家园18号3单元301).
     Step(
@@ -390,6 +400,7 @@ _UNIT = (
         unless=("entrance",),
     ),
     Step("floor", rf"(?P<floor>-?\d+{vocab.FLOOR})"),
+    replace(_AREA_STALL, name="area_stall_on_floor", pattern=_AREA_STALL_ROOM, unless=("room", "community")),
     replace(_GATE, name="gate_after_floor"),
     replace(_MARKET_AISLE, name="market_aisle_after_floor"),
     # After a building, dashes read floor-room (1栋12-02) or entrance-room (121栋9-459).

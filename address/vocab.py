@@ -30,6 +30,7 @@ NOISE_WORDS = alternation("""
     NULL 不详
 """)
 NOISE_AT_END = alternation("旁 处 侧")
+DISTANCE = r"\d+米"  # 西北侧100米, 向前300米: how far from a landmark, no number of the address
 # Anything in brackets is a remark, e.g. （入驻深圳市前海商务秘书有限公司）.
 BRACKETED = r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|<[^>]*>|《[^》]*》"
 SEPARATORS = r"[\s,，。;；:：、\"'“”‘’`·•_|/\\*~]+"
