@@ -281,6 +281,14 @@ _ESTATE = (
         rf"(?P<estate>{HAN}.*?{vocab.ESTATE_TAILS})(?P<building>\d+{vocab.DOOR})",
         unless=("estate",),
     ),
+    # Industrial zones have no roads inside: a number right after one is a building (龙坞工业区9号),
+    # unless it names a road of the zone (开发区14号大街).
+    Step(
+        "zone_house",
+        rf"(?P<estate>{HAN}.*?{vocab.INDUSTRIAL_ZONES})(?P<building>\d+{vocab.DOOR})",
+        follow=_not_in(rf"\d{vocab.AISLE}{vocab.SHORT_ROAD_SUFFIXES}"),
+        unless=("estate",),
+    ),
     # A short number after a numbered part of an estate (柏仕小区三区150号, 佳苑三区三排49号) is a house;
     # in a village the same number is its doorplate (肖谢村三区92号).
     Step(

@@ -71,7 +71,7 @@ PROVINCE_SUFFIXES = alternation("省 市 壮族自治区 回族自治区 维吾�
 CITY, DISTRICT = "市", "区"
 CITY_SUFFIXES = alternation("自治州 地区 盟")
 DISTRICT_SUFFIXES = alternation("县 旗")  # 区 has its own rule (see NOT_DISTRICT_BEFORE_QU)
-INDUSTRIAL_ZONES = alternation("工业区 工业园区 工业园 开发区 园区")
+INDUSTRIAL_ZONES = alternation("工业区 工业园区 工业园 开发区 园区 产业园 科技园")
 DEV_ZONE_SUFFIXES = alternation("经济技术开发区 经济开发区 高新技术开发区 开发区 高新区 工业园区 保税区 新区")
 # Characters a division's name never contains; they belong to roads, villages and units instead.
 NOT_IN_ADMIN_NAMES = "路街道巷弄村镇乡号栋楼室社省市区县旗"
