@@ -53,7 +53,7 @@ def _villages() -> pl.DataFrame:
 def town_names() -> pl.DataFrame:
     """One row per (written name, town): ``name``, :data:`PLACE` and :data:`LEVELS`."""
     towns = _villages().select(*PLACE, *LEVELS, full="town").unique()
-    return _written(towns, towns["town_bare"])
+    return _written(towns, vocab.TOWN_NAME_SUFFIXES)
 
 
 @cache
@@ -61,20 +61,21 @@ def village_names() -> pl.DataFrame:
     """One row per (written name, village): ``name``, :data:`PLACE` and :data:`LEVELS`. A bare name
     that is also a town's of the same county (洪殿, 下应) is the town's only."""
     villages = _villages().select(*PLACE, *LEVELS, full="village")
-    bare = villages["full"].str.replace(f"{vocab.VILLAGE_NAME_SUFFIXES}$", "")
-    written = _written(villages, bare)
     town_bare = town_names().filter(pl.col("name") == pl.col("town_bare")).select("county_code", "name")
-    return written.join(town_bare, on=["county_code", "name"], how="anti")
+    return _written(villages, vocab.VILLAGE_NAME_SUFFIXES).join(town_bare, on=["county_code", "name"], how="anti")
 
 
-def _written(places: pl.DataFrame, bare: pl.Series) -> pl.DataFrame:
-    """Each place under its full name and under its bare one, where that is a name of its own: two
-    characters or more, and not ending like a road (温州路社区 without 社区 would read as a road)."""
-    full = places.select("full", *PLACE, *LEVELS).rename({"full": "name"})
-    usable = (
-        (bare != places["full"])
-        & (bare.str.len_chars() >= MIN_BARE_LENGTH)
-        & ~bare.str.contains(f"(?:{vocab.ROAD_SUFFIXES}|{vocab.LANE})$")
+def _written(places: pl.DataFrame, suffixes: str) -> pl.DataFrame:
+    """Each place under its full name and its bare one (the full name without ``suffixes``). Names
+    that do not end in ``suffixes`` (保利城, 生活区) are estates' and facilities', not places'; a bare name
+    needs two characters or more and must not end like a road, an estate or a facility (温州路社区,
+    怡海花园社区 without 社区 name the road and the estate)."""
+    ends = f"(?:{suffixes})$"
+    places = places.filter(pl.col("full").str.contains(ends)).with_columns(bare=pl.col("full").str.replace(ends, ""))
+    not_a_place = f"(?:{vocab.ROAD_SUFFIXES}|{vocab.LANE}|{vocab.ESTATE_TAILS}|{vocab.FACILITY_WORDS})$"
+    bare = places.filter(
+        (pl.col("bare").str.len_chars() >= MIN_BARE_LENGTH) & ~pl.col("bare").str.contains(not_a_place)
     )
-    bare_rows = places.with_columns(name=bare).filter(usable).select("name", *PLACE, *LEVELS)
-    return pl.concat([full, bare_rows]).unique()
+    return pl.concat([places.with_columns(name="full"), bare.with_columns(name="bare")]).select(
+        "name", *PLACE, *LEVELS
+    ).unique()

@@ -28,12 +28,14 @@ _DIVISIONS = ("province", "city", "district")
 _NUMBER = f"[{vocab.CHINESE_DIGITS}{vocab.TEN}0-9]"
 # What, right after a name, shows it is no place: a road (梅墟北二路, 双昆头路), a town (柳堡镇), a
 # suffix that makes it part of a longer name, a numbered part of an estate (凌云2区, 稠山二区, 石堰南区,
-# 新田园4组团), or a facility the name only qualifies (乌石工业区, 白马湖创意园, 瓜山东苑, 双菱新村).
+# 新田园4组团), a facility the name only qualifies (乌石工业区, 白马湖创意园, 瓜山东苑, 双菱新村), or an
+# estate named after the place, as its buildings show (学府台1栋, 前海府2-301): villages have houses.
 _NOT_AFTER_PLACE = (
     f"^(?:{HAN}?[{vocab.ROAD_DIRECTIONS}]?{_NUMBER}{{0,2}}{vocab.ROAD_SUFFIXES}|{vocab.STREET_SUFFIXES}"
     f"|{vocab.VILLAGE}|{vocab.COMMUNITY}|{vocab.DISTRICT}|{vocab.CITY}"
     f"|[A-Z{vocab.ROAD_DIRECTIONS}]?{_NUMBER}*(?:{vocab.DISTRICT}|{vocab.CLUSTER})"
-    f"|{HAN}{{0,4}}?(?:{vocab.FACILITY_WORDS}|{vocab.ESTATE_TAILS}))"
+    f"|{HAN}{{0,4}}?(?:{vocab.FACILITY_WORDS}|{vocab.ESTATE_TAILS})"
+    f"|{HAN}{{0,3}}(?:[A-Z]?\\d+[A-Z]?)?(?:{vocab.BUILDING}|{vocab.ENTRANCE}|{vocab.FLOOR}|-\\d))"
 )
 
 
@@ -47,7 +49,9 @@ class PlaceLookup:
     context: tuple[str, ...]
 
     def __call__(self, frame: pl.LazyFrame, rest: str) -> pl.LazyFrame:
-        frame = frame.with_row_index(_ROW)
+        # Collected here: the rows are read twice below, and a lazy frame would run every step before
+        # this one twice over.
+        frame = frame.with_row_index(_ROW).collect(engine="streaming").lazy()
         found = self._found(frame, rest)
         frame = frame.join(found, on=_ROW, how="left", maintain_order="left")
         return frame.with_columns(
@@ -72,13 +76,13 @@ class PlaceLookup:
             pl.col(division).is_null() | pl.any_horizontal(pl.col(division) == pl.col(level) for level in LEVELS)
             for division in _DIVISIONS
         ]
-        hits = prefixes.join(self.names().lazy(), on="name").filter(
+        hits = prefixes.join(_names_around(self.names().lazy(), scope), on="name").filter(
             *in_context, ~pl.col(rest).str.slice(pl.col(_LENGTH)).str.contains(_NOT_AFTER_PLACE)
         )
-        # Under the town the address names; when no place there has the name, under its county (the
-        # town may be written under an old name: 姜家山乡 has merged into 华墅乡).
+        # Under the town the address names; when no place there has the name, under the county it names
+        # (the town may be written under an old name: 姜家山乡 has merged into 华墅乡).
         in_town = (pl.col("street") == pl.col("town_bare")).fill_null(False)
-        hits = hits.filter(in_town | ~in_town.any().over(_ROW))
+        hits = hits.filter(in_town | (~in_town.any().over(_ROW) & pl.col("district").is_not_null()))
         longest = hits.filter(pl.col(_LENGTH) == pl.col(_LENGTH).max().over(_ROW))
         return (
             longest.group_by(_ROW)
@@ -86,6 +90,14 @@ class PlaceLookup:
             .filter(pl.col("places") == 1)
             .select(_ROW, _NAME, _LENGTH)
         )
+
+
+def _names_around(names: pl.LazyFrame, scope: pl.LazyFrame) -> pl.LazyFrame:
+    """The gazetteer's names under the counties and towns the rows in ``scope`` name: a small table to
+    join the rows' prefixes with, instead of the whole country."""
+    keys = scope.select(key=pl.concat_list("district", "street")).explode("key").drop_nulls().unique()
+    levels = ("county_bare", "prefecture_bare", "town_bare")
+    return pl.concat(names.join(keys, left_on=level, right_on="key", how="semi") for level in levels).unique()
 
 
 # A town needs its county around it: bare town names are common words (和睦桥 is no town 和睦).
