@@ -9,6 +9,7 @@ written with: in full (姜家山乡, 柴家村, 梅墟社区) and without its su
 from __future__ import annotations
 
 import lzma
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -29,8 +30,36 @@ class GazetteerMissingError(BlocklakeError):
     """The derived gazetteer file is not in the package."""
 
 
+@dataclass(frozen=True)
+class Gazetteer:
+    """Towns and villages, each under every name it is written with (:func:`_written`)."""
+
+    towns: pl.DataFrame
+    villages: pl.DataFrame
+
+
 @cache
-def _villages() -> pl.DataFrame:
+def gazetteer() -> Gazetteer:
+    """Read once per process, on first use (~0.5 s, see ``bench/results/address.json``)."""
+    places = _read_villages()
+    towns = _written(places.select(*PLACE, *LEVELS, full="town").unique(), vocab.TOWN_NAME_SUFFIXES)
+    villages = _written(places.select(*PLACE, *LEVELS, full="village"), vocab.VILLAGE_NAME_SUFFIXES)
+    # A bare name that is also a town's of the same county (洪殿, 下应) is the town's only.
+    town_bare = towns.filter(pl.col("name") == pl.col("town_bare")).select("county_code", "name")
+    return Gazetteer(towns, villages.join(town_bare, on=["county_code", "name"], how="anti"))
+
+
+def town_names() -> pl.DataFrame:
+    """One row per (written name, town): ``name``, :data:`PLACE` and :data:`LEVELS`."""
+    return gazetteer().towns
+
+
+def village_names() -> pl.DataFrame:
+    """One row per (written name, village): ``name``, :data:`PLACE` and :data:`LEVELS`."""
+    return gazetteer().villages
+
+
+def _read_villages() -> pl.DataFrame:
     if not DIVISIONS_FILE.is_file():
         raise GazetteerMissingError(
             f"gazetteer file not found: {DIVISIONS_FILE}; regenerate it with python -m address.gazetteer_build"
@@ -49,22 +78,6 @@ def _villages() -> pl.DataFrame:
     )
 
 
-@cache
-def town_names() -> pl.DataFrame:
-    """One row per (written name, town): ``name``, :data:`PLACE` and :data:`LEVELS`."""
-    towns = _villages().select(*PLACE, *LEVELS, full="town").unique()
-    return _written(towns, vocab.TOWN_NAME_SUFFIXES)
-
-
-@cache
-def village_names() -> pl.DataFrame:
-    """One row per (written name, village): ``name``, :data:`PLACE` and :data:`LEVELS`. A bare name
-    that is also a town's of the same county (洪殿, 下应) is the town's only."""
-    villages = _villages().select(*PLACE, *LEVELS, full="village")
-    town_bare = town_names().filter(pl.col("name") == pl.col("town_bare")).select("county_code", "name")
-    return _written(villages, vocab.VILLAGE_NAME_SUFFIXES).join(town_bare, on=["county_code", "name"], how="anti")
-
-
 def _written(places: pl.DataFrame, suffixes: str) -> pl.DataFrame:
     """Each place under its full name and its bare one (the full name without ``suffixes``). Names
     that do not end in ``suffixes`` (保利城, 生活区) are estates' and facilities', not places'; a bare name
@@ -76,6 +89,4 @@ def _written(places: pl.DataFrame, suffixes: str) -> pl.DataFrame:
     bare = places.filter(
         (pl.col("bare").str.len_chars() >= MIN_BARE_LENGTH) & ~pl.col("bare").str.contains(not_a_place)
     )
-    return pl.concat([places.with_columns(name="full"), bare.with_columns(name="bare")]).select(
-        "name", *PLACE, *LEVELS
-    ).unique()
+    return pl.concat([places.with_columns(name="full"), bare.with_columns(name="bare")]).select("name", *PLACE, *LEVELS)
