@@ -26,16 +26,21 @@ _ROW = "_row"
 _NAME, _LENGTH = "_name", "_length"
 _DIVISIONS = ("province", "city", "district")
 _NUMBER = f"[{vocab.CHINESE_DIGITS}{vocab.TEN}0-9]"
-# What, right after a name, shows it is no place: a road (梅墟北二路, 双昆头路), a town (柳堡镇), a
-# suffix that makes it part of a longer name, a numbered part of an estate (凌云2区, 稠山二区, 石堰南区,
-# 新田园4组团), a facility the name only qualifies (乌石工业区, 白马湖创意园, 瓜山东苑, 双菱新村), or an
-# estate named after the place, as its buildings show (学府台1栋, 前海府2-301): villages have houses.
+# What, right after a name, shows it is no place: a road (梅墟北二路, 双昆头路), a town (柳堡镇), or a
+# suffix that makes it part of a longer name.
 _NOT_AFTER_PLACE = (
-    f"^(?:{HAN}?[{vocab.ROAD_DIRECTIONS}]?{_NUMBER}{{0,2}}{vocab.ROAD_SUFFIXES}|{vocab.STREET_SUFFIXES}"
+    f"{HAN}?[{vocab.ROAD_DIRECTIONS}]?{_NUMBER}{{0,2}}{vocab.ROAD_SUFFIXES}|{vocab.STREET_SUFFIXES}"
     f"|{vocab.VILLAGE}|{vocab.COMMUNITY}|{vocab.DISTRICT}|{vocab.CITY}"
+)
+# And for a village: a numbered part of an estate (凌云2区, 稠山二区, 石堰南区, 新田园4组团), a facility
+# the name only qualifies (乌石工业区, 白马湖创意园, 瓜山东苑, 双菱新村), or an estate named after the
+# place, as its buildings show (学府台1栋, 前海府2-301): villages have houses. A town is followed by
+# its estates and zones as a matter of course (三墩同仁家园, 庄市工业园).
+_NOT_AFTER_VILLAGE = (
+    f"{_NOT_AFTER_PLACE}"
     f"|[A-Z{vocab.ROAD_DIRECTIONS}]?{_NUMBER}*(?:{vocab.DISTRICT}|{vocab.CLUSTER})"
     f"|{HAN}{{0,4}}?(?:{vocab.FACILITY_WORDS}|{vocab.ESTATE_TAILS})"
-    f"|{HAN}{{0,3}}(?:[A-Z]?\\d+[A-Z]?)?(?:{vocab.BUILDING}|{vocab.ENTRANCE}|{vocab.FLOOR}|-\\d))"
+    f"|{HAN}{{0,3}}(?:[A-Z]?\\d+[A-Z]?)?(?:{vocab.BUILDING}|{vocab.ENTRANCE}|{vocab.FLOOR}|-\\d)"
 )
 
 
@@ -47,6 +52,7 @@ class PlaceLookup:
     part: str
     names: Callable[[], pl.DataFrame]
     context: tuple[str, ...]
+    not_after: str  # a regex: a name followed by this is refused
 
     def __call__(self, frame: pl.LazyFrame, rest: str) -> pl.LazyFrame:
         # Collected here: the rows are read twice below, and a lazy frame would run every step before
@@ -72,13 +78,16 @@ class PlaceLookup:
             scope.with_columns(pl.col(rest).str.slice(0, length).alias("name"), pl.lit(length).alias(_LENGTH))
             for length in NAME_LENGTHS
         ).filter(pl.col("name").str.len_chars() == pl.col(_LENGTH))
-        in_context = [
+        province, city, county = (
             pl.col(division).is_null() | pl.any_horizontal(pl.col(division) == pl.col(level) for level in LEVELS)
             for division in _DIVISIONS
-        ]
-        hits = prefixes.join(_names_around(self.names().lazy(), scope), on="name").filter(
-            *in_context, ~pl.col(rest).str.slice(pl.col(_LENGTH)).str.contains(_NOT_AFTER_PLACE)
         )
+        hits = prefixes.join(_names_around(self.names().lazy(), scope), on="name").filter(
+            province, city, ~pl.col(rest).str.slice(pl.col(_LENGTH)).str.contains(f"^(?:{self.not_after})")
+        )
+        # Under the county the address names; when none of its places has the name, under the prefecture
+        # it names (the county may have been renamed or split: 余杭区临平 is in 临平区 since 2021).
+        hits = hits.filter(county | (~county.any().over(_ROW) & pl.col("city").is_not_null()))
         # Under the town the address names; when no place there has the name, under the county it names
         # (the town may be written under an old name: 姜家山乡 has merged into 华墅乡).
         in_town = (pl.col("street") == pl.col("town_bare")).fill_null(False)
@@ -93,13 +102,13 @@ class PlaceLookup:
 
 
 def _names_around(names: pl.LazyFrame, scope: pl.LazyFrame) -> pl.LazyFrame:
-    """The gazetteer's names under the counties and towns the rows in ``scope`` name: a small table to
+    """The gazetteer's names under the prefectures, counties and towns the rows in ``scope`` name: a small table to
     join the rows' prefixes with, instead of the whole country."""
-    keys = scope.select(key=pl.concat_list("district", "street")).explode("key").drop_nulls().unique()
+    keys = scope.select(key=pl.concat_list("city", "district", "street")).explode("key").drop_nulls().unique()
     levels = ("county_bare", "prefecture_bare", "town_bare")
     return pl.concat(names.join(keys, left_on=level, right_on="key", how="semi") for level in levels).unique()
 
 
 # A town needs its county around it: bare town names are common words (和睦桥 is no town 和睦).
-take_towns = PlaceLookup("street", town_names, context=("district",))
-take_villages = PlaceLookup("community", village_names, context=("district", "street"))
+take_towns = PlaceLookup("street", town_names, context=("district",), not_after=_NOT_AFTER_PLACE)
+take_villages = PlaceLookup("community", village_names, context=("district", "street"), not_after=_NOT_AFTER_VILLAGE)
