@@ -26,21 +26,21 @@ _ROW = "_row"
 _NAME, _LENGTH = "_name", "_length"
 _DIVISIONS = ("province", "city", "district")
 _NUMBER = f"[{vocab.CHINESE_DIGITS}{vocab.TEN}0-9]"
-# What, right after a name, shows it is no place: a road (梅墟北二路, 双昆头路), a town (柳堡镇), or a
-# suffix that makes it part of a longer name.
+# What, right after a name, shows it is no place: a road (梅墟北二路, 双昆头路), a town (柳堡镇), a
+# suffix that makes it part of a longer name (南头城社区 is no 南头), or an estate named after the
+# place, as its buildings show (学府台1栋, 招商居1栋, 前海府2-301).
 _NOT_AFTER_PLACE = (
     f"{HAN}?[{vocab.ROAD_DIRECTIONS}]?{_NUMBER}{{0,2}}{vocab.ROAD_SUFFIXES}|{vocab.STREET_SUFFIXES}"
-    f"|{vocab.VILLAGE}|{vocab.COMMUNITY}|{vocab.DISTRICT}|{vocab.CITY}"
+    f"|{HAN}?(?:{vocab.VILLAGE}|{vocab.COMMUNITY})|{vocab.DISTRICT}|{vocab.CITY}"
+    f"|{HAN}{{0,3}}(?:[A-Z]?\\d+[A-Z]?)?(?:{vocab.BUILDING}|{vocab.ENTRANCE}|{vocab.FLOOR}|-\\d)"
 )
-# And for a village: a numbered part of an estate (凌云2区, 稠山二区, 石堰南区, 新田园4组团), a facility
-# the name only qualifies (乌石工业区, 白马湖创意园, 瓜山东苑, 双菱新村), or an estate named after the
-# place, as its buildings show (学府台1栋, 前海府2-301): villages have houses. A town is followed by
+# And for a village: a numbered part of an estate (凌云2区, 稠山二区, 石堰南区, 新田园4组团) or a
+# facility the name only qualifies (乌石工业区, 白马湖创意园, 瓜山东苑, 双菱新村). A town is followed by
 # its estates and zones as a matter of course (三墩同仁家园, 庄市工业园).
 _NOT_AFTER_VILLAGE = (
     f"{_NOT_AFTER_PLACE}"
     f"|[A-Z{vocab.ROAD_DIRECTIONS}]?{_NUMBER}*(?:{vocab.DISTRICT}|{vocab.CLUSTER})"
     f"|{HAN}{{0,4}}?(?:{vocab.FACILITY_WORDS}|{vocab.ESTATE_TAILS})"
-    f"|{HAN}{{0,3}}(?:[A-Z]?\\d+[A-Z]?)?(?:{vocab.BUILDING}|{vocab.ENTRANCE}|{vocab.FLOOR}|-\\d)"
 )
 
 

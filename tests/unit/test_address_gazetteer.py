@@ -28,6 +28,18 @@ CASES = [
     ("衢州市柯城区姜家山乡柴家", dict(city="衢州市", district="柯城区", street="姜家山乡", community="柴家")),
     # a town written without 街道 right after its county
     ("宁波市鄞州区下应金谷中路", dict(city="宁波市", district="鄞州区", street="下应", road="金谷中路")),
+    # a town is followed by its estates and zones; a county split since keeps its prefecture
+    ("浙江省杭州市西湖区三墩同仁家园9栋1单元1108室", dict(province="浙江省", city="杭州市", district="西湖区",
+                                                          street="三墩", estate="同仁家园", building="9",
+                                                          entrance="1", room="1108")),
+    ("镇海区庄市工业园B区毓秀路173号", dict(district="镇海区", street="庄市", road="毓秀路", roadno="173",
+                                             estate="工业园B区")),
+    ("杭州市余杭区临平朝阳东路962号", dict(city="杭州市", district="余杭区", street="临平", road="朝阳东路",
+                                           roadno="962")),
+    # ... but not an estate or a community named after the town (招商街道, 南头街道)
+    ("深圳市南山区招商居1栋501", dict(city="深圳市", district="南山区", estate="招商居", building="1", room="501")),
+    ("深圳市南山区南头城社区南山大道13号", dict(city="深圳市", district="南山区", community="南头城社区",
+                                                road="南山大道", roadno="13")),
     # refused: 王家 names villages of two towns of 鄞州 (东胜, 咸祥); 翻石渡 is no village of 桐庐; no
     # place named at all; the name begins a road or an estate
     ("宁波市鄞州区王家", dict(city="宁波市", district="鄞州区", estate="王家")),
