@@ -32,7 +32,7 @@ _NUMBER = f"[{vocab.CHINESE_DIGITS}{vocab.TEN}0-9]"
 _NOT_AFTER_PLACE = (
     f"{HAN}?[{vocab.ROAD_DIRECTIONS}]?{_NUMBER}{{0,2}}{vocab.ROAD_SUFFIXES}|{vocab.STREET_SUFFIXES}"
     f"|{HAN}?(?:{vocab.VILLAGE}|{vocab.COMMUNITY})|{vocab.DISTRICT}|{vocab.CITY}"
-    f"|{HAN}{{0,3}}(?:[A-Z]?\\d+[A-Z]?)?(?:{vocab.BUILDING}|{vocab.ENTRANCE}|{vocab.FLOOR}|-\\d)"
+    f"|{HAN}{{0,3}}(?:[A-Z]?\\d+[A-Z]?|[A-Z])(?:{vocab.BUILDING}|{vocab.ENTRANCE}|{vocab.FLOOR}|-\\d)"
 )
 # And for a village: a numbered part of an estate (凌云2区, 稠山二区, 石堰南区, 新田园4组团) or a
 # facility the name only qualifies (乌石工业区, 白马湖创意园, 瓜山东苑, 双菱新村). A town is followed by
