@@ -8,6 +8,7 @@ normalisation as the parser's output before they are compared.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +125,33 @@ def real_f1(labelled: pl.DataFrame) -> dict[str, dict[str, float]]:
     }
 
 
+def part_errors(labelled: pl.DataFrame, part: str) -> pl.DataFrame:
+    """The addresses whose ``part`` the parser got wrong: index, gold and parsed value, cleaned text."""
+    if part not in SCORED_PARTS:
+        raise LabelledDataError(f"unknown part {part!r}: expected one of {', '.join(SCORED_PARTS)}")
+    predicted = parse_addresses(labelled["text"])
+    gold = gold_forms(labelled)
+    frame = pl.DataFrame(
+        {"address": labelled["address"], "gold": gold[part], "parsed": predicted[part], "text": predicted["normalized"]}
+    )
+    return frame.filter(~pl.col("gold").eq_missing(pl.col("parsed")))
+
+
+def main() -> None:
+    """``python -m address.evaluate [--errors PART] [--labelled FILE]``: F1 per part, or one part's errors."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--labelled", type=Path, default=LABELLED_FILE)
+    parser.add_argument("--errors", metavar="PART", help=f"list the errors of one of: {', '.join(SCORED_PARTS)}")
+    args = parser.parse_args()
+    labelled = read_labelled(args.labelled)
+    if args.errors:
+        for row in part_errors(labelled, args.errors).iter_rows(named=True):
+            print(f"{row['address']}\t{row['gold']}\t{row['parsed']}\t{row['text']}")
+        return
+    for subset, scores in real_f1(labelled).items():
+        print(subset, " ".join(f"{part} {f1:.4f}" for part, f1 in scores.items()))
+
+
 def synthetic_scores(truth: pl.DataFrame, matched: pl.DataFrame) -> dict[str, float | int]:
     """Rates of the matcher against the generator's truth (``matched`` row-aligned with ``truth``).
 
@@ -149,3 +177,7 @@ def synthetic_scores(truth: pl.DataFrame, matched: pl.DataFrame) -> dict[str, fl
         unit_addresses=unit_named.sum(),
         coded_addresses=coded.sum(),
     ).row(0, named=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
+import polars as pl
 from stdnum import numdb
 
 from address import vocab
@@ -36,7 +37,7 @@ def division_names() -> DivisionNames:
     counties: set[str] = set()
     for code, name in _named_codes():
         (prefectures if code.endswith("00") else counties).add(name)
-    bare = {_short(name) for name in prefectures | counties}
+    bare = {bare_name(name) for name in prefectures | counties}
     return DivisionNames(_longest_first(prefectures), _longest_first(counties), _longest_first(bare))
 
 
@@ -66,10 +67,20 @@ def _named_codes() -> Iterator[tuple[str, str]]:
             stack.extend((code, child) for child in children)
 
 
-def _short(name: str) -> str:
+def bare_name(name: str) -> str:
+    """温州市 → 温州, 苍南县 → 苍南: the name as people write it without its suffix."""
     # Autonomous units go by their first two characters: 长阳土家族自治县 → 长阳, 延边朝鲜族自治州 → 延边.
     return name[:2] if vocab.AUTONOMOUS in name else _SUFFIX.sub("", name)
 
 
 def _longest_first(names: set[str]) -> tuple[str, ...]:
     return tuple(sorted((name for name in names if len(name) >= 2), key=lambda name: (-len(name), name)))
+
+
+def bare_names(names: pl.Expr) -> pl.Expr:
+    """:func:`bare_name` on a whole column."""
+    return (
+        pl.when(names.str.contains(vocab.AUTONOMOUS))
+        .then(names.str.slice(0, 2))
+        .otherwise(names.str.replace(vocab.DROPPED_SUFFIXES, "").str.replace(vocab.PROVINCE_LEVEL_SUFFIXES, ""))
+    )

@@ -8,10 +8,14 @@ nothing, which makes every part optional.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+
+import polars as pl
 
 from address import vocab
 from address.gazetteer import division_names
+from address.villages import take_towns, take_villages
 
 PARTS = (
     "province", "city", "district", "street", "community", "road", "roadno",
@@ -35,6 +39,15 @@ class Step:
     reject_next: str = ""
     unless: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A step that consults a table instead of a regex: ``apply(frame, rest)`` takes its parts from the
+    front of the column ``rest`` and cuts what it took."""
+
+    name: str
+    apply: Callable[[pl.LazyFrame, str], pl.LazyFrame]
 
 
 def _han_except(chars: str) -> str:
@@ -104,8 +117,8 @@ _STREET = Step(
     f"(?P<street>{HAN}{{2,6}}?{vocab.STREET_SUFFIXES}){vocab.STREET_OFFICES}?",
     follow=_not_in(vocab.NOT_AFTER_STREET),
 )
-# 大鹿行政村: an administrative village, written out in full.
-_VILLAGE_END = _han_except(vocab.NOT_VILLAGE_BEFORE_CUN) + f"(?:{vocab.ADMINISTRATIVE})?{vocab.VILLAGE}"
+# 大鹿行政村, 协塘家自然村: an administrative or a natural village, written out in full.
+_VILLAGE_END = _han_except(vocab.NOT_VILLAGE_BEFORE_CUN) + f"{vocab.VILLAGE_KINDS}?{vocab.VILLAGE}"
 _VILLAGE_NAME = f"{_han_except(vocab.NOT_IN_VILLAGE_NAMES)}{{0,2}}?{_VILLAGE_END}"
 _VILLAGE = Step(
     "village",
@@ -242,6 +255,15 @@ _ROAD = (
 )
 
 # --- estate -----------------------------------------------------------------------------------------
+# A long number after a lettered or numbered area (原料市场B区814号, 五楼A区2254) is a stall or an
+# office, i.e. a room; in a village the same number is a house (殿下村B区100号).
+_AREA_STALL_ROOM = rf"[A-Z0-9]+{vocab.DISTRICT}(?P<room>\d{{3,}}[A-Z]?{vocab.DOOR}?)"
+_AREA_STALL = Step(
+    "area_stall",
+    rf"(?P<estate>{HAN}\D*?){_AREA_STALL_ROOM}",
+    follow=_not_in(rf"\dA-Z\-{vocab.BUILDING}{vocab.ENTRANCE}{vocab.FLOOR}"),
+    unless=("estate", "community"),
+)
 _SUB_AREA = rf"(?:\d|{_NUMERAL}){vocab.DISTRICT}"  # 三区, 4区: a numbered part of an estate (C区538 is a room)
 _ESTATE = (
     # A long number after a market is a stall, i.e. a room (小商品市场2833号).
@@ -251,11 +273,20 @@ _ESTATE = (
         follow=_not_in(r"\d"),
         unless=("estate", "roadno"),
     ),
+    _AREA_STALL,
     # A number right after an estate's name is a house (上冯新村136号), also when its entrance or room
     # follows (金色家园18号3单元301).
     Step(
         "estate_house",
         rf"(?P<estate>{HAN}.*?{vocab.ESTATE_TAILS})(?P<building>\d+{vocab.DOOR})",
+        unless=("estate",),
+    ),
+    # Industrial zones have no roads inside: a number right after one is a building (龙坞工业区9号),
+    # unless it names a road of the zone (开发区14号大街).
+    Step(
+        "zone_house",
+        rf"(?P<estate>{HAN}.*?{vocab.INDUSTRIAL_ZONES})(?P<building>\d+{vocab.DOOR})",
+        follow=_not_in(rf"\d{vocab.AISLE}{vocab.SHORT_ROAD_SUFFIXES}"),
         unless=("estate",),
     ),
     # A short number after a numbered part of an estate (柏仕小区三区150号, 佳苑三区三排49号) is a house;
@@ -323,6 +354,14 @@ _UNIT = (
         follow=_not_in(r"\dA-Z-"),
         unless=("building", "floor", "room"),
     ),
+    # After a building the letter is its entrance (6幢A866: entrance A, room 866).
+    Step(
+        "letter_entrance_room",
+        rf"(?P<entrance>[A-Z])-?(?P<room>\d{{3,}}{vocab.ROOM_MARKERS}?)",
+        follow=_not_in(r"\dA-Z-"),
+        requires=("building",),
+        unless=("entrance", "floor", "room"),
+    ),
     # Without a building marker, four numbers read building-entrance-floor-room (2-6-5-1187); three
     # read building-entrance-room (8-10-1109); two building-entrance when the second number is short
     # (63-36) and building-room when it is long (13-2021).
@@ -357,7 +396,7 @@ _UNIT = (
         follow="$",
         unless=("building", "floor", "room"),
     ),
-    Step("entrance", rf"(?P<entrance>\d+{vocab.ENTRANCE})"),
+    Step("entrance", rf"(?P<entrance>(?:\d+|[A-Z{vocab.ROAD_DIRECTIONS}]){vocab.ENTRANCE})"),  # 3单元, C单元, 西单元
     _MARKET_AISLE,
     # After a building, a number with 号 is the entrance when a room follows or when it is short (53幢3号).
     Step("entrance_number", rf"(?P<entrance>\d+{vocab.DOOR})", follow=r"\d", requires=("building",)),
@@ -369,6 +408,7 @@ _UNIT = (
         unless=("entrance",),
     ),
     Step("floor", rf"(?P<floor>-?\d+{vocab.FLOOR})"),
+    replace(_AREA_STALL, name="area_stall_on_floor", pattern=_AREA_STALL_ROOM, unless=("room", "community")),
     replace(_GATE, name="gate_after_floor"),
     replace(_MARKET_AISLE, name="market_aisle_after_floor"),
     # After a building, dashes read floor-room (1栋12-02) or entrance-room (121栋9-459).
@@ -384,4 +424,8 @@ _UNIT = (
     replace(_ROOM_AFTER_TENANT, name="room_after_tenant_on_floor", requires=("floor",)),
 )
 
-STEPS: tuple[Step, ...] = (*_DIVISIONS, _STREET, *_COMMUNITY, _BARE_VILLAGE, *_ROAD, _VILLAGE, *_ESTATE, *_UNIT)
+# The gazetteer's town when no suffix marked one (鄞州区下应); its village after the regex steps, so
+# that a name written with its suffix is taken as written.
+_PLACES = (Lookup("gazetteer_town", take_towns), *_COMMUNITY, Lookup("gazetteer_village", take_villages))
+
+STEPS: tuple[Step | Lookup, ...] = (*_DIVISIONS, _STREET, *_PLACES, _BARE_VILLAGE, *_ROAD, _VILLAGE, *_ESTATE, *_UNIT)

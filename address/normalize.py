@@ -46,6 +46,7 @@ def _plain_characters(text: pl.Expr) -> pl.Expr:
         .str.replace_all(r"(\p{Han})-+(\p{Han})", "${1}${2}")  # 陕西省-西安市: a separator, not a range
         .str.replace_all(vocab.SEPARATORS, "")
         .str.replace_all(vocab.NOISE_WORDS, "")
+        .str.replace_all(vocab.DISTANCE, "")
     )
 
 

@@ -12,7 +12,7 @@ import re
 import polars as pl
 
 from address import normalize
-from address.grammar import PARTS, STEPS, Step
+from address.grammar import PARTS, STEPS, Lookup, Step
 
 _REST = "_rest"
 _BITE = "_bite"
@@ -25,7 +25,7 @@ def parse_addresses(texts: pl.Series) -> pl.DataFrame:
     cleaned = normalize.clean_addresses(texts)
     frame = pl.LazyFrame({_REST: cleaned}).with_columns(pl.lit(None, pl.String).alias(part) for part in PARTS)
     for step in STEPS:
-        frame = _bite(frame, step)
+        frame = step.apply(frame, _REST) if isinstance(step, Lookup) else _bite(frame, step)
     return frame.select(normalize.comparable_parts(PARTS), normalized=cleaned).collect(engine="streaming")
 
 

@@ -30,6 +30,7 @@ NOISE_WORDS = alternation("""
     NULL 不详
 """)
 NOISE_AT_END = alternation("旁 处 侧")
+DISTANCE = r"\d+米"  # 西北侧100米, 向前300米: how far from a landmark, no number of the address
 # Anything in brackets is a remark, e.g. （入驻深圳市前海商务秘书有限公司）.
 BRACKETED = r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|<[^>]*>|《[^》]*》"
 SEPARATORS = r"[\s,，。;；:：、\"'“”‘’`·•_|/\\*~]+"
@@ -70,7 +71,7 @@ PROVINCE_SUFFIXES = alternation("省 市 壮族自治区 回族自治区 维吾�
 CITY, DISTRICT = "市", "区"
 CITY_SUFFIXES = alternation("自治州 地区 盟")
 DISTRICT_SUFFIXES = alternation("县 旗")  # 区 has its own rule (see NOT_DISTRICT_BEFORE_QU)
-INDUSTRIAL_ZONES = alternation("工业区 工业园区 工业园 开发区 园区")
+INDUSTRIAL_ZONES = alternation("工业区 工业园区 工业园 开发区 园区 产业园 科技园")
 DEV_ZONE_SUFFIXES = alternation("经济技术开发区 经济开发区 高新技术开发区 开发区 高新区 工业园区 保税区 新区")
 # Characters a division's name never contains; they belong to roads, villages and units instead.
 NOT_IN_ADMIN_NAMES = "路街道巷弄村镇乡号栋楼室社省市区县旗"
@@ -95,7 +96,7 @@ NOT_AFTER_STREET = "路街道巷"  # 新镇路 is a road, 南头街道 a street,
 COMMUNITY = "社区"
 COMMUNITY_OFFICES = alternation("居委会 居民委员会 工作站")
 VILLAGE = "村"
-ADMINISTRATIVE = "行政"  # 行政村: an administrative village (as opposed to a natural one)
+VILLAGE_KINDS = alternation("行政 自然")  # 行政村, 自然村: an administrative or a natural village
 VILLAGE_OFFICES = alternation("民委员会 委会 委")
 VILLAGE_OFFICE_SHORT = "部"  # 黄泥坎村部
 # 村 after these is an estate (新村) or a road; before these a place (村口).
@@ -117,3 +118,10 @@ ROAD_DIRECTIONS = "东西南北中"
 # How markets end: a long number with 号 after one is a stall (a room).
 MARKETS = alternation("市场 商城 场")
 ESTATE_TAILS = alternation("小区 新村 花园 家园 公寓 苑 里 坊")
+# How the gazetteer's names end; what is left without them is how addresses often write them (柴家, 梅墟).
+VILLAGE_NAME_SUFFIXES = alternation("村民委员会 居民委员会 村委会 居委会 社区 村")
+TOWN_NAME_SUFFIXES = alternation("街道办事处 街道 镇 乡")
+# A place's name followed by one of these (within a few characters) names a facility, not the place.
+FACILITY_WORDS = alternation("""
+    园 工业 开发区 小区 生活区 广场 市场 商城 城 大厦 中心 公寓 苑 居 宾馆 酒店 医院 学校 大学
+""")
