@@ -7,7 +7,8 @@ is: what the public directory lists (:func:`catalog.models.listed`), nothing mor
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -27,6 +28,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"description": "CKAN's Validation Error, naming the parameter", **ENVELOPE},
 }
 METHODS = ["GET", "POST"]
+Endpoint = TypeVar("Endpoint", bound=Callable[..., JSONResponse])
 
 
 async def action_params(request: Request) -> dict[str, Any]:
@@ -66,8 +68,18 @@ def links(request: Request) -> terms.Links:
     return terms.Links(str(request.base_url))
 
 
-@router.api_route("/package_search", methods=METHODS, response_class=JSONResponse, responses=RESPONSES,
-                  summary="CKAN package_search: q, fq (organization, tags, res_format), rows, start, sort")
+def action(name: str, summary: str) -> Callable[[Endpoint], Endpoint]:
+    """Register an action for GET and for POST, each its own operation in the OpenAPI document (one route
+    with both methods would give both the same operation id)."""
+    def register(endpoint: Endpoint) -> Endpoint:
+        for method in METHODS:
+            router.add_api_route(f"/{name}", endpoint, methods=[method], response_class=JSONResponse,
+                                 responses=RESPONSES, summary=summary, operation_id=f"ckan_{name}_{method.lower()}")
+        return endpoint
+    return register
+
+
+@action("package_search", "CKAN package_search: q, fq (organization, tags, res_format), rows, start, sort")
 def package_search(request: Request, session: SessionDep, _who: PrincipalDep, params: Params) -> JSONResponse:
     query = ckan.parse_search(params)
     count, page = ckan.package_search(session, query)
@@ -76,8 +88,7 @@ def package_search(request: Request, session: SessionDep, _who: PrincipalDep, pa
                             "results": [ckan.package(resource, links(request)) for resource in page]})
 
 
-@router.api_route("/package_show", methods=METHODS, response_class=JSONResponse, responses=RESPONSES,
-                  summary="CKAN package_show: id is a resource code or its CKAN name")
+@action("package_show", "CKAN package_show: id is a resource code or its CKAN name")
 def package_show(request: Request, session: SessionDep, _who: PrincipalDep, params: Params) -> JSONResponse:
     identifier = str(params.get("id") or params.get("name_or_id") or "").strip()
     if not identifier:
@@ -85,22 +96,19 @@ def package_show(request: Request, session: SessionDep, _who: PrincipalDep, para
     return answer(request, ckan.package(ckan.package_show(session, identifier), links(request)))
 
 
-@router.api_route("/package_list", methods=METHODS, response_class=JSONResponse, responses=RESPONSES,
-                  summary="CKAN package_list: the names of all listed packages (limit, offset)")
+@action("package_list", "CKAN package_list: the names of all listed packages (limit, offset)")
 def package_list(request: Request, session: SessionDep, _who: PrincipalDep, params: Params) -> JSONResponse:
     limit = ckan.integer(params, "limit", 0, 2**31) if params.get("limit") not in (None, "") else None
     offset = ckan.integer(params, "offset", 0, 2**31)
     return answer(request, ckan.package_list(session, limit, offset))
 
 
-@router.api_route("/organization_list", methods=METHODS, response_class=JSONResponse, responses=RESPONSES,
-                  summary="CKAN organization_list: the providing departments (all_fields for their dicts)")
+@action("organization_list", "CKAN organization_list: the providing departments (all_fields for their dicts)")
 def organization_list(request: Request, session: SessionDep, _who: PrincipalDep, params: Params) -> JSONResponse:
     return answer(request, organizations(session, all_fields=truthy(params.get("all_fields"))))
 
 
-@router.api_route("/status_show", methods=METHODS, response_class=JSONResponse, responses=RESPONSES,
-                  summary="CKAN status_show: the API version this subset answers as")
+@action("status_show", "CKAN status_show: the API version this subset answers as")
 def status_show(request: Request, _who: PrincipalDep) -> JSONResponse:
     return answer(request, {"ckan_version": ckan.CKAN_VERSION, "site_title": "Blocklake 政务数据资源目录",
                             "site_description": "资源目录（DCAT-AP 3 见 /api/dcat）", "site_url": str(request.base_url),

@@ -31,7 +31,7 @@ from airflow.models.asset import AssetEvent
 from airflow.utils.session import create_session
 with create_session() as session:  # the Asset events this run's tasks emitted
     events = [event.asset.uri for event in session.query(AssetEvent).filter_by(source_run_id=run.run_id)]
-print(json.dumps({"run": str(run.state), "tasks": states, "events": events}))
+print("OUTCOME " + json.dumps({"run": str(run.state), "tasks": states, "events": events}))
 """
 
 
@@ -42,7 +42,9 @@ def run_ingest_dag(home: Path, registry: Path, connection: Path) -> dict:
     result = subprocess.run([sys.executable, "-c", RUN_DAG], env=env, capture_output=True, text=True,
                             timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    # Airflow's providers log to stdout too (OpenLineage: each event emitted), after the probe's own line.
+    line = next(line for line in reversed(result.stdout.splitlines()) if line.startswith("OUTCOME "))
+    outcome = json.loads(line.removeprefix("OUTCOME "))
     outcome["log"] = result.stdout + result.stderr
     return outcome
 
