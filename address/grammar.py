@@ -188,6 +188,18 @@ _BARE_VILLAGE = Step(
     unless=("community", "road"),
 )
 
+# A short name ending as natural villages' names do, right after a town, is one written without 村
+# when the address ends there, a number follows (崔梁庄, 黄城里5街) or a road of its own (许巷轻纺路);
+# a direction after it makes it the start of a road (蔡宅东路, 林桥头西路). Not after a county: there such a name
+# is as often a town's or a district's (织里, 龙湾).
+_NATURAL_VILLAGE = Step(
+    "natural_village",
+    f"(?P<community>{_han_except(vocab.NOT_IN_BARE_VILLAGES)}{{1,2}}[{vocab.NATURAL_VILLAGE_ENDINGS}])",
+    follow=rf"(?:$|{_han_except(vocab.ROAD_DIRECTIONS)}{{2,3}}{vocab.SHORT_ROAD_SUFFIXES})",
+    requires=("street",),
+    unless=("community", "road"),
+)
+
 # --- road and doorplate -----------------------------------------------------------------------------
 _ROAD_TAIL = f"[{vocab.ROAD_DIRECTIONS}]?[{vocab.CHINESE_DIGITS}{vocab.TEN}0-9]{{0,2}}{vocab.ROAD_SUFFIXES}"
 _AFTER_ROAD = _not_in(vocab.NOT_AFTER_ROAD)
@@ -428,4 +440,6 @@ _UNIT = (
 # that a name written with its suffix is taken as written.
 _PLACES = (Lookup("gazetteer_town", take_towns), *_COMMUNITY, Lookup("gazetteer_village", take_villages))
 
-STEPS: tuple[Step | Lookup, ...] = (*_DIVISIONS, _STREET, *_PLACES, _BARE_VILLAGE, *_ROAD, _VILLAGE, *_ESTATE, *_UNIT)
+STEPS: tuple[Step | Lookup, ...] = (
+    *_DIVISIONS, _STREET, *_PLACES, _BARE_VILLAGE, _NATURAL_VILLAGE, *_ROAD, _VILLAGE, *_ESTATE, *_UNIT
+)

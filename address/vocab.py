@@ -105,6 +105,9 @@ NOT_VILLAGE_AFTER_CUN = "路街道巷口"
 NOT_IN_VILLAGE_NAMES = "道"
 # A short name with these is a facility, an estate or a site, not a village written without 村.
 NOT_IN_BARE_VILLAGES = "道路街巷区园苑城厦楼站场店厂局院校司馆所寓府湾"
+# How natural villages' names end (柴家, 崔梁庄, 许巷, 仙浦, 黄城里, 沈家埭); a short name ending so right
+# after a town is a village written without 村 when the address ends there or a number or road follows.
+NATURAL_VILLAGE_ENDINGS = "庄家宅岙坞埠浦巷塘桥湾头里畈墩垟洋圩埭泾浜漕坂坪坑寨屯"
 # A 社区 followed by these words is a facility of the community (社区健康服务中心), not the community.
 COMMUNITY_FACILITIES = alternation("""
     健康 卫生 医院 服务 工作站 党群 党委 居委 警务 文化 活动 养老 长者 图书 食堂 邻里 综合 网格 中心 管理

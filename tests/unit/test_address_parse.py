@@ -111,6 +111,15 @@ CASES = [
     ("宁围镇宁新村5组88号", dict(street="宁围镇", community="宁新村", road="5组", roadno="88")),
     ("和睦桥12组", dict(community="和睦桥", road="12组")),
     ("永康市长城工业区陈园村10号", dict(district="永康市", community="陈园村", roadno="10")),
+    # a natural village's name without 村 right after a town, closing the address or before its own road;
+    # not when a direction makes it the start of a road, nor right after a county
+    ("河南省周口市太康县王集乡周堂庄", dict(province="河南省", city="周口市", district="太康县", street="王集乡",
+                                             community="周堂庄")),
+    ("黄岩区北城街道沈家埭", dict(district="黄岩区", street="北城街道", community="沈家埭")),
+    ("新塍镇陈巷纺织路8号", dict(street="新塍镇", community="陈巷", road="纺织路", roadno="8")),
+    ("上望镇蔡宅东路206号", dict(street="上望镇", road="蔡宅东路", roadno="206")),
+    ("潘桥镇林桥头西路11号", dict(street="潘桥镇", road="林桥头西路", roadno="11")),
+    ("吴兴区织里镇大港路91号", dict(district="吴兴区", street="织里镇", road="大港路", roadno="91")),
     # a road suffix inside a longer name: 横街路 is one road, 未来街区 an estate
     ("塘下镇场桥横街路166号", dict(street="塘下镇", community="场桥", road="横街路", roadno="166")),
     ("南苑街道郎诗未来街区5幢4单元2234室", dict(street="南苑街道", estate="郎诗未来街区", building="5", entrance="4",
