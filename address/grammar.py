@@ -210,8 +210,12 @@ _DOORPLATE_HOUSE = Step(
     rf"(?:{_LANE})?(?P<roadno>[{vocab.HOUSE_NUMBER_PREFIXES}]?\d+)-(?P<building>\d+{vocab.DOOR})",
     follow=f"[^{vocab.BUILDING}]*$",
 )
-# Two numbers of the same length are a range of doorplates (806-808号), not a doorplate and a house.
-_SAME_LENGTH_PAIR = "(?:" + "|".join(rf"\d{{{n}}}-\d{{{n}}}" for n in range(1, 5)) + ")"
+# Two numbers of the same length, the second not smaller, are a range of doorplates (806-808号), not a
+# doorplate and a house; 75-10号 and 817-165号 are doorplate and house. (The regex engine cannot compare
+# numbers: a second number starting with a smaller digit is the smaller one.)
+_SAME_LENGTH_PAIR = "(?:" + "|".join(
+    [r"\d-\d"] + [rf"{d}\d{{{n - 1}}}-[{d}-9]\d{{{n - 1}}}" for n in range(2, 5) for d in range(10)]
+) + ")"
 _DOORPLATE_RANGE = Step(
     "doorplate_range",
     rf"(?:{_LANE})?(?P<roadno>{_SAME_LENGTH_PAIR}{vocab.DOOR})",

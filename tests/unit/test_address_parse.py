@@ -90,6 +90,8 @@ CASES = [
     ("马迹镇龙溪乡百花村3组", dict(street="马迹镇", community="百花村", road="3组")),
     # ranges, letters on rooms, 一 as a dash, market stalls (anno-cn: houseno / cellno / roomno)
     ("光明路239-243号", dict(road="光明路", roadno="239-243")),
+    ("文化路86-12号", dict(road="文化路", roadno="86", building="12")),  # decreasing: no range
+    ("建设路572-318号", dict(road="建设路", roadno="572", building="318")),
     ("华庭大厦605-606室", dict(estate="华庭大厦", room="605-606")),
     ("登云路88号8A1071", dict(road="登云路", roadno="88", building="8A", room="1071")),
     ("华庭大厦B-1205室", dict(estate="华庭大厦", building="B", room="1205")),
