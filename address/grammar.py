@@ -389,7 +389,7 @@ _UNIT = (
     ),
     Step(
         "building_entrance_room",
-        rf"(?P<building>{_ID})-(?P<entrance>\d+)-(?P<room>{_ID})",
+        rf"(?P<building>{_ID})-(?P<entrance>\d+|[A-Z])-(?P<room>{_ID})",
         follow=_not_in(r"\d-"),
         unless=("building",),
     ),

@@ -52,6 +52,7 @@ CASES = [
     ("明月嘉苑10幢一单元570", dict(estate="明月嘉苑", building="10", entrance="1", room="570")),
     ("明月嘉苑10栋2门501", dict(estate="明月嘉苑", building="10", entrance="2", room="501")),
     ("流星花园8-10-1109", dict(estate="流星花园", building="8", entrance="10", room="1109")),
+    ("晨光路18号6-B-702", dict(road="晨光路", roadno="18", building="6", entrance="B", room="702")),
     ("春江景园91-1846", dict(estate="春江景园", building="91", room="1846")),
     # full-width characters and spaces
     ("深圳市南山区高新南一道２０４号１栋３０２", dict(city="深圳市", district="南山区", road="高新南一道", roadno="204",
