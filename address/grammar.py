@@ -117,6 +117,16 @@ _STREET = Step(
     f"(?P<street>{HAN}{{2,6}}?{vocab.STREET_SUFFIXES}){vocab.STREET_OFFICES}?",
     follow=_not_in(vocab.NOT_AFTER_STREET),
 )
+# The divisions written again after the town (窦店镇北京市房山区窦店镇河口村, or the town first:
+# 南泗乡广西来宾市兴宾区南泗乡): eaten, the town written again is the second street's step. Only known
+# names here, as a generic 市 or 区 after a town starts a market or an estate as often.
+_DIVISIONS_AFTER_STREET = Step(
+    "divisions_after_street",
+    _one_of((vocab.COUNTRY, f"{vocab.PROVINCES}{vocab.PROVINCE_SUFFIXES}?", *_NAMES.prefectures, *_NAMES.counties))
+    + "+",
+    follow=_DIVISION_ENDS,
+    requires=("street",),
+)
 # 大鹿行政村, 协塘家自然村: an administrative or a natural village, written out in full.
 _VILLAGE_END = _han_except(vocab.NOT_VILLAGE_BEFORE_CUN) + f"{vocab.VILLAGE_KINDS}?{vocab.VILLAGE}"
 _VILLAGE_NAME = f"{_han_except(vocab.NOT_IN_VILLAGE_NAMES)}{{0,2}}?{_VILLAGE_END}"
@@ -445,5 +455,6 @@ _UNIT = (
 _PLACES = (Lookup("gazetteer_town", take_towns), *_COMMUNITY, Lookup("gazetteer_village", take_villages))
 
 STEPS: tuple[Step | Lookup, ...] = (
-    *_DIVISIONS, _STREET, *_PLACES, _BARE_VILLAGE, _NATURAL_VILLAGE, *_ROAD, _VILLAGE, *_ESTATE, *_UNIT
+    *_DIVISIONS, _STREET, _DIVISIONS_AFTER_STREET, *_PLACES, _BARE_VILLAGE, _NATURAL_VILLAGE,
+    *_ROAD, _VILLAGE, *_ESTATE, *_UNIT,
 )

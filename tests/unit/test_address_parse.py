@@ -123,6 +123,10 @@ CASES = [
     ("上望镇蔡宅东路206号", dict(street="上望镇", road="蔡宅东路", roadno="206")),
     ("潘桥镇林桥头西路11号", dict(street="潘桥镇", road="林桥头西路", roadno="11")),
     ("吴兴区织里镇大港路91号", dict(district="吴兴区", street="织里镇", road="大港路", roadno="91")),
+    # the divisions written again after the town
+    ("北京市房山区琉璃河镇北京市房山区琉璃河镇南洛村", dict(province="北京市", district="房山区", street="琉璃河镇",
+                                                          community="南洛村")),
+    ("柳泉乡安徽省宿州市埇桥区柳泉乡高庄村8号", dict(street="柳泉乡", community="高庄村", roadno="8")),
     # a road suffix inside a longer name: 横街路 is one road, 未来街区 an estate
     ("塘下镇场桥横街路166号", dict(street="塘下镇", community="场桥", road="横街路", roadno="166")),
     ("南苑街道郎诗未来街区5幢4单元2234室", dict(street="南苑街道", estate="郎诗未来街区", building="5", entrance="4",
