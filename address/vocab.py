@@ -97,7 +97,7 @@ COMMUNITY = "社区"
 COMMUNITY_OFFICES = alternation("居委会 居民委员会 工作站")
 VILLAGE = "村"
 VILLAGE_KINDS = alternation("行政 自然")  # 行政村, 自然村: an administrative or a natural village
-VILLAGE_OFFICES = alternation("民委员会 委会 委")
+VILLAGE_OFFICES = alternation("村民委员会 村委会 民委员会 委会 委")  # 协和村村委会: the 村 may repeat
 VILLAGE_OFFICE_SHORT = "部"  # 黄泥坎村部
 # 村 after these is an estate (新村) or a road; before these a place (村口).
 NOT_VILLAGE_BEFORE_CUN = "新道号"

@@ -111,6 +111,7 @@ CASES = [
     ("丽岙镇曹建村10栋41号", dict(street="丽岙镇", community="曹建村", building="10", entrance="41")),
     ("王升塘村114栋7单元", dict(estate="王升塘村", building="114", entrance="7")),
     ("邵营镇大鹿行政村", dict(street="邵营镇", community="大鹿行政村")),
+    ("靖江镇协和村村委会", dict(street="靖江镇", community="协和村")),  # the office repeats 村
     ("宁围镇宁新村5组88号", dict(street="宁围镇", community="宁新村", road="5组", roadno="88")),
     ("和睦桥12组", dict(community="和睦桥", road="12组")),
     ("永康市长城工业区陈园村10号", dict(district="永康市", community="陈园村", roadno="10")),
