@@ -118,13 +118,13 @@ _STREET = Step(
     follow=_not_in(vocab.NOT_AFTER_STREET),
 )
 # The divisions written again after the town (窦店镇北京市房山区窦店镇河口村, or the town first:
-# 南泗乡广西来宾市兴宾区南泗乡): eaten, the town written again is the second street's step. Only known
-# names here, as a generic 市 or 区 after a town starts a market or an estate as often.
+# 许村镇江西省上饶市婺源县许村镇): eaten with the town written again. Only known names here, as a
+# generic 市 or 区 after a town starts a market or an estate as often.
 _DIVISIONS_AFTER_STREET = Step(
     "divisions_after_street",
     _one_of((vocab.COUNTRY, f"{vocab.PROVINCES}{vocab.PROVINCE_SUFFIXES}?", *_NAMES.prefectures, *_NAMES.counties))
-    + "+",
-    follow=_DIVISION_ENDS,
+    + f"+(?:{HAN}{{1,5}}?{vocab.STREET_SUFFIXES})?",
+    follow=_not_in(vocab.NOT_AFTER_DIVISION + vocab.NOT_AFTER_STREET),
     requires=("street",),
 )
 # 大鹿行政村, 协塘家自然村: an administrative or a natural village, written out in full.

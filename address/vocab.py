@@ -126,5 +126,5 @@ VILLAGE_NAME_SUFFIXES = alternation("村民委员会 居民委员会 村委会 �
 TOWN_NAME_SUFFIXES = alternation("街道办事处 街道 镇 乡")
 # A place's name followed by one of these (within a few characters) names a facility, not the place.
 FACILITY_WORDS = alternation("""
-    园 工业 开发区 小区 生活区 广场 市场 商城 城 大厦 中心 公寓 苑 居 宾馆 酒店 医院 学校 大学
+    园 工业 开发区 小区 生活区 广场 市场 商城 城 大厦 中心 公寓 苑 居 宾馆 酒店 医院 学校 大学 小学 中学 幼儿园
 """)

@@ -46,6 +46,7 @@ CASES = [
     ("浙江省杭州市桐庐县翻石渡", dict(province="浙江省", city="杭州市", district="桐庐县", estate="翻石渡")),
     ("翻石渡", dict(estate="翻石渡")),
     ("鄞州区姜山镇翻石渡路5号", dict(district="鄞州区", street="姜山镇", road="翻石渡路", roadno="5")),
+    ("鄞州区姜山镇翻石渡小学", dict(district="鄞州区", street="姜山镇", estate="翻石渡小学")),
     ("鄞州区姜山镇翻石渡花园3栋201", dict(district="鄞州区", street="姜山镇", estate="翻石渡花园", building="3",
                                            room="201")),
     ("宁波市鄞州区咸祥镇王家3栋201", dict(city="宁波市", district="鄞州区", street="咸祥镇", estate="王家",

@@ -128,6 +128,7 @@ CASES = [
     ("北京市房山区琉璃河镇北京市房山区琉璃河镇南洛村", dict(province="北京市", district="房山区", street="琉璃河镇",
                                                           community="南洛村")),
     ("柳泉乡安徽省宿州市埇桥区柳泉乡高庄村8号", dict(street="柳泉乡", community="高庄村", roadno="8")),
+    ("清华镇江西省上饶市婺源县清华镇", dict(street="清华镇")),
     # a road suffix inside a longer name: 横街路 is one road, 未来街区 an estate
     ("塘下镇场桥横街路166号", dict(street="塘下镇", community="场桥", road="横街路", roadno="166")),
     ("南苑街道郎诗未来街区5幢4单元2234室", dict(street="南苑街道", estate="郎诗未来街区", building="5", entrance="4",
