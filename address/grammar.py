@@ -258,13 +258,22 @@ _ROAD = (
     Step("doorplate", f"(?:{_LANE})?(?P<roadno>{_DOOR})", unless=("roadno",)),
     Step("lane", f"(?P<roadno>{_LANE})", unless=("roadno",)),
     # A bare number right after a road is its doorplate (通和东路216), unless a marker makes it a building.
-    Step(
-        "bare_doorplate",
-        r"(?P<roadno>\d+(?:-\d+)?)",
-        follow=_not_in(
-            rf"\d{vocab.BUILDING}{vocab.ENTRANCE}{vocab.FLOOR}{vocab.ROOM_WORDS}{vocab.DOOR}{vocab.LANE}{vocab.DISTRICT}-"
-        ),
-        unless=("roadno",),
+    # A number and a long one after a road are its doorplate and house; with no road, after a community
+    # (禾源新都社区121-1230), they are building and room.
+    *(
+        Step(
+            name,
+            pattern,
+            follow=_not_in(
+                rf"\d{vocab.BUILDING}{vocab.ENTRANCE}{vocab.FLOOR}{vocab.ROOM_WORDS}{vocab.DOOR}{vocab.LANE}{vocab.DISTRICT}-"
+            ),
+            requires=requires,
+            unless=("roadno",),
+        )
+        for name, pattern, requires in (
+            ("bare_doorplate_room", r"(?P<roadno>\d+-\d{3,})", ("road",)),
+            ("bare_doorplate", r"(?P<roadno>\d+(?:-\d{1,2})?)", ()),
+        )
     ),
     # A side road with the number (民主路西巷144号): the number is the doorplate.
     Step(

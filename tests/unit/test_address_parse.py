@@ -93,6 +93,8 @@ CASES = [
     ("光明路239-243号", dict(road="光明路", roadno="239-243")),
     ("文化路86-12号", dict(road="文化路", roadno="86", building="12")),  # decreasing: no range
     ("人民路附8号3楼", dict(road="人民路", roadno="附8", floor="3")),  # 附8号: a house added beside 8号
+    ("南湖区锦绣社区18-1206", dict(district="南湖区", community="锦绣社区", building="18", room="1206")),
+    ("通和路18-126", dict(road="通和路", roadno="18-126")),
     ("建设路572-318号", dict(road="建设路", roadno="572", building="318")),
     ("华庭大厦605-606室", dict(estate="华庭大厦", room="605-606")),
     ("登云路88号8A1071", dict(road="登云路", roadno="88", building="8A", room="1071")),
