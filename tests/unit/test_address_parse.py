@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from address import parse_address, parse_addresses
-from address.evaluate import LABELLED_FILE, LabelledDataError, read_labelled, real_f1
+from address.evaluate import LABELLED_FILE, LabelledDataError, half, read_labelled, real_f1
 from address.grammar import PARTS
 
 TARGET_F1 = 0.90
@@ -192,6 +192,14 @@ def test_labelled_file_reads_as_addresses(labelled: pl.DataFrame) -> None:
     first = labelled.row(1, named=True)
     assert first["text"] == "金华永康市方岩镇下宅村万里公路832弄125号"
     assert (first["street"], first["community"], first["road"]) == ("方岩镇", "下宅村", "万里公路")
+
+
+def test_tune_and_check_halves_split_the_addresses_by_index(labelled: pl.DataFrame) -> None:
+    tune, check = half(labelled, "tune"), half(labelled, "check")
+    assert tune.height + check.height == labelled.height
+    assert (tune["address"] % 2 == 0).all() and (check["address"] % 2 == 1).all()
+    with pytest.raises(LabelledDataError, match="unknown half"):
+        half(labelled, "held_out")
 
 
 # The target is F1 >= 0.90 for every part (TARGET_F1, reported by `make bench` in address.json);
