@@ -84,7 +84,8 @@ _DISTRICT_NAME = f"{_ADMIN_CHAR}{{1,5}}?(?:{_DISTRICT_QU}|{_CITY_SHI})|{_ADMIN_C
 _PROVINCE_NAME = f"{vocab.PROVINCES}{vocab.PROVINCE_SUFFIXES}?"
 _BARE_NAME = _one_of(_NAMES.bare)
 # A bare name (温州) counts only when another division or a street follows, as in 温州苍南龙港镇; a
-# street or village there needs two characters, or 独山港镇 would lose 独山 to the county 独山县.
+# street or village there needs two characters, or 独山港镇 would lose 独山 to the county 独山县. A
+# street suffix right after the name makes it the town's (芷江镇, 东光镇康运小区: 镇康 is a county too).
 _BEFORE_DIVISION = (
     f"(?:{_BARE_NAME}|{_CITY_NAME}|{_DISTRICT_NAME}"
     f"|{_ADMIN_CHAR}{{2,5}}?{vocab.STREET_SUFFIXES}|{_ADMIN_CHAR}{{2,3}}{vocab.VILLAGE})"
@@ -97,9 +98,21 @@ _DIVISIONS = (
     Step("known_city", f"(?P<city>{_one_of(_NAMES.prefectures)})", follow=_DIVISION_ENDS),
     Step("known_district", f"(?P<district>{_one_of(_NAMES.counties)})", follow=_DIVISION_ENDS),
     Step("city", f"(?P<city>{_CITY_NAME})", follow=_DIVISION_ENDS),
-    Step("bare_city", f"(?P<city>{_BARE_NAME})", follow=_BEFORE_DIVISION, unless=("city", "district")),
+    Step(
+        "bare_city",
+        f"(?P<city>{_BARE_NAME})",
+        follow=_BEFORE_DIVISION,
+        reject_next=vocab.STREET_SUFFIXES,
+        unless=("city", "district"),
+    ),
     Step("district", f"(?P<district>{_DISTRICT_NAME})", follow=_DIVISION_ENDS),
-    Step("bare_district", f"(?P<district>{_BARE_NAME})", follow=_BEFORE_DIVISION, unless=("district",)),
+    Step(
+        "bare_district",
+        f"(?P<district>{_BARE_NAME})",
+        follow=_BEFORE_DIVISION,
+        reject_next=vocab.STREET_SUFFIXES,
+        unless=("district",),
+    ),
     Step("dev_zone", f"{_ADMIN_CHAR}{{0,8}}?{vocab.DEV_ZONE_SUFFIXES}", follow=_DIVISION_ENDS),
     # The same divisions written again (浙江省宁波市慈溪市宁波市慈溪市): eaten, the first spelling kept.
     Step(

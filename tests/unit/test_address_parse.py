@@ -127,6 +127,9 @@ CASES = [
     ("上望镇蔡宅东路206号", dict(street="上望镇", road="蔡宅东路", roadno="206")),
     ("潘桥镇林桥头西路11号", dict(street="潘桥镇", road="林桥头西路", roadno="11")),
     ("吴兴区织里镇大港路91号", dict(district="吴兴区", street="织里镇", road="大港路", roadno="91")),
+    # a town named after its county, the county not written (镇康 is a county too)
+    ("东光镇幸福小区2栋3单元501", dict(street="东光镇", estate="幸福小区", building="2", entrance="3", room="501")),
+    ("芷江镇和平路12号", dict(street="芷江镇", road="和平路", roadno="12")),
     # the divisions written again after the town
     ("北京市房山区琉璃河镇北京市房山区琉璃河镇南洛村", dict(province="北京市", district="房山区", street="琉璃河镇",
                                                           community="南洛村")),
