@@ -200,13 +200,13 @@ _COMMUNITY = (
     ),
 )
 
-# A short name right after a town with only a doorplate after it is a village written without 村
-# (新桥镇莫家埭153号). The same name closing the address (姜家山乡柴家) is not taken: on the held-out
-# addresses that reading was wrong more often than right.
+# A short name right after a town with a doorplate after it is a village written without 村
+# (新桥镇莫家埭153号, 莫家埭153号2楼). The same name closing the address (姜家山乡柴家) is not taken: on
+# the held-out addresses that reading was wrong more often than right.
 _BARE_VILLAGE = Step(
     "bare_village",
     f"(?P<community>{_han_except(vocab.NOT_IN_BARE_VILLAGES)}{{2,3}})",
-    follow=rf"\d+(?:-\d+)?{vocab.DOOR}$",
+    follow=rf"\d+(?:-\d+)?{vocab.DOOR}",
     requires=("street",),
     unless=("community", "road"),
 )

@@ -123,6 +123,7 @@ CASES = [
     ("河南省周口市太康县王集乡周堂庄", dict(province="河南省", city="周口市", district="太康县", street="王集乡",
                                              community="周堂庄")),
     ("黄岩区北城街道沈家埭", dict(district="黄岩区", street="北城街道", community="沈家埭")),
+    ("新仓镇杨家埭27号2楼", dict(street="新仓镇", community="杨家埭", roadno="27", floor="2")),
     ("新塍镇陈巷纺织路8号", dict(street="新塍镇", community="陈巷", road="纺织路", roadno="8")),
     ("上望镇蔡宅东路206号", dict(street="上望镇", road="蔡宅东路", roadno="206")),
     ("潘桥镇林桥头西路11号", dict(street="潘桥镇", road="林桥头西路", roadno="11")),
