@@ -303,9 +303,13 @@ _ROAD = (
 )
 
 # --- estate -----------------------------------------------------------------------------------------
-# A long number after a lettered or numbered area (原料市场B区814号, 五楼A区2254) is a stall or an
-# office, i.e. a room; in a village the same number is a house (殿下村B区100号).
-_AREA_STALL_ROOM = rf"[A-Z0-9]+{vocab.DISTRICT}(?P<room>\d{{3,}}[A-Z]?{vocab.DOOR}?)"
+# Neighbouring rooms or stalls written as one (605-606室, 378-379号): numbers of the same length, three
+# or more digits.
+_ROOM_PAIR = r"(?:\d{3}-\d{3}|\d{4}-\d{4})"
+# A long number after a lettered or numbered area (原料市场B区814号, 五楼A区2254, also two neighbouring
+# ones: 3楼C区378-379号) is a stall or an office, i.e. a room; in a village the same number is a house
+# (殿下村B区100号).
+_AREA_STALL_ROOM = rf"[A-Z0-9]+{vocab.DISTRICT}(?P<room>(?:{_ROOM_PAIR}|\d{{3,}}[A-Z]?){vocab.DOOR}?)"
 _AREA_STALL = Step(
     "area_stall",
     rf"(?P<estate>{HAN}\D*?){_AREA_STALL_ROOM}",
@@ -382,10 +386,9 @@ _UNIT = (
     Step("late_doorplate", f"(?P<roadno>{_DOOR})", unless=("roadno", "building")),
     Step("building", f"(?P<building>{_BUILDING})"),
     Step("cluster", rf"\d+{vocab.CLUSTER}"),  # 2栋13组团739: a cluster of buildings, no number of the unit
-    # Neighbouring rooms written as one (605-606室, 378-379号): numbers of the same length, three or more digits.
     Step(
         "room_range",
-        rf"(?P<room>(?:\d{{3}}-\d{{3}}|\d{{4}}-\d{{4}}){vocab.ROOM_MARKERS})",
+        rf"(?P<room>{_ROOM_PAIR}{vocab.ROOM_MARKERS})",
         follow=_not_in(r"\d-"),
         unless=("room",),
     ),

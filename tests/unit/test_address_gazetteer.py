@@ -63,6 +63,7 @@ UNIT_CASES = [
     ("商贸路6幢A866", dict(road="商贸路", building="6", entrance="A", room="866")),
     ("原料市场B区814号", dict(estate="原料市场", room="814")),
     ("新坯布市场七楼A区2254", dict(estate="新坯布市场", floor="7", room="2254")),
+    ("轻纺市场2楼B区215-216号", dict(estate="轻纺市场", floor="2", room="215-216")),
     ("殿下村B区100号", dict(community="殿下村", roadno="100")),  # in a village: a house, no stall
     ("龙坞工业区9号", dict(estate="龙坞工业区", building="9")),
     ("开发区14号大街71号", dict(road="14号大街", roadno="71")),
