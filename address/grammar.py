@@ -84,7 +84,8 @@ _DISTRICT_NAME = f"{_ADMIN_CHAR}{{1,5}}?(?:{_DISTRICT_QU}|{_CITY_SHI})|{_ADMIN_C
 _PROVINCE_NAME = f"{vocab.PROVINCES}{vocab.PROVINCE_SUFFIXES}?"
 _BARE_NAME = _one_of(_NAMES.bare)
 # A bare name (温州) counts only when another division or a street follows, as in 温州苍南龙港镇; a
-# street or village there needs two characters, or 独山港镇 would lose 独山 to the county 独山县.
+# street or village there needs two characters, or 独山港镇 would lose 独山 to the county 独山县. A
+# street suffix right after the name makes it the town's (芷江镇, 东光镇康运小区: 镇康 is a county too).
 _BEFORE_DIVISION = (
     f"(?:{_BARE_NAME}|{_CITY_NAME}|{_DISTRICT_NAME}"
     f"|{_ADMIN_CHAR}{{2,5}}?{vocab.STREET_SUFFIXES}|{_ADMIN_CHAR}{{2,3}}{vocab.VILLAGE})"
@@ -97,9 +98,21 @@ _DIVISIONS = (
     Step("known_city", f"(?P<city>{_one_of(_NAMES.prefectures)})", follow=_DIVISION_ENDS),
     Step("known_district", f"(?P<district>{_one_of(_NAMES.counties)})", follow=_DIVISION_ENDS),
     Step("city", f"(?P<city>{_CITY_NAME})", follow=_DIVISION_ENDS),
-    Step("bare_city", f"(?P<city>{_BARE_NAME})", follow=_BEFORE_DIVISION, unless=("city", "district")),
+    Step(
+        "bare_city",
+        f"(?P<city>{_BARE_NAME})",
+        follow=_BEFORE_DIVISION,
+        reject_next=vocab.STREET_SUFFIXES,
+        unless=("city", "district"),
+    ),
     Step("district", f"(?P<district>{_DISTRICT_NAME})", follow=_DIVISION_ENDS),
-    Step("bare_district", f"(?P<district>{_BARE_NAME})", follow=_BEFORE_DIVISION, unless=("district",)),
+    Step(
+        "bare_district",
+        f"(?P<district>{_BARE_NAME})",
+        follow=_BEFORE_DIVISION,
+        reject_next=vocab.STREET_SUFFIXES,
+        unless=("district",),
+    ),
     Step("dev_zone", f"{_ADMIN_CHAR}{{0,8}}?{vocab.DEV_ZONE_SUFFIXES}", follow=_DIVISION_ENDS),
     # The same divisions written again (浙江省宁波市慈溪市宁波市慈溪市): eaten, the first spelling kept.
     Step(
@@ -116,6 +129,16 @@ _STREET = Step(
     "street",
     f"(?P<street>{HAN}{{2,6}}?{vocab.STREET_SUFFIXES}){vocab.STREET_OFFICES}?",
     follow=_not_in(vocab.NOT_AFTER_STREET),
+)
+# The divisions written again after the town (窦店镇北京市房山区窦店镇河口村, or the town first:
+# 许村镇江西省上饶市婺源县许村镇): eaten with the town written again. Only known names here, as a
+# generic 市 or 区 after a town starts a market or an estate as often.
+_DIVISIONS_AFTER_STREET = Step(
+    "divisions_after_street",
+    _one_of((vocab.COUNTRY, f"{vocab.PROVINCES}{vocab.PROVINCE_SUFFIXES}?", *_NAMES.prefectures, *_NAMES.counties))
+    + f"+(?:{HAN}{{1,5}}?{vocab.STREET_SUFFIXES})?",
+    follow=_not_in(vocab.NOT_AFTER_DIVISION + vocab.NOT_AFTER_STREET),
+    requires=("street",),
 )
 # 大鹿行政村, 协塘家自然村: an administrative or a natural village, written out in full.
 _VILLAGE_END = _han_except(vocab.NOT_VILLAGE_BEFORE_CUN) + f"{vocab.VILLAGE_KINDS}?{vocab.VILLAGE}"
@@ -177,13 +200,25 @@ _COMMUNITY = (
     ),
 )
 
-# A short name right after a town with only a doorplate after it is a village written without 村
-# (新桥镇莫家埭153号). The same name closing the address (姜家山乡柴家) is not taken: on the held-out
-# addresses that reading was wrong more often than right.
+# A short name right after a town with a doorplate after it is a village written without 村
+# (新桥镇莫家埭153号, 莫家埭153号2楼). The same name closing the address (姜家山乡柴家) is not taken: on
+# the held-out addresses that reading was wrong more often than right.
 _BARE_VILLAGE = Step(
     "bare_village",
     f"(?P<community>{_han_except(vocab.NOT_IN_BARE_VILLAGES)}{{2,3}})",
-    follow=rf"\d+(?:-\d+)?{vocab.DOOR}$",
+    follow=rf"\d+(?:-\d+)?{vocab.DOOR}",
+    requires=("street",),
+    unless=("community", "road"),
+)
+
+# A short name ending as natural villages' names do, right after a town, is one written without 村
+# when the address ends there, a number follows (崔梁庄, 黄城里5街) or a road of its own (许巷轻纺路);
+# a direction after it makes it the start of a road (蔡宅东路, 林桥头西路). Not after a county: there such a name
+# is as often a town's or a district's (织里, 龙湾).
+_NATURAL_VILLAGE = Step(
+    "natural_village",
+    f"(?P<community>{_han_except(vocab.NOT_IN_BARE_VILLAGES)}{{1,2}}[{vocab.NATURAL_VILLAGE_ENDINGS}])",
+    follow=rf"(?:$|{_han_except(vocab.ROAD_DIRECTIONS)}{{2,3}}{vocab.SHORT_ROAD_SUFFIXES})",
     requires=("street",),
     unless=("community", "road"),
 )
@@ -198,8 +233,12 @@ _DOORPLATE_HOUSE = Step(
     rf"(?:{_LANE})?(?P<roadno>[{vocab.HOUSE_NUMBER_PREFIXES}]?\d+)-(?P<building>\d+{vocab.DOOR})",
     follow=f"[^{vocab.BUILDING}]*$",
 )
-# Two numbers of the same length are a range of doorplates (806-808号), not a doorplate and a house.
-_SAME_LENGTH_PAIR = "(?:" + "|".join(rf"\d{{{n}}}-\d{{{n}}}" for n in range(1, 5)) + ")"
+# Two numbers of the same length, the second not smaller, are a range of doorplates (806-808号), not a
+# doorplate and a house; 75-10号 and 817-165号 are doorplate and house. (The regex engine cannot compare
+# numbers: a second number starting with a smaller digit is the smaller one.)
+_SAME_LENGTH_PAIR = "(?:" + "|".join(
+    [r"\d-\d"] + [rf"{d}\d{{{n - 1}}}-[{d}-9]\d{{{n - 1}}}" for n in range(2, 5) for d in range(10)]
+) + ")"
 _DOORPLATE_RANGE = Step(
     "doorplate_range",
     rf"(?:{_LANE})?(?P<roadno>{_SAME_LENGTH_PAIR}{vocab.DOOR})",
@@ -232,13 +271,22 @@ _ROAD = (
     Step("doorplate", f"(?:{_LANE})?(?P<roadno>{_DOOR})", unless=("roadno",)),
     Step("lane", f"(?P<roadno>{_LANE})", unless=("roadno",)),
     # A bare number right after a road is its doorplate (通和东路216), unless a marker makes it a building.
-    Step(
-        "bare_doorplate",
-        r"(?P<roadno>\d+(?:-\d+)?)",
-        follow=_not_in(
-            rf"\d{vocab.BUILDING}{vocab.ENTRANCE}{vocab.FLOOR}{vocab.ROOM_WORDS}{vocab.DOOR}{vocab.LANE}{vocab.DISTRICT}-"
-        ),
-        unless=("roadno",),
+    # A number and a long one after a road are its doorplate and house; with no road, after a community
+    # (禾源新都社区121-1230), they are building and room.
+    *(
+        Step(
+            name,
+            pattern,
+            follow=_not_in(
+                rf"\d{vocab.BUILDING}{vocab.ENTRANCE}{vocab.FLOOR}{vocab.ROOM_WORDS}{vocab.DOOR}{vocab.LANE}{vocab.DISTRICT}-"
+            ),
+            requires=requires,
+            unless=("roadno",),
+        )
+        for name, pattern, requires in (
+            ("bare_doorplate_room", r"(?P<roadno>\d+-\d{3,})", ("road",)),
+            ("bare_doorplate", r"(?P<roadno>\d+(?:-\d{1,2})?)", ()),
+        )
     ),
     # A side road with the number (民主路西巷144号): the number is the doorplate.
     Step(
@@ -255,9 +303,13 @@ _ROAD = (
 )
 
 # --- estate -----------------------------------------------------------------------------------------
-# A long number after a lettered or numbered area (原料市场B区814号, 五楼A区2254) is a stall or an
-# office, i.e. a room; in a village the same number is a house (殿下村B区100号).
-_AREA_STALL_ROOM = rf"[A-Z0-9]+{vocab.DISTRICT}(?P<room>\d{{3,}}[A-Z]?{vocab.DOOR}?)"
+# Neighbouring rooms or stalls written as one (605-606室, 378-379号): numbers of the same length, three
+# or more digits.
+_ROOM_PAIR = r"(?:\d{3}-\d{3}|\d{4}-\d{4})"
+# A long number after a lettered or numbered area (原料市场B区814号, 五楼A区2254, also two neighbouring
+# ones: 3楼C区378-379号) is a stall or an office, i.e. a room; in a village the same number is a house
+# (殿下村B区100号).
+_AREA_STALL_ROOM = rf"[A-Z0-9]+{vocab.DISTRICT}(?P<room>(?:{_ROOM_PAIR}|\d{{3,}}[A-Z]?){vocab.DOOR}?)"
 _AREA_STALL = Step(
     "area_stall",
     rf"(?P<estate>{HAN}\D*?){_AREA_STALL_ROOM}",
@@ -334,10 +386,9 @@ _UNIT = (
     Step("late_doorplate", f"(?P<roadno>{_DOOR})", unless=("roadno", "building")),
     Step("building", f"(?P<building>{_BUILDING})"),
     Step("cluster", rf"\d+{vocab.CLUSTER}"),  # 2栋13组团739: a cluster of buildings, no number of the unit
-    # Neighbouring rooms written as one (605-606室, 378-379号): numbers of the same length, three or more digits.
     Step(
         "room_range",
-        rf"(?P<room>(?:\d{{3}}-\d{{3}}|\d{{4}}-\d{{4}}){vocab.ROOM_MARKERS})",
+        rf"(?P<room>{_ROOM_PAIR}{vocab.ROOM_MARKERS})",
         follow=_not_in(r"\d-"),
         unless=("room",),
     ),
@@ -373,7 +424,7 @@ _UNIT = (
     ),
     Step(
         "building_entrance_room",
-        rf"(?P<building>{_ID})-(?P<entrance>\d+)-(?P<room>{_ID})",
+        rf"(?P<building>{_ID})-(?P<entrance>\d+|[A-Z])-(?P<room>{_ID})",
         follow=_not_in(r"\d-"),
         unless=("building",),
     ),
@@ -428,4 +479,7 @@ _UNIT = (
 # that a name written with its suffix is taken as written.
 _PLACES = (Lookup("gazetteer_town", take_towns), *_COMMUNITY, Lookup("gazetteer_village", take_villages))
 
-STEPS: tuple[Step | Lookup, ...] = (*_DIVISIONS, _STREET, *_PLACES, _BARE_VILLAGE, *_ROAD, _VILLAGE, *_ESTATE, *_UNIT)
+STEPS: tuple[Step | Lookup, ...] = (
+    *_DIVISIONS, _STREET, _DIVISIONS_AFTER_STREET, *_PLACES, _BARE_VILLAGE, _NATURAL_VILLAGE,
+    *_ROAD, _VILLAGE, *_ESTATE, *_UNIT,
+)

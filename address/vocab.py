@@ -49,7 +49,7 @@ ENTRANCE_NUMBER_WORDS = alternation("单元 单 元 号 门")
 ROOM_WORDS = "室房"  # a room number with one of these can only be a room
 DOOR = "号"  # 1088号
 COMPOUND = "院"  # 5号院: the compound behind doorplate 5
-HOUSE_NUMBER_PREFIXES = "甲乙丙丁"  # 甲155号
+HOUSE_NUMBER_PREFIXES = "甲乙丙丁附"  # 甲155号; 附13号, a house added beside 13号
 LANE = "弄"  # 同普路1501弄166号: a lane under a road; the number after it is the doorplate
 GROUP = "组"  # 5组: a village's group, written like a road
 CLUSTER = "组团"  # 13组团: a cluster of an estate's buildings
@@ -97,7 +97,7 @@ COMMUNITY = "社区"
 COMMUNITY_OFFICES = alternation("居委会 居民委员会 工作站")
 VILLAGE = "村"
 VILLAGE_KINDS = alternation("行政 自然")  # 行政村, 自然村: an administrative or a natural village
-VILLAGE_OFFICES = alternation("民委员会 委会 委")
+VILLAGE_OFFICES = alternation("村民委员会 村委会 民委员会 委会 委")  # 协和村村委会: the 村 may repeat
 VILLAGE_OFFICE_SHORT = "部"  # 黄泥坎村部
 # 村 after these is an estate (新村) or a road; before these a place (村口).
 NOT_VILLAGE_BEFORE_CUN = "新道号"
@@ -105,6 +105,9 @@ NOT_VILLAGE_AFTER_CUN = "路街道巷口"
 NOT_IN_VILLAGE_NAMES = "道"
 # A short name with these is a facility, an estate or a site, not a village written without 村.
 NOT_IN_BARE_VILLAGES = "道路街巷区园苑城厦楼站场店厂局院校司馆所寓府湾"
+# How natural villages' names end (柴家, 崔梁庄, 许巷, 仙浦, 黄城里, 沈家埭); a short name ending so right
+# after a town is a village written without 村 when the address ends there or a number or road follows.
+NATURAL_VILLAGE_ENDINGS = "庄家宅岙坞埠浦巷塘桥湾头里畈墩垟洋圩埭泾浜漕坂坪坑寨屯"
 # A 社区 followed by these words is a facility of the community (社区健康服务中心), not the community.
 COMMUNITY_FACILITIES = alternation("""
     健康 卫生 医院 服务 工作站 党群 党委 居委 警务 文化 活动 养老 长者 图书 食堂 邻里 综合 网格 中心 管理
@@ -123,5 +126,5 @@ VILLAGE_NAME_SUFFIXES = alternation("村民委员会 居民委员会 村委会 �
 TOWN_NAME_SUFFIXES = alternation("街道办事处 街道 镇 乡")
 # A place's name followed by one of these (within a few characters) names a facility, not the place.
 FACILITY_WORDS = alternation("""
-    园 工业 开发区 小区 生活区 广场 市场 商城 城 大厦 中心 公寓 苑 居 宾馆 酒店 医院 学校 大学
+    园 工业 开发区 小区 生活区 广场 市场 商城 城 大厦 中心 公寓 苑 居 宾馆 酒店 医院 学校 大学 小学 中学 幼儿园
 """)

@@ -46,6 +46,7 @@ CASES = [
     ("浙江省杭州市桐庐县翻石渡", dict(province="浙江省", city="杭州市", district="桐庐县", estate="翻石渡")),
     ("翻石渡", dict(estate="翻石渡")),
     ("鄞州区姜山镇翻石渡路5号", dict(district="鄞州区", street="姜山镇", road="翻石渡路", roadno="5")),
+    ("鄞州区姜山镇翻石渡小学", dict(district="鄞州区", street="姜山镇", estate="翻石渡小学")),
     ("鄞州区姜山镇翻石渡花园3栋201", dict(district="鄞州区", street="姜山镇", estate="翻石渡花园", building="3",
                                            room="201")),
     ("宁波市鄞州区咸祥镇王家3栋201", dict(city="宁波市", district="鄞州区", street="咸祥镇", estate="王家",
@@ -62,6 +63,7 @@ UNIT_CASES = [
     ("商贸路6幢A866", dict(road="商贸路", building="6", entrance="A", room="866")),
     ("原料市场B区814号", dict(estate="原料市场", room="814")),
     ("新坯布市场七楼A区2254", dict(estate="新坯布市场", floor="7", room="2254")),
+    ("轻纺市场2楼B区215-216号", dict(estate="轻纺市场", floor="2", room="215-216")),
     ("殿下村B区100号", dict(community="殿下村", roadno="100")),  # in a village: a house, no stall
     ("龙坞工业区9号", dict(estate="龙坞工业区", building="9")),
     ("开发区14号大街71号", dict(road="14号大街", roadno="71")),

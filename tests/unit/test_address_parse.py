@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from address import parse_address, parse_addresses
-from address.evaluate import LABELLED_FILE, LabelledDataError, read_labelled, real_f1
+from address.evaluate import LABELLED_FILE, LabelledDataError, half, read_labelled, real_f1
 from address.grammar import PARTS
 
 TARGET_F1 = 0.90
@@ -52,6 +52,7 @@ CASES = [
     ("明月嘉苑10幢一单元570", dict(estate="明月嘉苑", building="10", entrance="1", room="570")),
     ("明月嘉苑10栋2门501", dict(estate="明月嘉苑", building="10", entrance="2", room="501")),
     ("流星花园8-10-1109", dict(estate="流星花园", building="8", entrance="10", room="1109")),
+    ("晨光路18号6-B-702", dict(road="晨光路", roadno="18", building="6", entrance="B", room="702")),
     ("春江景园91-1846", dict(estate="春江景园", building="91", room="1846")),
     # full-width characters and spaces
     ("深圳市南山区高新南一道２０４号１栋３０２", dict(city="深圳市", district="南山区", road="高新南一道", roadno="204",
@@ -90,6 +91,11 @@ CASES = [
     ("马迹镇龙溪乡百花村3组", dict(street="马迹镇", community="百花村", road="3组")),
     # ranges, letters on rooms, 一 as a dash, market stalls (anno-cn: houseno / cellno / roomno)
     ("光明路239-243号", dict(road="光明路", roadno="239-243")),
+    ("文化路86-12号", dict(road="文化路", roadno="86", building="12")),  # decreasing: no range
+    ("人民路附8号3楼", dict(road="人民路", roadno="附8", floor="3")),  # 附8号: a house added beside 8号
+    ("南湖区锦绣社区18-1206", dict(district="南湖区", community="锦绣社区", building="18", room="1206")),
+    ("通和路18-126", dict(road="通和路", roadno="18-126")),
+    ("建设路572-318号", dict(road="建设路", roadno="572", building="318")),
     ("华庭大厦605-606室", dict(estate="华庭大厦", room="605-606")),
     ("登云路88号8A1071", dict(road="登云路", roadno="88", building="8A", room="1071")),
     ("华庭大厦B-1205室", dict(estate="华庭大厦", building="B", room="1205")),
@@ -108,9 +114,28 @@ CASES = [
     ("丽岙镇曹建村10栋41号", dict(street="丽岙镇", community="曹建村", building="10", entrance="41")),
     ("王升塘村114栋7单元", dict(estate="王升塘村", building="114", entrance="7")),
     ("邵营镇大鹿行政村", dict(street="邵营镇", community="大鹿行政村")),
+    ("靖江镇协和村村委会", dict(street="靖江镇", community="协和村")),  # the office repeats 村
     ("宁围镇宁新村5组88号", dict(street="宁围镇", community="宁新村", road="5组", roadno="88")),
     ("和睦桥12组", dict(community="和睦桥", road="12组")),
     ("永康市长城工业区陈园村10号", dict(district="永康市", community="陈园村", roadno="10")),
+    # a natural village's name without 村 right after a town, closing the address or before its own road;
+    # not when a direction makes it the start of a road, nor right after a county
+    ("河南省周口市太康县王集乡周堂庄", dict(province="河南省", city="周口市", district="太康县", street="王集乡",
+                                             community="周堂庄")),
+    ("黄岩区北城街道沈家埭", dict(district="黄岩区", street="北城街道", community="沈家埭")),
+    ("新仓镇杨家埭27号2楼", dict(street="新仓镇", community="杨家埭", roadno="27", floor="2")),
+    ("新塍镇陈巷纺织路8号", dict(street="新塍镇", community="陈巷", road="纺织路", roadno="8")),
+    ("上望镇蔡宅东路206号", dict(street="上望镇", road="蔡宅东路", roadno="206")),
+    ("潘桥镇林桥头西路11号", dict(street="潘桥镇", road="林桥头西路", roadno="11")),
+    ("吴兴区织里镇大港路91号", dict(district="吴兴区", street="织里镇", road="大港路", roadno="91")),
+    # a town named after its county, the county not written (镇康 is a county too)
+    ("东光镇幸福小区2栋3单元501", dict(street="东光镇", estate="幸福小区", building="2", entrance="3", room="501")),
+    ("芷江镇和平路12号", dict(street="芷江镇", road="和平路", roadno="12")),
+    # the divisions written again after the town
+    ("北京市房山区琉璃河镇北京市房山区琉璃河镇南洛村", dict(province="北京市", district="房山区", street="琉璃河镇",
+                                                          community="南洛村")),
+    ("柳泉乡安徽省宿州市埇桥区柳泉乡高庄村8号", dict(street="柳泉乡", community="高庄村", roadno="8")),
+    ("清华镇江西省上饶市婺源县清华镇", dict(street="清华镇")),
     # a road suffix inside a longer name: 横街路 is one road, 未来街区 an estate
     ("塘下镇场桥横街路166号", dict(street="塘下镇", community="场桥", road="横街路", roadno="166")),
     ("南苑街道郎诗未来街区5幢4单元2234室", dict(street="南苑街道", estate="郎诗未来街区", building="5", entrance="4",
@@ -173,11 +198,19 @@ def test_labelled_file_reads_as_addresses(labelled: pl.DataFrame) -> None:
     assert (first["street"], first["community"], first["road"]) == ("方岩镇", "下宅村", "万里公路")
 
 
+def test_tune_and_check_halves_split_the_addresses_by_index(labelled: pl.DataFrame) -> None:
+    tune, check = half(labelled, "tune"), half(labelled, "check")
+    assert tune.height + check.height == labelled.height
+    assert (tune["address"] % 2 == 0).all() and (check["address"] % 2 == 1).all()
+    with pytest.raises(LabelledDataError, match="unknown half"):
+        half(labelled, "held_out")
+
+
 # The target is F1 >= 0.90 for every part (TARGET_F1, reported by `make bench` in address.json);
 # these floors are what the parser reaches today on the held-out addresses, so a change that makes it
 # worse fails here. Raise them as the parser improves; street and road already meet the target.
-HELD_OUT_FLOORS = {"street": 0.91, "community": 0.785, "road": 0.92, "roadno": 0.91, "building": 0.875,
-                   "entrance": 0.89, "room": 0.885}
+HELD_OUT_FLOORS = {"street": 0.915, "community": 0.805, "road": 0.925, "roadno": 0.915, "building": 0.88,
+                   "entrance": 0.89, "room": 0.89}
 
 
 def test_real_addresses_f1_does_not_regress(labelled: pl.DataFrame) -> None:
