@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from blocklake import extensions, lake
+from blocklake import extensions, lake, published_script
 from blocklake.errors import BlocklakeError
 from blocklake.settings import Settings, get_settings
 from catalog.keys import admin_key_notice, ensure_admin_key
@@ -299,6 +299,10 @@ def _print_summary(settings: Settings, summary: RunSummary) -> None:
     print(f"  lake data    : {data}")
     print("  load ledger  : SELECT * FROM lake.meta.loads ORDER BY started_at DESC")
     print("  query it     : .venv/bin/blocklake sql \"SELECT raw_table, rows_inserted FROM lake.meta.loads\"")
+    if (views := published_script.script_path(settings)).exists():
+        print(f"  any DuckDB   : duckdb -init {views}  (the published tables, read-only)")
+    if settings.lineage_transport == "file":
+        print(f"  lineage      : {airflow_env.events_file(settings)} (OpenLineage events)")
     print(f"  quality      : {summary.report}")
     if summary.exports.get("bundles"):
         print(f"  exports      : {settings.exports_path}")
