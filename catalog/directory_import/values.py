@@ -1,7 +1,7 @@
 """One cell of another platform's directory, read as what it means: dates, format lists, open types,
-share types, classification codes. Each reader returns the value or raises :class:`UnreadableValue` with
-a reason a user can act on; an unreadable optional value leaves its field to complete (待补全), it never
-refuses the row. Update cycles are read by the core (:mod:`blocklake.update_cycles`)."""
+share types, classification codes, data items with their types. Each reader returns the value or raises
+:class:`UnreadableValue` with a reason a user can act on; an unreadable optional value leaves its field to
+complete (待补全), it never refuses the row. Update cycles are read by the core (:mod:`blocklake.update_cycles`)."""
 
 from __future__ import annotations
 
