@@ -18,6 +18,7 @@ from blocklake.identifiers import compact, is_valid_uscc
 from blocklake.update_cycles import UNKNOWN, parse_update_cycle
 from catalog.directory_import.reading import SourceTable
 from catalog.directory_import.values import UnreadableValue, is_nothing, parse_date, parse_formats, text
+from catalog.schemas import DirectoryEntry
 
 # The fields a column can map onto, with the titles the page shows.
 FIELD_TITLES: dict[str, str] = {
@@ -25,8 +26,15 @@ FIELD_TITLES: dict[str, str] = {
     "classification": "资源分类", "abstract": "摘要", "format": "格式", "share_type": "共享类型",
     "share_conditions": "共享条件", "share_method": "共享方式", "open_type": "开放类型",
     "open_conditions": "开放条件", "update_cycle": "更新周期", "publish_date": "发布日期",
-    "updated_date": "更新日期", "items": "信息项",
+    "updated_date": "更新日期", "items": "信息项", "related_codes": "关联资源代码",
 }
+# Our own export's column names (catalog.directory_io: the guide's names, DirectoryEntry's aliases) and
+# their fields, known for certain: a directory moved between two Blocklake installations, or edited in Excel.
+OWN_EXPORT_COLUMNS: dict[str, str] = {
+    info.alias or name: "open_type" if name == "open_to_public" else name
+    for name, info in DirectoryEntry.model_fields.items()
+}
+OWN_EXPORT = "本平台导出格式"
 # Header words per field, tried in this order: the first field whose pattern a header matches wins.
 HEADER_PATTERNS: tuple[tuple[str, str], ...] = (
     ("provider_code", r"(提供|来源|数源|发布|责任|主管).*(代码|编码)|信用代码|机构代码|publisher.?id"),
@@ -38,6 +46,7 @@ HEADER_PATTERNS: tuple[tuple[str, str], ...] = (
     ("update_cycle", r"更新(周期|频率|频次)|频率|周期|frequency|periodicity"),
     ("updated_date", r"(更新|修改|变更)(时间|日期)|最后更新|modified|updated"),
     ("publish_date", r"(发布|上线|创建|公开|首发|登记|上架)(时间|日期)|issued|created|published"),
+    ("related_codes", r"关联|相关资源|relat"),
     ("classification", r"分类|类别|目录类|classification|category"),
     ("format", r"格式|文件类型|数据类型|format|suffix"),
     ("items", r"信息项|数据项|字段|items|fields"),
@@ -65,7 +74,7 @@ class Guess:
 def guess_mapping(table: SourceTable, saved: dict[str, str] | None = None,
                   confirmed: dict[str, str] | None = None) -> list[Guess]:
     """A field (or none, "") for every column: as the user confirmed it, else as saved for the platform,
-    else guessed from the values, else from the header."""
+    else as our own export names it, else guessed from the values, else from the header."""
     given = {**{column: (field, "已保存的映射") for column, field in (saved or {}).items()},
              **{column: (field, "已确认") for column, field in (confirmed or {}).items()}}
     samples = {column: _sample(table, column) for column in table.columns}
@@ -73,7 +82,10 @@ def guess_mapping(table: SourceTable, saved: dict[str, str] | None = None,
     for column in table.columns:
         if column in given:
             field, reason = given[column]
-            proposals.append((3, Guess(column, field or None, reason)))
+            proposals.append((4, Guess(column, field or None, reason)))
+            continue
+        if column in OWN_EXPORT_COLUMNS:
+            proposals.append((3, Guess(column, OWN_EXPORT_COLUMNS[column], OWN_EXPORT)))
             continue
         by_values = _by_values(samples[column], column)
         by_header = _by_header(column)

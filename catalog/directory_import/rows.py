@@ -25,10 +25,12 @@ from catalog.directory_import.values import (
     parse_classification,
     parse_date,
     parse_formats,
+    parse_items,
     parse_open_type,
     parse_share_method,
     parse_share_type,
     parse_uscc,
+    prose,
     text,
 )
 from catalog.schemas import DirectoryEntry
@@ -39,10 +41,6 @@ STATUS_TITLES: dict[Status, str] = {"imported": "导入", "pending": "待补全"
 REQUIRED: tuple[str, ...] = tuple(name for name, info in DirectoryEntry.model_fields.items() if info.is_required())
 STABLE_CODE_PREFIX = "IMP-"
 CODE_LENGTH = 64  # catalog.models.Resource.code
-
-
-def _items(value: Any) -> list[str]:
-    return [part for part in (text(part) for part in re.split(r"[;；,，、|\n]", text(value))) if part]
 
 
 def _interval(value: Any) -> UpdateInterval:
@@ -59,11 +57,19 @@ def _code(value: Any) -> str:
     return code
 
 
+def _codes(value: Any) -> list[str]:
+    """Related resources' codes: ``1.02.001/000003;2.05.002/000011`` (any list separator), or a JSON list."""
+    parts = value if isinstance(value, list) else re.split(r"[\s;；,，、|]+", text(value))
+    return list(dict.fromkeys(_code(part) for part in parts if not is_nothing(part)))
+
+
+# How each field's cell is read; the others are free text (``prose``).
 READERS: dict[str, Callable[[Any], Any]] = {
     "code": _code,
     "classification": parse_classification, "format": parse_formats, "share_type": parse_share_type,
     "share_method": parse_share_method, "open_type": parse_open_type, "update_cycle": _interval,
-    "publish_date": parse_date, "updated_date": parse_date, "provider_code": parse_uscc, "items": _items,
+    "publish_date": parse_date, "updated_date": parse_date, "provider_code": parse_uscc, "items": parse_items,
+    "related_codes": _codes,
 }
 
 
@@ -91,7 +97,7 @@ def read_row(row: SourceRow, columns: dict[str, str], defaults: dict[str, str],
     if row.unreadable:
         return RowOutcome(row.number, "refused", reason=f"无法读取：{row.unreadable}")
     raw = {target: row.cells.get(column) for column, target in columns.items()}
-    name = text(raw.get("name"))
+    name = prose(raw.get("name"))
     if is_nothing(name):
         return RowOutcome(row.number, "refused", reason="没有资源名称")
     if is_garbled(name):
@@ -111,7 +117,7 @@ def read_row(row: SourceRow, columns: dict[str, str], defaults: dict[str, str],
 
 
 def _read(outcome: RowOutcome, target: str, value: Any) -> None:
-    reader = READERS.get(target, text)
+    reader = READERS.get(target, prose)
     try:
         outcome.values[target] = reader(value)
     except UnreadableValue as exc:
@@ -138,6 +144,6 @@ def stable_code(outcome: RowOutcome) -> str:
     """A code for a row its file gives none: the same provider and name, as the file writes them, give
     the same code on every import (whichever department the name matches by then), so importing the
     file again updates rather than duplicates."""
-    provider, name = ("".join(text.split()) for text in (outcome.provider_name, outcome.name))
+    provider, name = ("".join(text(written).split()) for written in (outcome.provider_name, outcome.name))
     digest = hashlib.sha1(f"{provider}|{name}".encode()).hexdigest()
     return f"{STABLE_CODE_PREFIX}{digest[:12].upper()}"

@@ -1,7 +1,7 @@
 """One cell of another platform's directory, read as what it means: dates, format lists, open types,
-share types, classification codes. Each reader returns the value or raises :class:`UnreadableValue` with
-a reason a user can act on; an unreadable optional value leaves its field to complete (待补全), it never
-refuses the row. Update cycles are read by the core (:mod:`blocklake.update_cycles`)."""
+share types, classification codes, data items with their types. Each reader returns the value or raises
+:class:`UnreadableValue` with a reason a user can act on; an unreadable optional value leaves its field to
+complete (待补全), it never refuses the row. Update cycles are read by the core (:mod:`blocklake.update_cycles`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,17 @@ from typing import Any
 
 from blocklake.errors import BlocklakeError
 from blocklake.identifiers import compact, is_valid_uscc
-from blocklake.vocabulary import SHARE_METHODS, ShareMethod, ShareType
+from blocklake.vocabulary import (
+    ITEM_TYPE_TITLES,
+    SENSITIVE_KINDS,
+    SENSITIVE_TITLES,
+    SHARE_METHODS,
+    ItemType,
+    SensitiveKind,
+    ShareMethod,
+    ShareType,
+)
+from catalog.schemas import DataItemEntry
 
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's serial day 0 (after its 1900 leap-year bug)
 SERIALS = range(10_000, 80_000)  # serial days of 1927…2118: a bare number in that range in a date column
@@ -64,14 +74,20 @@ def is_nothing(value: Any) -> bool:
 
 
 def text(value: Any) -> str:
-    """A cell as clean text: full-width forms folded, mojibake repaired where it can be, whitespace trimmed."""
+    """A cell as clean text to read a value from: full-width forms folded, mojibake repaired, trimmed."""
+    return unicodedata.normalize("NFKC", prose(value)).strip()
+
+
+def prose(value: Any) -> str:
+    """A cell of free text (a name, an abstract, a condition) as written: mojibake repaired and trimmed, but
+    its full-width punctuation (，。（）) kept, since it is part of the text."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel keeps numbers as floats
     raw = str(value)
     raw = repair(raw) if _MOJIBAKE.search(raw) else raw  # before NFKC, which would fold the mojibake further
-    return unicodedata.normalize("NFKC", raw).strip().strip("\u200b\ufeff")
+    return raw.strip().strip("\u200b\ufeff")
 
 
 def repair(value: str) -> str:
@@ -175,3 +191,58 @@ def parse_uscc(value: Any) -> str:
     if not is_valid_uscc(cleaned):
         raise UnreadableValue(f"not a unified social credit code: {cleaned!r} (18 characters, check digit)")
     return cleaned
+
+
+# GB/T 21063.3's type codes, and their names for platforms that spell the type out (二进制型 too).
+ITEM_TYPE_SPELLINGS: dict[str, ItemType] = ({code: code for code in ITEM_TYPE_TITLES}
+                                            | {title: code for code, title in ITEM_TYPE_TITLES.items()}
+                                            | {"二进制型": "B"})
+_ITEM_SEPARATORS = re.compile(r"[;；,，、|\n]")
+_ITEM_FIELDS = {info.alias or name: name for name, info in DataItemEntry.model_fields.items()}
+
+
+def parse_items(value: Any) -> list[DataItemEntry]:
+    """Data items: names with a type after a colon or without (字符型), as our CSV export writes them
+    (``姓名:C;出生日期:D``) and other platforms list them (姓名、性别); or a JSON list of names or of
+    objects keyed as our JSON export keys them (信息项名称, 数据类型, 字段名, 敏感类别)."""
+    parts = value if isinstance(value, list) else _ITEM_SEPARATORS.split(prose(value))
+    return [_item(part) for part in parts if isinstance(part, dict) or not is_nothing(part)]
+
+
+def _item(value: Any) -> DataItemEntry:
+    if isinstance(value, dict):
+        fields = {_ITEM_FIELDS.get(key, key): prose(cell) for key, cell in value.items() if not is_nothing(cell)}
+        if not fields.get("name"):
+            raise UnreadableValue(f"a data item without its 信息项名称: {value!r}")
+        sensitive = fields.get("sensitive")
+        return DataItemEntry(name=fields["name"], type_code=parse_item_type(fields.get("type_code", "C")),
+                             column=fields.get("column"), sensitive=_sensitive(sensitive) if sensitive else None)
+    written = prose(value)
+    name, colon, spelled = written.replace("：", ":").rpartition(":")
+    if colon and name.strip() and _item_type(spelled):
+        return DataItemEntry(name=name.strip(), type_code=parse_item_type(spelled))
+    return DataItemEntry(name=written)  # a colon in the name, not a type after it
+
+
+def _item_type(value: Any) -> ItemType | None:
+    cleaned = text(value)
+    return ITEM_TYPE_SPELLINGS.get(cleaned) or ITEM_TYPE_SPELLINGS.get(cleaned.upper())
+
+
+_SENSITIVE_SPELLINGS: dict[str, SensitiveKind] = ({kind: kind for kind in SENSITIVE_KINDS}
+                                                 | {title: kind for kind, title in SENSITIVE_TITLES.items()})
+
+
+def _sensitive(value: str) -> SensitiveKind:
+    """A data item's sensitive kind, as our export writes it (resident_id) or by its title."""
+    if text(value) not in _SENSITIVE_SPELLINGS:
+        raise UnreadableValue(f"not a sensitive kind: {value!r} ({', '.join(_SENSITIVE_SPELLINGS)})")
+    return _SENSITIVE_SPELLINGS[text(value)]
+
+
+def parse_item_type(value: Any) -> ItemType:
+    """A data item's type: its code (C, D…) or its name (字符型, 日期型…)."""
+    found = _item_type(value)
+    if found is None:
+        raise UnreadableValue(f"not a data item type: {text(value)!r} ({', '.join(ITEM_TYPE_SPELLINGS)})")
+    return found

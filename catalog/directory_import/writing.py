@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.directory_import.providers import Department as MatchedDepartment
 from catalog.directory_import.rows import RowOutcome
 from catalog.models import DataItem, Department, Resource
+from catalog.schemas import DataItemEntry
 
 IMPORTED_LAYER = "directory"
 SOURCE_KEY_PREFIX = "directory:"
@@ -83,6 +84,7 @@ class Writer:
         resource.update_cycle = interval.title if interval else ""
         resource.update_interval = interval.code if interval else None
         resource.publish_date = values.get("publish_date")
+        resource.related_codes = values.get("related_codes", [])
         updated = values.get("updated_date")
         resource.last_updated_at = datetime.combine(updated, time.min, UTC) if updated else None
         resource.missing_fields = list(outcome.missing)
@@ -94,11 +96,12 @@ class Writer:
             resource.sequence = self._sequence(values["classification"], outcome.code)
         self._items(resource, values.get("items", []))
 
-    def _items(self, resource: Resource, names: list[str]) -> None:
-        if [item.name for item in resource.items] == names:
-            return
-        resource.items = [DataItem(position=position, column_name=name[:128], name=name[:200], type_code="C")
-                          for position, name in enumerate(names, 1)]
+    def _items(self, resource: Resource, entries: list[DataItemEntry]) -> None:
+        items = [DataItem(position=position, column_name=(entry.column or entry.name)[:128], name=entry.name[:200],
+                          type_code=entry.type_code, sensitive=entry.sensitive and entry.sensitive[:32])
+                 for position, entry in enumerate(entries, 1)]
+        if [_described(item) for item in resource.items] != [_described(item) for item in items]:
+            resource.items = items
 
     def _department(self, outcome: RowOutcome) -> Department:
         if outcome.provider is not None:
@@ -109,6 +112,10 @@ class Writer:
             self.departments[code] = Department(code=code, name=name[:200], kind="imported")
             self.session.add(self.departments[code])
         return self.departments[code]
+
+
+def _described(item: DataItem) -> tuple[str, str, str, str | None]:
+    return item.column_name, item.name, item.type_code, item.sensitive
 
 
 def known_departments(session: Session) -> list[MatchedDepartment]:

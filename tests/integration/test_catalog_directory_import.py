@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from blocklake.errors import ConfigError
 from blocklake.settings import Settings
 from catalog import auth, db, search
 from catalog.api import create_app
@@ -206,3 +207,60 @@ def test_a_pending_resource_shows_the_bureau_what_is_missing(store: str,
     page = _browser(store, "admin").get(f"/resources/{row.code}")
     assert page.status_code == 200 and 'id="pending"' in page.text and "资源分类" in page.text
     assert "从接口导入" in page.text
+
+
+OTHER_HEADER = "资源名称,资源代码,提供单位,统一社会信用代码,更新频率,共享属性,是否开放,发布时间,资源分类"
+
+
+def _csv(*lines: str) -> bytes:
+    """A CSV as Excel on a Chinese Windows saves it: GB18030, CRLF."""
+    return "\r\n".join([*lines, ""]).encode("gb18030")
+
+
+def test_bad_rows_are_reported_with_their_row_numbers_and_the_others_imported(store: str) -> None:
+    _, provider, uscc = departments()[0]
+    data = _csv(OTHER_HEADER,
+                f"实有人口,,{provider},{uscc},按月,依申请,开放,2025年3月6日,1.01.001",
+                f"法人基本信息,,{provider},{uscc},每月,部分共享,否,2025/3/6,1.02.001",
+                f",,{provider},{uscc},每年,无条件,否,20250306,3.07.002",
+                f"网格事件,,{provider},{uscc},每周,有条件,是,2025-03-06,2.01.003,多出的一格",
+                f"楼栋信息,,{provider},{uscc},每周,无条件,是,2025年2月30日,1.03.001")
+    with db.session(store) as session:
+        report = importing.import_directory(session, data, "other.csv")
+    rows = {row.number: row for row in report.rows}
+    assert {number: row.status for number, row in rows.items()} == {
+        2: "imported", 3: "pending", 4: "refused", 5: "refused", 6: "imported"}
+    assert rows[3].missing == ["share_type"] and "部分共享" in rows[3].notes[0]
+    assert rows[4].reason == "没有资源名称" and "10 cells but the header has 9 columns" in (rows[5].reason or "")
+    assert "2025年2月30日" in rows[6].notes[0] and "publish_date" not in rows[6].values
+    with db.session(store) as session:
+        assert set(session.scalars(select(Resource.name))) == {"实有人口", "法人基本信息", "楼栋信息"}
+
+
+def test_an_explicit_mapping_for_headers_nothing_could_guess(store: str) -> None:
+    _, provider, uscc = departments()[1]
+    data = _csv("目录名,责任,信用,频度,共享属性,资源分类,备注",
+                f"实有人口,{provider},{uscc},月度,无条件共享,1.01.001,每日")
+    columns = {"目录名": "name", "责任": "provider", "信用": "provider_code", "频度": "update_cycle", "备注": ""}
+    with db.session(store) as session:
+        report = importing.import_directory(session, data, "weird.csv", columns=columns, dry_run=True)
+    assert {guess.column: guess.reason for guess in report.guesses if guess.column in columns} == dict.fromkeys(
+        columns, "已确认")
+    [row] = report.rows
+    assert (row.status, row.name, row.provider and row.provider.name, row.values["provider_code"]) == (
+        "imported", "实有人口", provider, uscc)
+    assert row.values["update_cycle"].label == "每月"  # 频度 read, 备注's 每日 ignored
+
+
+def test_a_mapping_to_an_unknown_field_is_a_config_error(store: str) -> None:
+    data = _csv(OTHER_HEADER)
+    with db.session(store) as session, pytest.raises(ConfigError, match="no_such_field"):
+        importing.import_directory(session, data, "other.csv", columns={"资源名称": "no_such_field"})
+    with db.session(store) as session, pytest.raises(ConfigError, match="no_such_default"):
+        importing.import_directory(session, data, "other.csv", defaults={"no_such_default": "x"})
+
+
+def test_a_missing_file_is_named(settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "missing.csv"
+    assert main(["directory", "import", str(missing)]) == 2
+    assert str(missing) in capsys.readouterr().err

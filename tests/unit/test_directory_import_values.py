@@ -4,9 +4,11 @@ headers and values, providers found among the catalog's departments by name."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
+from blocklake.errors import BlocklakeError
 from catalog.directory_import.guessing import guess_mapping, mapping_of
 from catalog.directory_import.providers import Department, ProviderMatcher
 from catalog.directory_import.reading import DirectoryImportError, SourceRow, SourceTable, read_table
@@ -16,10 +18,13 @@ from catalog.directory_import.values import (
     parse_classification,
     parse_date,
     parse_formats,
+    parse_items,
     parse_open_type,
     parse_share_type,
+    prose,
     text,
 )
+from catalog.schemas import DataItemEntry
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -126,6 +131,17 @@ def test_unreadable_files_say_why() -> None:
     assert read_table(gb, "a.csv").rows[0].cells == {"资源名称": "人口", "更新周期": "每月"}
 
 
+@pytest.mark.parametrize(("name", "content"), [
+    ("directory.xlsx", b"PK\x03\x04"), ("directory.json", b'{"not": "a list"}'), ("directory.json", b"[{"),
+    ("directory.csv", b""), ("directory.csv", b"\xff\xfe\x00\xd8\x00"), ("directory.pdf", b"%PDF"),
+])
+def test_an_unreadable_file_is_named_in_its_error(name: str, content: bytes) -> None:
+    with pytest.raises(DirectoryImportError) as caught:
+        read_table(content, name)
+    assert isinstance(caught.value, BlocklakeError)
+    assert caught.value.path == Path(name) and str(caught.value).startswith(f"{name}: ")
+
+
 def test_names_and_providers_found_by_their_values_when_headers_say_nothing() -> None:
     table = _table({"A": ["实有人口", "法人信息", "出租屋"], "B": ["南山区民政局", "区教育局", "市场监管局"],
                     "C": ["每月", "每年", "实时"]})
@@ -174,3 +190,23 @@ def test_cells_that_say_nothing(cell: str | None) -> None:
 @pytest.mark.parametrize("cell", ["0", "无条件开放", "2.01", "-1", "a/b"])
 def test_cells_that_say_something(cell: str) -> None:
     assert not is_nothing(cell)
+
+
+def test_data_items_with_their_types_in_any_spelling() -> None:
+    assert parse_items("姓名:C;出生日期：日期型、金额:y，备注") == [
+        DataItemEntry(name="姓名", type_code="C"), DataItemEntry(name="出生日期", type_code="D"),
+        DataItemEntry(name="金额", type_code="Y"), DataItemEntry(name="备注", type_code="C")]
+    assert parse_items("时间:12|（预留）") == [DataItemEntry(name="时间:12"), DataItemEntry(name="（预留）")]
+    assert parse_items([{"信息项名称": "身份证号", "数据类型": "字符型", "字段名": "sfzh", "敏感类别": "身份证号"},
+                        "姓名"]) == [DataItemEntry(name="身份证号", column="sfzh", sensitive="resident_id"),
+                                   DataItemEntry(name="姓名")]
+    with pytest.raises(UnreadableValue, match="sensitive kind"):
+        parse_items([{"信息项名称": "电话", "敏感类别": "保密"}])
+    with pytest.raises(UnreadableValue, match="信息项名称"):
+        parse_items([{"数据类型": "C"}])
+
+
+def test_free_text_keeps_its_punctuation_values_are_read_folded() -> None:
+    assert prose(" 用于政务服务办理，须经提供方审核（试行）\ufeff") == "用于政务服务办理，须经提供方审核（试行）"
+    assert text("１．０１．００１，") == "1.01.001,"
+    assert prose("实有人口，".encode().decode("latin-1")) == "实有人口，"  # mojibake is repaired in both
