@@ -51,7 +51,9 @@ OPEN_TYPES: dict[str, str] = {
     "普遍开放": "无条件开放", "受限开放": "有条件开放", "": "",
 }
 FORMAT_LISTS: tuple[list[str], ...] = (["xml", "json"], ["csv", "json", "rdf", "xlsx", "xml"], ["xlsx"], ["file"],
-                                       ["api"], ["csv", "xls"], ["json"])
+                                       ["api"], ["csv", "xls"], ["json"], ["数据库"], ["API", "XLS"])
+# What a format word means in the directory: file types in lower case, the guide's words for the rest.
+FORMAT_MEANT = {"file": "文件", "api": "接口", "API": "接口", "XLS": "xls"}
 TOPICS = ("人口", "法人", "教育", "医疗", "社保", "住房", "交通", "文化", "应急", "环境")
 THINGS = ("基本信息", "名录", "统计", "台账", "登记信息", "许可信息", "办件信息", "设施分布", "服务网点", "年度报表")
 
@@ -95,6 +97,7 @@ class _Row:
     published_value: object
     classification_text: str
     share_type_text: str
+    formats_text: list[str]
 
 
 def _rows(layout: str, count: int, rng: random.Random, first: int, serial: int) -> list[_Row]:
@@ -113,10 +116,10 @@ def _rows(layout: str, count: int, rng: random.Random, first: int, serial: int) 
             name = rng.choice(["", "  ", "锟斤拷锟斤拷锟斤拷"])
         classification, share_type = rng.choice(list(CLASSIFICATIONS)), rng.choice(list(SHARE_TYPES))
         truth = RowTruth(layout, number, name.strip(), refused, own, CYCLES[cycle_text], OPEN_TYPES[open_text],
-                         formats, published)
+                         [FORMAT_MEANT.get(word, word) for word in formats], published)
         if layout == "provincial_csv":  # the one layout that has the guide's classification and share type
             truth.classification, truth.share_type = CLASSIFICATIONS[classification], SHARE_TYPES[share_type]
-        rows.append(_Row(truth, provider_text, cycle_text, open_text, published, classification, share_type))
+        rows.append(_Row(truth, provider_text, cycle_text, open_text, published, classification, share_type, formats))
     return rows
 
 
@@ -130,7 +133,7 @@ def _date_text(value: date | None, style: int) -> str:
 def _provincial_csv(rows: list[_Row], path: Path) -> None:
     """GB18030, as Excel saves on a Chinese Windows; formats as Python list text."""
     lines = [["目录名称", "数源单位", "更新周期", "开放属性", "资源格式", "发布时间", "摘要", "资源分类", "共享属性"]]
-    lines += [[r.truth.name, r.provider_text, r.cycle_text, r.open_text, str(r.truth.formats),
+    lines += [[r.truth.name, r.provider_text, r.cycle_text, r.open_text, str(r.formats_text),
                _date_text(r.published_value, index), f"{r.truth.name}的数据", r.classification_text,
                r.share_type_text] for index, r in enumerate(rows)]
     path.write_bytes(_csv_text(lines).encode("gb18030"))
@@ -139,7 +142,7 @@ def _provincial_csv(rows: list[_Row], path: Path) -> None:
 def _city_json(rows: list[_Row], path: Path) -> None:
     """A list of objects; formats as [a,b] without quotes; an extra theme column the directory lacks."""
     records = [{"数据集名称": r.truth.name, "提供部门": r.provider_text, "更新频率": r.cycle_text,
-                "开放类型": r.open_text, "数据格式": "[" + ",".join(r.truth.formats) + "]",
+                "开放类型": r.open_text, "数据格式": "[" + ",".join(r.formats_text) + "]",
                 "上线日期": _date_text(r.published_value, 1), "所属领域": TOPICS[index % len(TOPICS)]}
                for index, r in enumerate(rows)]
     path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
@@ -153,7 +156,7 @@ def _workbook(rows: list[_Row], path: Path) -> None:
         sheet.write(0, column, title)
     for line, r in enumerate(rows, 1):
         for column, value in enumerate([r.truth.name, r.provider_text, r.cycle_text, r.open_text,
-                                        "、".join(r.truth.formats)]):
+                                        "、".join(r.formats_text)]):
             sheet.write_string(line, column, value)
         if r.published_value is not None:
             sheet.write_datetime(line, 5, r.published_value, dated)
@@ -163,7 +166,7 @@ def _workbook(rows: list[_Row], path: Path) -> None:
 def _english_csv(rows: list[_Row], path: Path) -> None:
     """UTF-8 with a BOM, English headers, and the open type in a column headed 备注 (remarks)."""
     lines = [["title", "publisher", "frequency", "备注", "format", "issued"]]
-    lines += [[r.truth.name, r.provider_text, r.cycle_text, r.open_text or "无条件开放", "；".join(r.truth.formats),
+    lines += [[r.truth.name, r.provider_text, r.cycle_text, r.open_text or "无条件开放", "；".join(r.formats_text),
                _date_text(r.published_value, 2)] for r in rows]
     for r in rows:
         r.truth.open_type = r.truth.open_type or "无条件开放"
@@ -173,7 +176,7 @@ def _english_csv(rows: list[_Row], path: Path) -> None:
 def _api_json(rows: list[_Row], path: Path) -> None:
     """A portal API's answer: records nested under result, camelCase keys, datetimes."""
     records = [{"name": r.truth.name, "orgName": r.provider_text, "updateCycle": r.cycle_text,
-                "openType": r.open_text, "fileFormat": " | ".join(r.truth.formats),
+                "openType": r.open_text, "fileFormat": " | ".join(r.formats_text),
                 "createTime": _date_text(r.published_value, 3)} for r in rows]
     path.write_text(json.dumps({"success": True, "result": {"total": len(records), "records": records}},
                                ensure_ascii=False), encoding="utf-8")

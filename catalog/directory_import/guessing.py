@@ -17,7 +17,14 @@ from typing import Any
 from blocklake.identifiers import compact, is_valid_uscc
 from blocklake.update_cycles import UNKNOWN, parse_update_cycle
 from catalog.directory_import.reading import SourceTable
-from catalog.directory_import.values import UnreadableValue, is_nothing, parse_date, parse_formats, text
+from catalog.directory_import.values import (
+    NON_FILE_FORMATS,
+    UnreadableValue,
+    is_nothing,
+    parse_date,
+    parse_formats,
+    text,
+)
 from catalog.schemas import DirectoryEntry
 
 # The fields a column can map onto, with the titles the page shows.
@@ -60,8 +67,8 @@ STRONG = 0.8  # share of a column's values that must read as a kind for the valu
 _OPEN_WORDS = re.compile(r"(无条件|有条件|依申请|不予|不|非)开放|开放$|^依申请$")
 _SHARE_WORDS = re.compile(r"(无条件|有条件|不予|不)共享")
 _UNIT_SUFFIX = re.compile(r"(局|委|委员会|办公室|办|院|中心|政府|所|站|队|处|厅|部|署|馆|街道办事处|分局)$")
-_FORMAT_TOKENS = frozenset({"csv", "xls", "xlsx", "json", "xml", "rdf", "api", "file", "pdf", "doc", "docx", "txt",
-                            "zip", "shp", "database", "wms", "wfs", "html", "jpg", "png"})
+_FILE_TYPES = frozenset({"csv", "xls", "xlsx", "json", "xml", "rdf", "pdf", "doc", "docx", "txt", "zip", "shp", "wms",
+                         "wfs", "html", "jpg", "png"})
 
 
 @dataclass(frozen=True)
@@ -180,7 +187,7 @@ def _is_cycle(value: Any) -> bool:
 
 def _is_formats(value: Any) -> bool:
     try:
-        return all(token in _FORMAT_TOKENS | {"other", "image"} for token in parse_formats(value))
+        return all(token in _FILE_TYPES | NON_FILE_FORMATS for token in parse_formats(value))
     except UnreadableValue:
         return False
 

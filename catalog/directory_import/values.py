@@ -31,8 +31,12 @@ _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\d{6})?")
 _FORMAT_SEPARATORS = re.compile(r"[\[\]{}()（）'\"“”‘’\s,，、;；|/\\+&和及]+")
 # Format words other than file suffixes, and what we call them.
-FORMAT_WORDS = {"文件": "file", "接口": "api", "服务接口": "api", "数据库": "database", "库表": "database",
-                "电子表格": "xlsx", "excel": "xlsx", "表格": "xlsx", "文本": "txt", "图片": "image", "其他": "other"}
+# Format words as the directory keeps them: a file type in lower case (csv, xlsx), the guide's own words for
+# the kinds that are no file type (数据库 as the guide's default, 接口, 文件), whatever a platform wrote.
+FORMAT_WORDS = {"file": "文件", "下载文件": "文件", "api": "接口", "服务接口": "接口", "database": "数据库",
+                "db": "数据库", "库表": "数据库", "电子表格": "xlsx", "excel": "xlsx", "表格": "xlsx", "文本": "txt",
+                "image": "图片", "other": "其他"}
+NON_FILE_FORMATS = frozenset({"文件", "接口", "数据库", "图片", "其他"})
 SHARE_METHOD_WORDS: dict[ShareMethod, str] = {"接口": r"接口|api|服务", "文件": r"文件|file|下载",
                                              "数据库": r"数据库|库表|交换|database"}
 _NOTHING = {"", "无", "null", "none", "nan", "n/a", "暂无", "空", "未知", "待定", "未填写", "不详"}

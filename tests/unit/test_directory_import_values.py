@@ -45,8 +45,9 @@ def test_what_is_not_a_date_says_so(value: str) -> None:
 
 @pytest.mark.parametrize(("value", "expected"), [
     ("['xml', 'json']", ["xml", "json"]), ("[csv,json,rdf,xlsx,xml]", ["csv", "json", "rdf", "xlsx", "xml"]),
-    ("xlsx", ["xlsx"]), ("file", ["file"]), ("API", ["api"]), ("csv，json", ["csv", "json"]),
-    ("csv、xls;json|xml/rdf", ["csv", "xls", "json", "xml", "rdf"]), ("文件、接口", ["file", "api"]),
+    ("xlsx", ["xlsx"]), ("file", ["文件"]), ("API", ["接口"]),
+    ("数据库", ["数据库"]), ("database", ["数据库"]), ("csv，json", ["csv", "json"]),
+    ("csv、xls;json|xml/rdf", ["csv", "xls", "json", "xml", "rdf"]), ("文件、接口", ["文件", "接口"]),
     (["CSV", "json"], ["csv", "json"]), (".xlsx", ["xlsx"]),
 ])
 def test_formats_in_any_list_syntax(value: object, expected: list[str]) -> None:

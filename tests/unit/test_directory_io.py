@@ -30,8 +30,8 @@ def sample_entries() -> list[DirectoryEntry]:
         classification="1.02.001", name="法人基本信息", code="1.02.001/000003", provider="深圳市南山区市场监督管理局",
         provider_code="11440305MB2C543219", items=[DataItemEntry(name="统一社会信用代码", type_code="C"),
                                                  DataItemEntry(name="注册资本", type_code="Y")],
-        share_type="无条件共享", share_method="文件", open_to_public=True, open_conditions="脱敏后开放",
-        update_cycle="实时", publish_date=date(2024, 12, 31),
+        share_type="无条件共享", share_method="文件", format="xlsx,csv", open_to_public=True,
+        open_conditions="脱敏后开放", update_cycle="实时", publish_date=date(2024, 12, 31),
     )
     cases = DirectoryEntry(
         classification="3.12.004", name="在办案件信息", provider="深圳市南山区人民检察院",
