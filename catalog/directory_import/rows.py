@@ -46,14 +46,14 @@ CODE_LENGTH = 64  # catalog.models.Resource.code
 def _interval(value: Any) -> UpdateInterval:
     interval = parse_update_cycle(text(value))
     if interval == UNKNOWN:
-        raise UnreadableValue(f"not an update cycle: {text(value)!r} (e.g. 每月, 每半年, 每3日, 不定期, 实时)")
+        raise UnreadableValue(f"不是更新周期：{text(value)!r}（如 每月、每半年、每3日、不定期、实时）")
     return interval
 
 
 def _code(value: Any) -> str:
     code = text(value)
     if len(code) > CODE_LENGTH or is_garbled(code):
-        raise UnreadableValue(f"not a resource code: {code[:80]!r} (at most {CODE_LENGTH} characters)")
+        raise UnreadableValue(f"不是资源代码：{code[:80]!r}（至多 {CODE_LENGTH} 个字符）")
     return code
 
 

@@ -121,12 +121,12 @@ def parse_date(value: Any) -> date:
             return EXCEL_EPOCH + timedelta(days=serial)
     match = _DATE.search(cleaned) or _COMPACT_DATE.fullmatch(cleaned)
     if not match:
-        raise UnreadableValue(f"not a date: {cleaned!r} (e.g. 2025-03-06, 2025/3/6, 2025年3月6日)")
+        raise UnreadableValue(f"不是日期：{cleaned!r}（如 2025-03-06、2025/3/6、2025年3月6日）")
     year, month, day = int(match[1]), int(match[2]), int(match[3] or 1)
     try:
         return date(year, month, day)
     except ValueError as exc:
-        raise UnreadableValue(f"no such date: {cleaned!r} ({exc})") from exc
+        raise UnreadableValue(f"没有这一天：{cleaned!r}（{exc}）") from exc
 
 
 def parse_formats(value: Any) -> list[str]:
@@ -139,7 +139,7 @@ def parse_formats(value: Any) -> list[str]:
         if token and token not in _NOTHING:
             found.append(FORMAT_WORDS.get(token, token))
     if not found or any(is_garbled(token) for token in found):
-        raise UnreadableValue(f"no formats in {text(value)!r} (e.g. csv, xlsx, json, api)")
+        raise UnreadableValue(f"读不出格式：{text(value)!r}（如 csv、xlsx、json、接口）")
     return list(dict.fromkeys(found))
 
 
@@ -159,7 +159,7 @@ def parse_open_type(value: Any) -> OpenType:
         return OPEN_TYPES["conditional"]
     if re.search(r"开放|公开|开方|public", cleaned):
         return OPEN_TYPES["unconditional"]
-    raise UnreadableValue(f"not an open type: {cleaned!r} (无条件开放 / 有条件开放 / 依申请开放 / 不予开放)")
+    raise UnreadableValue(f"不是开放类型：{cleaned!r}（无条件开放 / 有条件开放 / 依申请开放 / 不予开放）")
 
 
 def parse_share_type(value: Any) -> ShareType:
@@ -171,7 +171,7 @@ def parse_share_type(value: Any) -> ShareType:
         return "无条件共享"
     if re.search(r"有条|条件|申请|受限|限制|授权|conditional", cleaned):
         return "有条件共享"
-    raise UnreadableValue(f"not a share type: {cleaned!r} (无条件共享 / 有条件共享 / 不予共享)")
+    raise UnreadableValue(f"不是共享类型：{cleaned!r}（无条件共享 / 有条件共享 / 不予共享）")
 
 
 def parse_share_method(value: Any) -> ShareMethod:
@@ -179,21 +179,21 @@ def parse_share_method(value: Any) -> ShareMethod:
     for method, pattern in SHARE_METHOD_WORDS.items():
         if re.search(pattern, cleaned):
             return method
-    raise UnreadableValue(f"not a share method: {cleaned!r} ({' / '.join(SHARE_METHODS)})")
+    raise UnreadableValue(f"不是共享方式：{cleaned!r}（{' / '.join(SHARE_METHODS)}）")
 
 
 def parse_classification(value: Any) -> str:
     """The guide's classification code (类.项.目, e.g. 1.01.001); a theme's name is not one."""
     cleaned = text(value)
     if not _CLASSIFICATION.fullmatch(cleaned):
-        raise UnreadableValue(f"not a classification code: {cleaned!r} (类.项.目, e.g. 1.01.001)")
+        raise UnreadableValue(f"不是资源分类代码：{cleaned!r}（类.项.目，如 1.01.001）")
     return re.sub(r"[\-_]", ".", cleaned)
 
 
 def parse_uscc(value: Any) -> str:
     cleaned = compact(text(value)).upper()
     if not is_valid_uscc(cleaned):
-        raise UnreadableValue(f"not a unified social credit code: {cleaned!r} (18 characters, check digit)")
+        raise UnreadableValue(f"不是统一社会信用代码：{cleaned!r}（18 位，末位校验码）")
     return cleaned
 
 
@@ -217,7 +217,7 @@ def _item(value: Any) -> DataItemEntry:
     if isinstance(value, dict):
         fields = {_ITEM_FIELDS.get(key, key): prose(cell) for key, cell in value.items() if not is_nothing(cell)}
         if not fields.get("name"):
-            raise UnreadableValue(f"a data item without its 信息项名称: {value!r}")
+            raise UnreadableValue(f"信息项缺少信息项名称：{value!r}")
         sensitive = fields.get("sensitive")
         return DataItemEntry(name=fields["name"], type_code=parse_item_type(fields.get("type_code", "C")),
                              column=fields.get("column"), sensitive=_sensitive(sensitive) if sensitive else None)
@@ -240,7 +240,7 @@ _SENSITIVE_SPELLINGS: dict[str, SensitiveKind] = ({kind: kind for kind in SENSIT
 def _sensitive(value: str) -> SensitiveKind:
     """A data item's sensitive kind, as our export writes it (resident_id) or by its title."""
     if text(value) not in _SENSITIVE_SPELLINGS:
-        raise UnreadableValue(f"not a sensitive kind: {value!r} ({', '.join(_SENSITIVE_SPELLINGS)})")
+        raise UnreadableValue(f"不是敏感类别：{value!r}（{'、'.join(_SENSITIVE_SPELLINGS)}）")
     return _SENSITIVE_SPELLINGS[text(value)]
 
 
@@ -248,5 +248,5 @@ def parse_item_type(value: Any) -> ItemType:
     """A data item's type: its code (C, D…) or its name (字符型, 日期型…)."""
     found = _item_type(value)
     if found is None:
-        raise UnreadableValue(f"not a data item type: {text(value)!r} ({', '.join(ITEM_TYPE_SPELLINGS)})")
+        raise UnreadableValue(f"不是数据类型：{text(value)!r}（{'、'.join(ITEM_TYPE_SPELLINGS)}）")
     return found

@@ -71,7 +71,7 @@ def test_share_types_and_classification_codes() -> None:
     assert parse_share_type("无条件共亨") == "无条件共享"
     assert parse_share_type("不予共享") == "不予共享"
     assert parse_classification("1-01-001") == "1.01.001"
-    with pytest.raises(UnreadableValue, match="classification"):
+    with pytest.raises(UnreadableValue, match="不是资源分类代码"):
         parse_classification("民生服务")
 
 
@@ -201,7 +201,7 @@ def test_data_items_with_their_types_in_any_spelling() -> None:
     assert parse_items([{"信息项名称": "身份证号", "数据类型": "字符型", "字段名": "sfzh", "敏感类别": "身份证号"},
                         "姓名"]) == [DataItemEntry(name="身份证号", column="sfzh", sensitive="resident_id"),
                                    DataItemEntry(name="姓名")]
-    with pytest.raises(UnreadableValue, match="sensitive kind"):
+    with pytest.raises(UnreadableValue, match="不是敏感类别"):
         parse_items([{"信息项名称": "电话", "敏感类别": "保密"}])
     with pytest.raises(UnreadableValue, match="信息项名称"):
         parse_items([{"数据类型": "C"}])
