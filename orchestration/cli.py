@@ -154,7 +154,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _directory_parser(commands: argparse._SubParsersAction) -> None:
-    directory = commands.add_parser("directory", help="import another platform's resource directory",
+    directory = commands.add_parser("directory", help="import another platform's resource directory; export ours",
                                     description="Import a directory exported by another platform (CSV in UTF-8 "
                                     "or GB18030, JSON, Excel) into the catalog. Rows lacking fields the guide "
                                     "requires are registered as 待补全 (not listed until completed).")
@@ -173,6 +173,10 @@ def _directory_parser(commands: argparse._SubParsersAction) -> None:
     importing.set_defaults(command=_directory_import)
     incomplete = actions.add_parser("incomplete", help="what each provider must still complete (待补全)")
     incomplete.set_defaults(command=_directory_incomplete)
+    export = actions.add_parser("export", help="write the listed directory under the guide's field names "
+                                               "(.csv for Excel, .json lossless)")
+    export.add_argument("file", type=Path)
+    export.set_defaults(command=_directory_export)
 
 
 def _directory_import(args: argparse.Namespace) -> int:
@@ -210,6 +214,17 @@ def _directory_incomplete(args: argparse.Namespace) -> int:
     db.upgrade()
     with db.session() as session:
         print("\n".join(report.completion_lines(completion.to_complete(session))))
+    return 0
+
+
+def _directory_export(args: argparse.Namespace) -> int:
+    from catalog import db
+    from catalog.directory_io import export_directory
+
+    db.upgrade()
+    with db.session() as session:
+        count = export_directory(session, args.file)
+    print(f"{count} resources written to {args.file}")
     return 0
 
 

@@ -3,6 +3,7 @@ Blocklake installations, or editing an export in Excel and importing it again, g
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,9 +16,10 @@ from catalog import db
 from catalog.directory_import import importing
 from catalog.directory_import.guessing import OWN_EXPORT
 from catalog.directory_import.rows import STABLE_CODE_PREFIX
-from catalog.directory_io import export_csv, export_json
+from catalog.directory_io import entry_of, export_csv, export_json
 from catalog.models import Department, Resource
 from catalog.schemas import DataItemEntry, DirectoryEntry
+from orchestration.cli import main
 from tests.unit.test_directory_io import sample_entries
 
 
@@ -36,20 +38,6 @@ def _as_excel_saves_it(path: Path) -> None:
     """Opened in Excel and saved again as CSV: GB18030 without a BOM, dates as Excel shows them."""
     text = path.read_text(encoding="utf-8-sig").replace("2025-03-06", "2025/3/6").replace("2024-12-31", "2024/12/31")
     path.write_bytes(text.encode("gb18030"))
-
-
-def _exported(resource: Resource) -> DirectoryEntry:
-    """The resource as the export writes it; an item's column is its name where the file gave none."""
-    items = [DataItemEntry(name=item.name, type_code=item.type_code, sensitive=item.sensitive,
-                           column=None if item.column_name == item.name else item.column_name)
-             for item in resource.items]
-    return DirectoryEntry(
-        classification=resource.classification, name=resource.name, code=resource.code,
-        provider=resource.provider.name, provider_code=resource.provider.uscc or "", abstract=resource.abstract,
-        format=resource.format, items=items, share_type=resource.share_type,
-        share_conditions=resource.share_conditions, share_method=resource.share_method,
-        open_to_public=resource.open_to_public, open_conditions=resource.open_conditions,
-        update_cycle=resource.update_cycle, publish_date=resource.publish_date, related_codes=resource.related_codes)
 
 
 def _without_columns(entry: DirectoryEntry) -> DirectoryEntry:
@@ -84,10 +72,32 @@ def test_our_export_imports_back_field_by_field(store: str, tmp_path: Path, expo
             expected = entry if lossless else _without_columns(entry)
             # a file without a code gets a stable one
             expected = expected.model_copy(update={"code": entry.code or resource.code})
-            assert _exported(resource) == expected
+            assert entry_of(resource) == expected
             if entry.code is None:
                 assert resource.code.startswith(STABLE_CODE_PREFIX)
             assert not resource.pending and resource.missing_fields == []
     with db.session(store) as session:
         again = importing.import_directory(session, path.read_bytes(), name, platform="另一个平台")
     assert (again.created, again.updated) == (0, 3)
+
+
+def test_the_directory_command_exports_what_the_directory_lists(store: str, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Imported, then exported by ``blocklake directory export``, then imported into a second catalog: the same
+    entries; a 待补全 resource is not exported (it is not listed), a file of another kind is refused."""
+    source = tmp_path / "ours.json"
+    export_json(sample_entries(), source)
+    pending = tmp_path / "pending.csv"
+    pending.write_text("资源名称,提供部门\n没有分类的资源,某局\n", encoding="utf-8")
+    with db.session(store) as session:
+        importing.import_directory(session, source.read_bytes(), source.name)
+        importing.import_directory(session, pending.read_bytes(), pending.name)
+    exported = tmp_path / "exported.json"
+    assert main(["directory", "export", str(exported)]) == 0
+    assert "3 resources written" in capsys.readouterr().out
+    written = {entry["信息资源名称"]: entry for entry in json.loads(exported.read_text(encoding="utf-8"))}
+    assert set(written) == {entry.name for entry in sample_entries()}
+    for entry in sample_entries():
+        code = entry.code or written[entry.name]["信息资源代码"]
+        assert DirectoryEntry.model_validate(written[entry.name]) == entry.model_copy(update={"code": code})
+    assert main(["directory", "export", str(tmp_path / "exported.txt")]) == 2
