@@ -76,7 +76,7 @@ def package(resource: Resource, links: terms.Links) -> dict[str, Any]:
         "url": links.page(resource.code), "version": None, "license_id": None, "license_title": None,
         "author": resource.provider.name, "author_email": None, "maintainer": resource.provider.name,
         "maintainer_email": None, "metadata_created": created,
-        "metadata_modified": stamp(resource.last_updated_at) or created,
+        "metadata_modified": stamp(modified(resource)),
         "owner_org": resource.provider.code, "organization": organization(resource.provider),
         "tags": tags, "num_tags": len(tags), "resources": resources, "num_resources": len(resources),
         "groups": [], "relationships_as_object": [], "relationships_as_subject": [],
@@ -111,6 +111,13 @@ def extras(resource: Resource) -> list[dict[str, str]]:
     return [{"key": key, "value": str(value)} for key, value in values.items() if value not in (None, "")]
 
 
+def modified(resource: Resource) -> datetime:
+    """When a harvester should look at the package again: the later of its registration and its data's last
+    update (a harvest keyed on metadata_modified must never see it fall behind metadata_created)."""
+    moments = [moment for moment in (resource.registered_at, resource.last_updated_at) if moment is not None]
+    return max(moments, key=lambda moment: moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
 def stamp(moment: datetime | None) -> str | None:
     """CKAN's timestamps: ISO 8601 in UTC without an offset."""
     if moment is None:
@@ -138,7 +145,7 @@ SORT_KEYS: dict[str, Callable[[Resource], Any]] = {
     "id": lambda resource: resource.code,
     "title": lambda resource: resource.name,
     "title_string": lambda resource: resource.name,
-    "metadata_modified": lambda resource: stamp(resource.last_updated_at or resource.registered_at) or "",
+    "metadata_modified": lambda resource: stamp(modified(resource)) or "",
     "metadata_created": lambda resource: stamp(resource.registered_at) or "",
     "score": lambda resource: 0,  # no ranking: ties keep the next key's order
 }

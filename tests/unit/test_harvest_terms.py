@@ -3,6 +3,8 @@ EU frequency and access-right terms, CKAN names and search parameters, DCAT pagi
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from catalog.harvest import ckan, dcat, terms
@@ -90,3 +92,12 @@ def test_paging_links() -> None:
     assert "hydra:next" not in last and last["hydra:previous"]["@id"].endswith("page=2&per_page=100")
     empty = dcat.paging("http://x/api/dcat", page=1, per_page=100, total=0)
     assert empty["hydra:last"] == empty["hydra:first"] and "hydra:next" not in empty
+
+
+def test_a_package_is_never_modified_before_it_was_created() -> None:
+    registered = datetime(2026, 12, 7, 14, 38, tzinfo=UTC)
+    older_data = resource(registered_at=registered, last_updated_at=registered - timedelta(minutes=1))
+    newer_data = resource(registered_at=registered, last_updated_at=registered + timedelta(days=1))
+    assert ckan.modified(older_data) == registered
+    assert ckan.modified(newer_data) == registered + timedelta(days=1)
+    assert ckan.modified(resource(registered_at=registered, last_updated_at=None)) == registered
