@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from blocklake.csv_cells import formula_safe
 from blocklake.errors import ConfigError
 from catalog.models import Resource, listed
 from catalog.schemas import DataItemEntry, DirectoryEntry
@@ -37,9 +38,9 @@ def _cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, list):
         if value and isinstance(value[0], DataItemEntry):
-            return LIST_SEP.join(f"{item.name}:{item.type_code}" for item in value)
-        return LIST_SEP.join(value)
-    return str(value)
+            return formula_safe(LIST_SEP.join(f"{item.name}:{item.type_code}" for item in value))
+        return formula_safe(LIST_SEP.join(value))
+    return formula_safe(str(value))
 
 
 def export_csv(entries: Iterable[DirectoryEntry], path: Path) -> int:

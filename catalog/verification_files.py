@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from blocklake import identifiers
+from blocklake.csv_cells import formula_safe
 from blocklake.errors import SourceDataError
 from blocklake.settings import get_settings
 from blocklake.vocabulary import SENSITIVE_TITLES
@@ -99,14 +100,16 @@ def answers_csv(checks: CheckList, result: Result, titles: Mapping[str, str]) ->
     items = list(result.grant.items)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([*checks.header, "核验结果", *(f"{checks.header[i]}比对" for i in checks.compared),
-                     *(f"库中{titles.get(i, i)}" for i in items), "找到记录数"])
+    writer.writerow([formula_safe(cell) for cell in [
+        *checks.header, "核验结果", *(f"{checks.header[i]}比对" for i in checks.compared),
+        *(f"库中{titles.get(i, i)}" for i in items), "找到记录数"]])
     for row, answer in zip(checks.rows, result.answers, strict=True):
         first = answer.records[0] if answer.records else {}
-        writer.writerow([*row, STATUS_TITLES[answer.status],
-                         *(_agreement(answer.matches.get(item) if row[i].strip() else None)
-                           for i, item in checks.compared.items()),
-                         *(_cell(first.get(item)) for item in items), len(answer.records)])
+        cells = [*row, STATUS_TITLES[answer.status],
+                 *(_agreement(answer.matches.get(item) if row[i].strip() else None)
+                   for i, item in checks.compared.items()),
+                 *(_cell(first.get(item)) for item in items)]
+        writer.writerow([*(formula_safe(str(cell)) for cell in cells), len(answer.records)])
     return out.getvalue().encode("utf-8-sig")
 
 

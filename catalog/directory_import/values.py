@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from blocklake.csv_cells import unquoted
 from blocklake.errors import BlocklakeError
 from blocklake.identifiers import compact, is_valid_uscc
 from blocklake.vocabulary import (
@@ -84,14 +85,15 @@ def text(value: Any) -> str:
 
 def prose(value: Any) -> str:
     """A cell of free text (a name, an abstract, a condition) as written: mojibake repaired and trimmed, but
-    its full-width punctuation (，。（）) kept, since it is part of the text."""
+    its full-width punctuation (，。（）) kept, since it is part of the text; the apostrophe our CSV export puts
+    before a formula-like cell (blocklake.csv_cells) taken off."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel keeps numbers as floats
     raw = str(value)
     raw = repair(raw) if _MOJIBAKE.search(raw) else raw  # before NFKC, which would fold the mojibake further
-    return raw.strip().strip("\u200b\ufeff")
+    return unquoted(raw.strip().strip("\u200b\ufeff"))
 
 
 def repair(value: str) -> str:

@@ -101,3 +101,18 @@ def test_the_directory_command_exports_what_the_directory_lists(store: str, tmp_
         code = entry.code or written[entry.name]["信息资源代码"]
         assert DirectoryEntry.model_validate(written[entry.name]) == entry.model_copy(update={"code": code})
     assert main(["directory", "export", str(tmp_path / "exported.txt")]) == 2
+
+
+def test_a_formula_like_name_is_text_in_excel_and_comes_back(store: str, tmp_path: Path) -> None:
+    """CSV injection: a name an imported file gave as =HYPERLINK(…) is exported with a leading apostrophe,
+    so a spreadsheet shows it as text, and imported back as it was."""
+    name = '=HYPERLINK("http://127.0.0.1/x","点我")'
+    entry = sample_entries()[0].model_copy(update={"name": name, "abstract": "@SUM(1+1)"})
+    path = tmp_path / "directory.csv"
+    export_csv([entry], path)
+    assert "\"'=HYPERLINK(" in path.read_text(encoding="utf-8-sig") and "'@SUM(1+1)" in path.read_text(
+        encoding="utf-8-sig")
+    with db.session(store) as session:
+        report = importing.import_directory(session, path.read_bytes(), path.name)
+    assert [(row.status, row.name, row.values.get("abstract")) for row in report.rows] == [
+        ("imported", name, "@SUM(1+1)")]
