@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from blocklake import masking
+from blocklake.csv_cells import unquoted
 from blocklake.settings import get_settings
 from catalog import grants, verification
 from catalog.api import lakeconn
@@ -64,7 +65,7 @@ def verify_list(request: Request, session: SessionDep, who: WhoDep, resource_cod
     if action == "download":
         return Response(answer, media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="verification-{result.verification_id}.csv"'})
-    table = list(csv.reader(io.StringIO(answer.decode("utf-8-sig"))))
+    table = [[unquoted(cell) for cell in row] for row in csv.reader(io.StringIO(answer.decode("utf-8-sig")))]
     status_column = len(checks.header)
     disagreeing = [row for row in table[1:] if row[status_column] != verification.STATUS_TITLES["match"]]
     return _view(request, session, who, resource_code, result=result, header=table[0],
