@@ -1,5 +1,10 @@
-"""Reading a directory file another platform exported: CSV (UTF-8, with or without a BOM, or GB18030, as
-Excel writes it on a Chinese Windows), a JSON list of objects, or an Excel workbook's largest sheet.
+"""Reading a directory file another platform exported: delimited text (CSV, TSV; UTF-8 with or without a
+BOM, GB18030 as Excel writes it on a Chinese Windows, UTF-16 as its "Unicode text" does), JSON (a list of
+objects, an API answer with the list inside, or JSON lines), a workbook's largest sheet (.xlsx, legacy .xls,
+.ods), or an HTML table (what many portals' 导出Excel buttons send under an .xls name).
+
+The format is read from the bytes, not from the file's name: the name is only a hint, and wrong as often as
+a portal's export button is.
 
 Every reader gives the same :class:`SourceTable`: the header, then each data row numbered as the user
 sees it (CSV and Excel: the line / sheet row, header = 1; JSON: the object's 1-based index), so a
@@ -18,8 +23,11 @@ from typing import Any
 from blocklake.errors import BlocklakeError, SourceDataError
 from blocklake.settings import get_settings
 from blocklake.workbook_guard import check_workbook
+from catalog.directory_import.html_table import html_rows, looks_like_html
 
-SUFFIXES = (".csv", ".json", ".xlsx")
+# The names a directory file may come under (an upload is kept under its suffix); the format is sniffed.
+SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".xlsx", ".xlsm", ".xls", ".ods", ".et", ".html", ".htm")
+_ZIP, _OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # xlsx/ods; legacy xls/et
 
 
 class DirectoryImportError(BlocklakeError):
@@ -44,7 +52,12 @@ class SourceTable:
 
 
 def read_text(data: bytes, name: str | Path) -> str:
-    """UTF-8 (a BOM is dropped), else GB18030."""
+    """UTF-16 when it starts with its BOM, else UTF-8 (a BOM is dropped), else GB18030."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DirectoryImportError(f"broken UTF-16 text (byte {exc.start})", path=name) from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -57,17 +70,25 @@ def read_text(data: bytes, name: str | Path) -> str:
 
 
 def read_table(data: bytes, name: str) -> SourceTable:
-    """The rows of a directory file; ``name`` (the file's name) says its format by its suffix."""
-    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    readers = {".csv": _csv_table, ".json": _json_table, ".xlsx": _xlsx_table}
-    if suffix not in readers:
-        raise DirectoryImportError(f"unknown format {suffix or '(no suffix)'!r}; expected one of {', '.join(SUFFIXES)}",
-                                   path=name)
-    return readers[suffix](data, name)
-
-
-def _csv_table(data: bytes, name: str) -> SourceTable:
+    """The rows of a directory file, whatever its format; ``name`` is used in messages only."""
+    if not data.strip():
+        raise DirectoryImportError("the file is empty; expected a header row and one row per resource", path=name)
+    if data.startswith((_ZIP, _OLE2)):
+        return _workbook_table(data, name)
+    if data.startswith(b"%PDF"):
+        raise DirectoryImportError("a PDF, not a table; export the directory as Excel, CSV or JSON", path=name)
     text = read_text(data, name)
+    if "\x00" in text:
+        raise DirectoryImportError("binary data, not a table; export the directory as Excel, CSV or JSON",
+                                   path=name)
+    if looks_like_html(text):
+        return _grid_table(html_rows(text), name)
+    if text.lstrip().startswith(("[", "{")):
+        return _json_table(text, name)
+    return _csv_table(text, name)
+
+
+def _csv_table(text: str, name: str) -> SourceTable:
     try:
         lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     except csv.Error as exc:
@@ -113,11 +134,13 @@ def _filled(cell: Any) -> bool:
     return cell is not None and str(cell).strip() != ""
 
 
-def _json_table(data: bytes, name: str) -> SourceTable:
+def _json_table(text: str, name: str) -> SourceTable:
     try:
-        payload = json.loads(read_text(data, name))
+        payload = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DirectoryImportError(f"invalid JSON at line {exc.lineno}: {exc.msg}", path=name) from exc
+        payload = _json_lines(text) if exc.msg == "Extra data" else None
+        if payload is None:
+            raise DirectoryImportError(f"invalid JSON at line {exc.lineno}: {exc.msg}", path=name) from exc
     if isinstance(payload, dict):  # {"data": [...]} or {"result": {"records": [...]}}, as portals' APIs answer
         payload = _records_in(payload)
     if not isinstance(payload, list):
@@ -128,6 +151,14 @@ def _json_table(data: bytes, name: str) -> SourceTable:
     return SourceTable(columns, rows)
 
 
+def _json_lines(text: str) -> list[Any] | None:
+    """One JSON object a line (JSON lines, as log-style exports write), or None if it is not that."""
+    try:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError:
+        return None
+
+
 def _records_in(payload: dict[str, Any]) -> Any:
     """The largest list of objects inside a JSON object, one or two levels down."""
     lists = [value for value in payload.values() if isinstance(value, list)]
@@ -136,7 +167,7 @@ def _records_in(payload: dict[str, Any]) -> Any:
     return max(lists, key=len, default=payload)
 
 
-def _xlsx_table(data: bytes, name: str) -> SourceTable:
+def _workbook_table(data: bytes, name: str) -> SourceTable:
     from python_calamine import CalamineWorkbook
 
     upload = io.BytesIO(data)
@@ -152,5 +183,5 @@ def _xlsx_table(data: bytes, name: str) -> SourceTable:
         lines = max((book.get_sheet_by_name(sheet).to_python(skip_empty_area=False) for sheet in book.sheet_names),
                     key=len, default=[])
     except Exception as exc:  # calamine raises its own error types for unreadable workbooks
-        raise DirectoryImportError(f"not a readable Excel workbook: {exc}", path=name) from exc
+        raise DirectoryImportError(f"not a readable Excel/WPS/ODS workbook: {exc}", path=name) from exc
     return _grid_table(lines, name)

@@ -3,6 +3,8 @@ headers and values, providers found among the catalog's departments by name."""
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -122,8 +124,10 @@ def test_providers_found_by_full_name_without_upper_levels_abbreviated_or_mistyp
 
 
 def test_unreadable_files_say_why() -> None:
-    with pytest.raises(DirectoryImportError, match="unknown format"):
-        read_table(b"x", "catalog.pdf")
+    with pytest.raises(DirectoryImportError, match="a PDF, not a table"):
+        read_table(b"%PDF-1.7\n%\xe2\xe3\n", "catalog.pdf")
+    with pytest.raises(DirectoryImportError, match="binary data"):
+        read_table("资源名称\x00\x00".encode(), "catalog.csv")
     with pytest.raises(DirectoryImportError, match="not a readable Excel"):
         read_table(b"PK\x03\x04 broken", "catalog.xlsx")
     with pytest.raises(DirectoryImportError, match="JSON"):
@@ -211,3 +215,47 @@ def test_free_text_keeps_its_punctuation_values_are_read_folded() -> None:
     assert prose(" 用于政务服务办理，须经提供方审核（试行）\ufeff") == "用于政务服务办理，须经提供方审核（试行）"
     assert text("１．０１．００１，") == "1.01.001,"
     assert prose("实有人口，".encode().decode("latin-1")) == "实有人口，"  # mojibake is repaired in both
+
+
+EXPECTED_CELLS = {"资源名称": "实有人口", "提供部门": "区民政局", "更新周期": "每月"}
+
+
+def _legacy_xls() -> bytes:
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("目录")
+    for row, cells in enumerate([list(EXPECTED_CELLS), list(EXPECTED_CELLS.values())]):
+        for column, value in enumerate(cells):
+            sheet.write(row, column, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+HTML_EXPORT = """<html><head><meta charset="utf-8"></head><body>
+<table><tr><td>某市政务数据资源目录（导出）</td></tr></table>
+<table border="1"><tr><th>资源名称</th><th>提供部门</th><th>更新周期</th></tr>
+<tr><td>实有人口</td><td>区民政局</td><td>每月</td></tr>
+<tr><td>法人信息</td><td colspan="2">区市场监督管理局</td></tr></table></body></html>"""
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("目录.xls", _legacy_xls()),  # a legacy Excel workbook (OLE2)
+    ("目录.csv", _legacy_xls()),  # … under a wrong name
+    ("目录.xls", HTML_EXPORT.encode()),  # a portal's 导出Excel: an HTML table named .xls
+    # Excel's "Unicode text": UTF-16 with a BOM, tab-separated
+    ("目录.txt", "资源名称\t提供部门\t更新周期\r\n实有人口\t区民政局\t每月\r\n".encode("utf-16")),
+    ("目录.json", "\n".join(json.dumps(EXPECTED_CELLS | extra, ensure_ascii=False)
+                            for extra in ({}, {"资源名称": "法人信息"})).encode()),  # JSON lines
+])
+def test_the_format_is_read_from_the_bytes_not_the_name(name: str, content: bytes) -> None:
+    table = read_table(content, name)
+    assert table.rows[0].cells == EXPECTED_CELLS
+    assert table.columns == list(EXPECTED_CELLS)
+
+
+def test_an_html_table_keeps_its_columns_under_a_colspan() -> None:
+    rows = read_table(HTML_EXPORT.encode("gb18030"), "目录.htm").rows
+    assert rows[1].cells == {"资源名称": "法人信息", "提供部门": "区市场监督管理局", "更新周期": "区市场监督管理局"}
+    assert [row.number for row in rows] == [2, 3]
