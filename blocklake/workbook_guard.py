@@ -16,13 +16,14 @@ verification (the catalog).
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from blocklake.errors import SourceDataError
 from blocklake.settings import Settings
@@ -84,6 +85,26 @@ class SheetShape:
         # Unreferenced rows and cells continue from their predecessor: at most one step each past the
         # farthest reference.
         return (self.max_row + self.rows) * (self.max_column + self.widest_row)
+
+
+class UnreadableWorkbook(SourceDataError):
+    """A workbook that passed the checks but that calamine cannot read (damaged, or not a workbook at all)."""
+
+
+def uploaded_sheets(data: bytes, label: str, settings: Settings) -> list[list[list[Any]]]:
+    """Every sheet's rows (cells as calamine types them) of an uploaded workbook (.xlsx, .xls, .ods), opened
+    only after :func:`check_workbook`: :class:`SourceDataError` if opening it could exhaust memory,
+    :class:`UnreadableWorkbook` if calamine cannot read it. ``label`` names the upload in messages."""
+    from python_calamine import CalamineWorkbook
+
+    upload = io.BytesIO(data)
+    upload.name = label
+    check_workbook(upload, settings)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return [book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names]
+    except Exception as exc:  # calamine raises its own error types for unreadable workbooks
+        raise UnreadableWorkbook(str(exc)) from exc
 
 
 def check_workbook(path: Path | IO[bytes], settings: Settings) -> None:

@@ -28,9 +28,10 @@ class Found:
 
 
 def find(session: Session, *, q: str = "", share_type: str | None = None, layer: str | None = None,
-         provider: str | None = None, classification: str | None = None, limit: int = 50, offset: int = 0) -> Found:
+         provider: str | None = None, classification: str | None = None, limit: int | None = 50,
+         offset: int = 0) -> Found:
     """Listed resources (``catalog.models.listed``) matching ``q``, then the filters; ``provider`` is a
-    department code."""
+    department code; ``limit`` None for all of them."""
     matching = select(Resource.id).join(Resource.provider).where(listed())
     if q:
         pattern = f"%{q}%"

@@ -23,7 +23,7 @@ from blocklake.csv_cells import formula_safe
 from blocklake.errors import SourceDataError
 from blocklake.settings import get_settings
 from blocklake.vocabulary import SENSITIVE_TITLES
-from blocklake.workbook_guard import check_workbook
+from blocklake.workbook_guard import UnreadableWorkbook, uploaded_sheets
 from catalog.models import DataItem
 from catalog.verification import MAX_BATCH_KEYS, STATUS_TITLES, Check, Result, VerificationError
 
@@ -132,20 +132,15 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
-    from python_calamine import CalamineWorkbook
-
-    upload = io.BytesIO(data)
-    upload.name = "核验文件"
     try:
-        # calamine aborts the process on a crafted workbook (a zip bomb, a stray far cell): checked first.
-        check_workbook(upload, get_settings())
+        sheets = uploaded_sheets(data, "核验文件", get_settings())
+    except UnreadableWorkbook as exc:
+        raise VerificationError(f"核验文件无法作为 Excel 工作簿读取：{exc}") from exc
     except SourceDataError as exc:
         raise VerificationError(str(exc)) from None
-    try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-    except Exception as exc:  # calamine raises its own error types for unreadable workbooks
-        raise VerificationError(f"核验文件无法作为 Excel 工作簿读取：{exc}") from exc
-    return [[_xlsx_cell(cell) for cell in row] for row in sheet.to_python(skip_empty_area=False)]
+    if not sheets:
+        raise VerificationError("核验文件无法作为 Excel 工作簿读取：没有工作表")
+    return [[_xlsx_cell(cell) for cell in row] for row in sheets[0]]
 
 
 def _xlsx_cell(cell: object) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from blocklake.errors import BlocklakeError, SourceDataError
 from blocklake.settings import get_settings
-from blocklake.workbook_guard import check_workbook
+from blocklake.workbook_guard import UnreadableWorkbook, uploaded_sheets
 from catalog.directory_import.html_table import html_rows, looks_like_html
 
 # The names a directory file may come under (an upload is kept under its suffix); the format is sniffed.
@@ -168,20 +168,11 @@ def _records_in(payload: dict[str, Any]) -> Any:
 
 
 def _workbook_table(data: bytes, name: str) -> SourceTable:
-    from python_calamine import CalamineWorkbook
-
-    upload = io.BytesIO(data)
-    upload.name = name
     try:
-        # calamine aborts the process on a crafted workbook (a zip bomb, a stray far cell): checked first.
-        check_workbook(upload, get_settings())
+        sheets = uploaded_sheets(data, name, get_settings())
+    except UnreadableWorkbook as exc:
+        raise DirectoryImportError(f"not a readable Excel/WPS/ODS workbook: {exc}", path=name) from exc
     except SourceDataError as exc:
         raise DirectoryImportError(str(exc), path=name) from None
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        # the sheet with the most rows: a first sheet may be a cover or notes (填报说明)
-        lines = max((book.get_sheet_by_name(sheet).to_python(skip_empty_area=False) for sheet in book.sheet_names),
-                    key=len, default=[])
-    except Exception as exc:  # calamine raises its own error types for unreadable workbooks
-        raise DirectoryImportError(f"not a readable Excel/WPS/ODS workbook: {exc}", path=name) from exc
-    return _grid_table(lines, name)
+    # the sheet with the most rows: a first sheet may be a cover or notes (填报说明)
+    return _grid_table(max(sheets, key=len, default=[]), name)

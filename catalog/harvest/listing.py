@@ -23,8 +23,7 @@ def listed_codes(session: Session) -> list[str]:
 def matching(session: Session, q: str, provider: str | None = None) -> list[Resource]:
     """Every listed resource the directory's search finds for ``q`` (all of them for "") and ``provider`` (a
     department code), in code order."""
-    total = search.find(session, q=q, provider=provider, limit=0).total
-    return search.find(session, q=q, provider=provider, limit=max(total, 1)).resources
+    return search.find(session, q=q, provider=provider, limit=None).resources
 
 
 def with_items(session: Session, resources: list[Resource]) -> list[Resource]:
