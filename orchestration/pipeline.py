@@ -300,7 +300,8 @@ def _print_summary(settings: Settings, summary: RunSummary) -> None:
     print("  load ledger  : SELECT * FROM lake.meta.loads ORDER BY started_at DESC")
     print("  query it     : .venv/bin/blocklake sql \"SELECT raw_table, rows_inserted FROM lake.meta.loads\"")
     if (views := published_script.script_path(settings)).exists():
-        print(f"  any DuckDB   : duckdb -init {views}  (the published tables, read-only)")
+        print(f"  any DuckDB   : {views} (the published tables, read-only: `duckdb -init` it, or run it in "
+              "Python's duckdb — README, Querying the lake)")
     if settings.lineage_transport == "file":
         print(f"  lineage      : {airflow_env.events_file(settings)} (OpenLineage events)")
     print(f"  quality      : {summary.report}")
