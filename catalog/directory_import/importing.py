@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blocklake.errors import ConfigError
-from catalog.directory_import.guessing import FIELD_TITLES, Guess, guess_mapping
+from catalog.directory_import.guessing import FIELD_TITLES, Guess, guess_mapping, mapping_of
 from catalog.directory_import.providers import ProviderMatcher
 from catalog.directory_import.reading import read_table
 from catalog.directory_import.rows import RowOutcome, Status, read_row
@@ -84,7 +84,7 @@ def import_directory(session: Session, data: bytes, name: str, *, platform: str 
     table = read_table(data, name)
     saved = saved_mapping(session, platform)
     guesses = guess_mapping(table, saved.columns if saved else {}, columns)
-    mapping = {guess.column: guess.field for guess in guesses if guess.field}
+    mapping = mapping_of(guesses)
     defaults = {**(saved.defaults if saved else {}), **(defaults or {})}
     check_mapping(mapping, defaults)
     report = ImportReport(name, platform, guesses, mapping, defaults, dry_run)
